@@ -1,0 +1,370 @@
+"""What tracker does: add, update, remove, find. Validates, then asks the store.
+
+Every operation writes its change and its log rows in one transaction.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+
+from tracker import dates
+from tracker.errors import BadArgument, TrackerError
+from tracker.model import (
+    CLOSED_STATUSES, KINDS, STATUSES, Change, Item, ItemType, Ref,
+    check_choice, check_names, check_sector, check_source, check_title, parse_ref,
+)
+from tracker.store import ItemQuery, Store
+
+# What `--clear` can empty, per type.
+CLEARABLE: dict[str, tuple[str, ...]] = {
+    "event": ("start", "end", "location", "parent", "parties", "tags"),
+    "agreement": ("event", "sector", "due", "parties", "tags"),
+}
+
+
+@dataclass
+class Fields:
+    """Field values as the user typed them; None means "not given"."""
+
+    title: str | None = None
+    kind: str | None = None
+    status: str | None = None
+    parties: list[str] | None = None
+    tags: list[str] | None = None
+    start: str | None = None
+    end: str | None = None
+    tz: str | None = None
+    location: str | None = None
+    within: str | None = None      # --in (events) or --event (agreements): a ref
+    sector: str | None = None
+    due: str | None = None
+    clear: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Entry:
+    """The facts every log row of one command shares: when, where from, why."""
+
+    on: str | None = None
+    source: str | None = None
+    note: str | None = None
+
+
+@dataclass
+class Outcome:
+    item: Item
+    changes: list[Change]
+
+
+def _link_name(item_type: ItemType) -> str:
+    return "parent" if item_type == "event" else "event"
+
+
+def _require(store: Store, ref: Ref) -> tuple[int, Item]:
+    found = store.item(ref)
+    if found is None:
+        raise BadArgument(f"no item {ref}: see `tracker list --all` for the references in use")
+    return found
+
+
+def _wall_time_in(text: str, zone_name: str) -> dates.When:
+    """A stored date or time, re-read as the same wall-clock time in another zone."""
+    if len(text) == 10:
+        return dates.parse_when(text, zone_name)
+    return dates.parse_when(text[:19], zone_name, what="stored time")
+
+
+class _Plan:
+    """The columns, names and log rows that one add or update will write."""
+
+    def __init__(self, store: Store, item_type: ItemType, current: dict | None, item_id: int | None):
+        self.store, self.type, self.current, self.item_id = store, item_type, current or {}, item_id
+        self.columns: dict = {}
+        self.parties: list[str] | None = None
+        self.tags: list[str] | None = None
+        self.logged: list[tuple[str, object, object]] = []   # (field, old, new)
+
+    def set(self, name: str, column: str, value, shown=None) -> None:
+        old = self.current.get(column)
+        if self.item_id is not None and old == value:
+            return
+        self.columns[column] = value
+        if name:
+            self.logged.append((name, self._shown(name, column, old), shown if shown is not None else value))
+
+    def _shown(self, name: str, column: str, old):
+        if column == "event_id" and old is not None:
+            row = self.store.columns(old)
+            return str(Ref(row["type"], row["num"]))
+        return old
+
+
+def plan_fields(store: Store, item_type: ItemType, given: Fields, item_id: int | None = None,
+                current_names: tuple[list[str], list[str]] | None = None) -> _Plan:
+    current = store.columns(item_id) if item_id is not None else None
+    plan = _Plan(store, item_type, current, item_id)
+    clear = set()
+    for name in given.clear:
+        clear.add(check_choice(name, CLEARABLE[item_type], f"--clear for an {item_type}"))
+    link = _link_name(item_type)
+
+    if given.title is not None:
+        plan.set("title", "title", check_title(given.title))
+    if given.kind is not None:
+        plan.set("kind", "kind", check_choice(given.kind, KINDS[item_type], f"{item_type} kind"))
+    if given.status is not None:
+        plan.set("status", "status", check_choice(given.status, STATUSES[item_type], f"{item_type} status"))
+
+    old_parties, old_tags = current_names or ([], [])
+    for name, one, values, old in (("parties", "party", given.parties, old_parties),
+                                   ("tags", "tag", given.tags, old_tags)):
+        if name in clear:
+            new = []
+        elif values is not None:
+            new = check_names(values, one)
+        else:
+            continue
+        if new != old:
+            setattr(plan, name, new)
+            if item_id is not None:
+                plan.logged.append((name, old, new))
+
+    # The event this item belongs to: checked to be an event, and never itself
+    # or one of its own sub-events.
+    if link in clear:
+        plan.set(link, "event_id", None)
+    elif given.within is not None:
+        within = parse_ref(given.within, want="event", what=f"--{'in' if item_type == 'event' else 'event'}")
+        within_id = store.item_id(within)
+        if within_id is None:
+            raise BadArgument(f"no event {within}: see `tracker list events --all`")
+        if item_id is not None and item_id in store.event_chain(within_id):
+            raise BadArgument(f"{within} belongs to this event already: an event cannot be inside itself")
+        plan.set(link, "event_id", within_id, shown=str(within))
+
+    if item_type == "event":
+        _plan_event_times(store, plan, given, clear)
+        if "location" in clear:
+            plan.set("location", "location", None)
+        elif given.location is not None:
+            plan.set("location", "location", given.location.strip() or None)
+    else:
+        if "sector" in clear:
+            plan.set("sector", "sector", None)
+        elif given.sector is not None:
+            plan.set("sector", "sector", check_sector(given.sector))
+        if "due" in clear:
+            plan.set("due", "due", None)
+            plan.columns["due_utc"] = None
+        elif given.due is not None:
+            zone = _agreement_zone(store, plan)
+            due = dates.parse_when(given.due, zone, what="--due")
+            plan.set("due", "due", due.text)
+            plan.columns["due_utc"] = dates.utc_text(due.end)
+        for option in ("start", "end", "tz", "location"):
+            if getattr(given, option) is not None:
+                raise BadArgument(f"--{option} is for events, not agreements")
+    if item_type == "event":
+        for option in ("sector", "due"):
+            if getattr(given, option) is not None:
+                raise BadArgument(f"--{option} is for agreements, not events")
+    return plan
+
+
+def _agreement_zone(store: Store, plan: _Plan) -> str:
+    event_id = plan.columns.get("event_id", plan.current.get("event_id"))
+    return (store.zone_of(event_id) if event_id else None) or dates.user_zone_name()
+
+
+def _plan_event_times(store: Store, plan: _Plan, given: Fields, clear: set[str]) -> None:
+    current = plan.current
+    if given.tz is not None:
+        zone = dates.check_zone(given.tz.strip(), what="--tz")
+    elif current.get("tz"):
+        zone = current["tz"]
+    elif plan.columns.get("event_id"):
+        zone = store.zone_of(plan.columns["event_id"]) or dates.user_zone_name()
+    else:
+        zone = dates.user_zone_name()
+    plan.set("tz", "tz", zone)
+    zone_moved = bool(current) and zone != current.get("tz")
+
+    # An event's times are wall-clock times in its zone: a new zone keeps
+    # "10:30" and moves the instant.
+    def reading(option: str, column: str) -> dates.When | None:
+        if option in clear:
+            return None
+        text = getattr(given, option)
+        if text is not None:
+            return dates.parse_when(text, zone, what=f"--{option}")
+        if current.get(column):
+            return _wall_time_in(current[column], zone) if zone_moved else dates.parse_when(current[column], zone)
+        return None
+
+    start = reading("start", "starts")
+    end = reading("end", "ends") if "start" not in clear else None
+    if end is not None and start is None:
+        raise BadArgument("an event cannot have an end without a start: give --start too")
+    if end is not None and end.end <= start.start:
+        raise BadArgument(f"the end {end.text} is before the start {start.text}: give an end after the start")
+    plan.set("start", "starts", start.text if start else None)
+    plan.set("end", "ends", end.text if end else None)
+    plan.columns["starts_utc"] = dates.utc_text(start.start) if start else None
+    plan.columns["ends_utc"] = dates.utc_text((end or start).end) if start else None
+
+
+def _entry_rows(store: Store, item_id: int, zone: str, entry: Entry, logged) -> list[dict]:
+    happened = dates.parse_when(entry.on, zone, what="--on") if entry.on else dates.When(
+        dates.now().astimezone(dates.get_zone(zone)).replace(microsecond=0))
+    recorded = dates.stamp(dates.now())
+    return [
+        {
+            "item_id": item_id, "field": name, "old": old, "new": new,
+            "happened": happened.text, "happened_utc": dates.utc_text(happened.start),
+            "recorded": recorded, "source": entry.source, "note": entry.note,
+        }
+        for name, old, new in logged
+    ]
+
+
+def _check_entry(entry: Entry) -> Entry:
+    note = entry.note.strip() if entry.note is not None else None
+    return Entry(on=entry.on, source=check_source(entry.source), note=note or None)
+
+
+def add(store: Store, item_type: ItemType, given: Fields, entry: Entry) -> Outcome:
+    if given.title is None:
+        raise BadArgument("the title is empty: give a title with some text in it")
+    entry = _check_entry(entry)
+    defaults = {"event": "announced", "agreement": "expected"}
+    with store.writing():
+        plan = plan_fields(store, item_type, Fields(**{
+            **given.__dict__,
+            "kind": given.kind or "other",
+            "status": given.status or defaults[item_type],
+        }), current_names=None)
+        stamp = dates.stamp(dates.now())
+        num = store.next_num(item_type)
+        row = {"uid": str(uuid.uuid4()), "type": item_type, "num": num,
+               "created": stamp, "updated": stamp, **plan.columns}
+        item_id = store.insert_item(row, plan.parties or [], plan.tags or [])
+        zone = item_zone(store, item_id)
+        rows = _entry_rows(store, item_id, zone, entry, [("created", None, plan.columns["status"])])
+        store.log(rows)
+        return _outcome(store, Ref(item_type, num), rows)
+
+
+def update(store: Store, ref: Ref, given: Fields, entry: Entry) -> Outcome:
+    entry = _check_entry(entry)
+    with store.writing():
+        item_id, item = _require(store, ref)
+        if item.removed:
+            raise TrackerError(f"{ref} was removed ({item.removed}): it can no longer change")
+        plan = plan_fields(store, ref.type, given, item_id, (item.parties, item.tags))
+        logged = plan.logged
+        if not logged:
+            if entry.note is None and entry.source is None:
+                asked = any(value not in (None, []) for name, value in given.__dict__.items())
+                if asked:
+                    return Outcome(item, [])      # everything already as asked
+                raise BadArgument(
+                    f"nothing to update for {ref}: give a field to change (see `tracker update --help`) or --note"
+                )
+            logged = [(None, None, None)]      # a note alone
+        stamp = dates.stamp(dates.now())
+        store.update_item(item_id, {**plan.columns, "updated": stamp})
+        store.set_names(item_id, plan.parties, plan.tags)
+        rows = _entry_rows(store, item_id, item_zone(store, item_id), entry, logged)
+        store.log(rows)
+        return _outcome(store, ref, rows)
+
+
+def remove(store: Store, ref: Ref, entry: Entry) -> Outcome:
+    entry = _check_entry(entry)
+    with store.writing():
+        item_id, item = _require(store, ref)
+        if item.removed:
+            raise TrackerError(f"{ref} was removed already ({item.removed})")
+        stamp = dates.stamp(dates.now())
+        store.update_item(item_id, {"removed": stamp, "updated": stamp})
+        rows = _entry_rows(store, item_id, item_zone(store, item_id), entry, [("removed", None, "removed")])
+        store.log(rows)
+        return _outcome(store, ref, rows)
+
+
+def _outcome(store: Store, ref: Ref, rows: list[dict]) -> Outcome:
+    _, item = store.item(ref)
+    return Outcome(item, [
+        Change(ref=ref, field=row["field"], old=row["old"], new=row["new"], on=row["happened"],
+               recorded=row["recorded"], source=row["source"], note=row["note"], title=item.title)
+        for row in rows
+    ])
+
+
+def item_zone(store: Store, item_id: int) -> str:
+    """The zone an item's dates are read in: its own, its event's, else the user's."""
+    row = store.columns(item_id)
+    if row["tz"]:
+        return row["tz"]
+    if row["event_id"]:
+        return store.zone_of(row["event_id"]) or dates.user_zone_name()
+    return dates.user_zone_name()
+
+
+def show(store: Store, ref: Ref) -> tuple[Item, list[Change]]:
+    item_id, item = _require(store, ref)
+    return item, store.history(item_id)
+
+
+def history(store: Store, ref: Ref | None, since: str | None) -> list[Change]:
+    item_id = _require(store, ref)[0] if ref else None
+    since_utc = dates.utc_text(dates.parse_when(since, dates.user_zone_name(), what="--since").start) if since else None
+    return store.history(item_id, since_utc)
+
+
+@dataclass
+class ListRequest:
+    types: tuple[ItemType, ...] = ("event", "agreement")
+    statuses: list[str] = field(default_factory=list)
+    kinds: list[str] = field(default_factory=list)
+    sectors: list[str] = field(default_factory=list)
+    parties: list[str] = field(default_factory=list)
+    tags: list[str] = field(default_factory=list)
+    within: str | None = None
+    start: str | None = None     # --from
+    end: str | None = None       # --to, inclusive of its day
+    search: str | None = None
+    everything: bool = False     # --all: closed and past items too
+
+
+def list_items(store: Store, request: ListRequest) -> list[Item]:
+    def allowed(table: dict[str, tuple[str, ...]]) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(value for t in request.types for value in table[t]))
+
+    label = request.types[0] if len(request.types) == 1 else "item"
+    query = ItemQuery(
+        types=request.types,
+        statuses=[check_choice(s, allowed(STATUSES), f"{label} status") for s in request.statuses],
+        kinds=[check_choice(k, allowed(KINDS), f"{label} kind") for k in request.kinds],
+        sectors=[check_sector(s) for s in request.sectors],
+        parties=check_names(request.parties, "party"),
+        tags=check_names(request.tags, "tag"),
+        search=request.search,
+    )
+    if request.within:
+        query.within = parse_ref(request.within, want="event", what="--event")
+        if store.item_id(query.within) is None:
+            raise BadArgument(f"no event {query.within}: see `tracker list events --all`")
+    zone = dates.user_zone_name()
+    if request.start:
+        query.from_utc = dates.utc_text(dates.parse_when(request.start, zone, what="--from").start)
+    if request.end:
+        query.to_utc = dates.utc_text(dates.parse_when(request.end, zone, what="--to").end)
+    if query.from_utc and query.to_utc and query.to_utc <= query.from_utc:
+        raise BadArgument("--to is before --from: give a period that ends after it starts")
+    # With no filter on status or period, a list shows what is still open.
+    if not (request.everything or query.statuses or query.from_utc or query.to_utc):
+        query.open_at_utc = dates.utc_text(dates.now())
+        query.closed = {t: CLOSED_STATUSES[t] for t in request.types}
+    return store.items(query)

@@ -1,0 +1,163 @@
+"""Events, agreements, their vocabularies and references (E1, A3).
+
+The vocabularies are repeated as CHECK constraints in schema.sql; a test keeps
+the two in step.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Literal
+
+from tracker.errors import BadArgument
+
+ItemType = Literal["event", "agreement"]
+
+EVENT_KINDS = (
+    "summit", "state-visit", "official-visit", "meeting", "talks",
+    "conference", "ceremony", "deadline", "other",
+)
+AGREEMENT_KINDS = (
+    "treaty", "agreement", "mou", "pact", "contract", "deal", "statement",
+    "programme", "other",
+)
+# In the order things usually move.
+EVENT_STATUSES = ("rumoured", "announced", "confirmed", "held", "postponed", "cancelled")
+AGREEMENT_STATUSES = (
+    "rumoured", "expected", "negotiating", "initialled", "signed", "ratified",
+    "in-force", "stalled", "dropped",
+)
+
+KINDS: dict[str, tuple[str, ...]] = {"event": EVENT_KINDS, "agreement": AGREEMENT_KINDS}
+STATUSES: dict[str, tuple[str, ...]] = {"event": EVENT_STATUSES, "agreement": AGREEMENT_STATUSES}
+
+# An event is over for `tracker list` once it is held or cancelled; an
+# agreement is settled once signed (or beyond) or dropped.
+CLOSED_STATUSES: dict[str, tuple[str, ...]] = {
+    "event": ("held", "cancelled"),
+    "agreement": ("signed", "ratified", "in-force", "dropped"),
+}
+
+PREFIX = {"event": "E", "agreement": "A"}
+TYPE_OF_PREFIX = {"E": "event", "A": "agreement"}
+
+# Fields that hold lists; the change log keeps them as JSON arrays.
+LIST_FIELDS = ("parties", "tags")
+
+_REF = re.compile(r"\s*([EeAa])(\d{1,18})\s*")
+
+
+@dataclass(frozen=True)
+class Ref:
+    type: ItemType
+    num: int
+
+    def __str__(self) -> str:
+        return f"{PREFIX[self.type]}{self.num}"
+
+
+def parse_ref(text: str, *, want: ItemType | None = None, what: str = "reference") -> Ref:
+    """`a3`, `A3` or ` E1 ` to a Ref; BadArgument naming the valid forms otherwise."""
+    match = _REF.fullmatch(text or "")
+    if not match or int(match.group(2)) == 0:
+        raise BadArgument(
+            f"{what} {text!r} is not a reference: use E<n> for an event or A<n> for an agreement"
+        )
+    ref = Ref(TYPE_OF_PREFIX[match.group(1).upper()], int(match.group(2)))
+    if want and ref.type != want:
+        raise BadArgument(f"{what} {ref} is an {ref.type}, but it must be an {want} ({PREFIX[want]}<n>)")
+    return ref
+
+
+def check_choice(value: str, choices: tuple[str, ...], what: str) -> str:
+    """Normalise case and spacing, and name the valid choices when it is not one."""
+    normal = (value or "").strip().lower().replace("_", "-").replace(" ", "-")
+    if normal not in choices:
+        raise BadArgument(f"{what} {value!r} is not one of: {', '.join(choices)}")
+    return normal
+
+
+def check_title(value: str) -> str:
+    if value is None or not value.strip():
+        raise BadArgument("the title is empty: give a title with some text in it")
+    return value.strip()
+
+
+def check_source(value: str | None) -> str | None:
+    if value is None:
+        return None
+    value = value.strip()
+    if not re.match(r"(?i)https?://[^\s/]", value) or re.search(r"\s", value):
+        raise BadArgument(f"source {value!r} is not an http or https URL: give one like https://example.org/story")
+    return value
+
+
+def check_names(values: list[str] | None, what: str) -> list[str]:
+    """Parties and tags: stripped, none blank, no repeats (first spelling kept)."""
+    seen: dict[str, str] = {}
+    for value in values or []:
+        name = (value or "").strip()
+        if not name:
+            raise BadArgument(f"a {what} is blank: give a name")
+        seen.setdefault(name.casefold(), name)
+    return list(seen.values())
+
+
+def check_sector(value: str) -> str:
+    sector = (value or "").strip().lower()
+    if not sector:
+        raise BadArgument("the sector is blank: give one such as defence, trade or labour")
+    return sector
+
+
+@dataclass
+class Item:
+    """One event or agreement as tracker shows it."""
+
+    ref: Ref
+    uid: str
+    title: str
+    kind: str
+    status: str
+    parties: list[str]
+    tags: list[str]
+    created: str
+    updated: str
+    removed: str | None = None
+    # Events.
+    start: str | None = None
+    end: str | None = None
+    tz: str | None = None
+    location: str | None = None
+    parent: Ref | None = None
+    # Agreements.
+    event: Ref | None = None
+    sector: str | None = None
+    due: str | None = None
+    # Sort keys, UTC; not part of the item's JSON.
+    start_utc: str | None = field(default=None, repr=False)
+    end_utc: str | None = field(default=None, repr=False)
+
+    @property
+    def type(self) -> ItemType:
+        return self.ref.type
+
+    @property
+    def is_open(self) -> bool:
+        return self.status not in CLOSED_STATUSES[self.type]
+
+
+@dataclass
+class Change:
+    """One row of the change log."""
+
+    ref: Ref
+    field: str | None
+    old: str | list[str] | None
+    new: str | list[str] | None
+    on: str
+    recorded: str
+    source: str | None
+    note: str | None
+    title: str = ""   # the item's current title, for people reading a log

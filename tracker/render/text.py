@@ -1,0 +1,158 @@
+"""Rich tables for people at a terminal.
+
+Every cell is a Text built from `printable()`: no Rich markup in a title is
+interpreted and no control character reaches the terminal.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from datetime import datetime
+
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from tracker.dates import get_zone
+from tracker.model import Change, Item
+from tracker.render.safe import printable
+
+STATUS_STYLE = {
+    "rumoured": "dim", "announced": "cyan", "confirmed": "bold cyan", "held": "green",
+    "postponed": "yellow", "cancelled": "red", "expected": "cyan", "negotiating": "yellow",
+    "initialled": "bold yellow", "signed": "green", "ratified": "bold green",
+    "in-force": "bold green", "stalled": "magenta", "dropped": "red",
+}
+
+
+def console(stderr: bool = False) -> Console:
+    """A console that never reads markup, colours only a terminal, obeys NO_COLOR."""
+    stream = sys.stderr if stderr else sys.stdout
+    width = None
+    # Piped output is for grep and less, not a screen: don't wrap at 80.
+    if not stream.isatty() and not os.environ.get("COLUMNS"):
+        width = 200
+    return Console(file=stream, stderr=stderr, markup=False, highlight=False, emoji=False, width=width)
+
+
+def cell(text: str | None, style: str = "") -> Text:
+    return Text(printable(text), style=style)
+
+
+def when_text(text: str | None, zone_name: str | None) -> str:
+    """A stored date or time for people: 2025-12-04, or 2025-12-04 10:30 IST."""
+    if not text:
+        return ""
+    if len(text) == 10:
+        return text
+    moment = datetime.fromisoformat(text)
+    zone = get_zone(zone_name) if zone_name else None
+    if zone:
+        moment = moment.astimezone(zone)
+    return f"{moment:%Y-%m-%d %H:%M} {moment.tzname() or moment.strftime('%z')}"
+
+
+def span_text(item: Item) -> str:
+    if not item.start:
+        return "date not set"
+    start = when_text(item.start, item.tz)
+    if not item.end:
+        return start
+    end = when_text(item.end, item.tz)
+    if end[:10] == start[:10]:
+        end = end[11:]
+    return f"{start} → {end}"
+
+
+def status_cell(status: str) -> Text:
+    return Text(status, style=STATUS_STYLE.get(status, ""))
+
+
+def items_tables(items: list[Item]) -> list[Table]:
+    tables = []
+    events = [item for item in items if item.type == "event"]
+    agreements = [item for item in items if item.type == "agreement"]
+    if events:
+        table = Table(title="Events", title_justify="left", expand=False)
+        for name in ("Ref", "When", "Title", "Kind", "Status", "Where", "Parties"):
+            table.add_column(name, no_wrap=name in ("Ref", "When"))
+        for item in events:
+            title = cell(item.title)
+            if item.parent:
+                title.append(f"  (in {item.parent})", style="dim")
+            table.add_row(str(item.ref), span_text(item), title, item.kind, status_cell(item.status),
+                          cell(item.location), cell(", ".join(item.parties)))
+        tables.append(table)
+    if agreements:
+        table = Table(title="Agreements", title_justify="left", expand=False)
+        for name in ("Ref", "Title", "Kind", "Sector", "Status", "Event", "Due", "Parties"):
+            table.add_column(name, no_wrap=name in ("Ref", "Event", "Due"))
+        for item in agreements:
+            table.add_row(str(item.ref), cell(item.title), item.kind, cell(item.sector),
+                          status_cell(item.status), str(item.event or ""), item.due or "",
+                          cell(", ".join(item.parties)))
+        tables.append(table)
+    return tables
+
+
+def item_grid(item: Item) -> Table:
+    grid = Table.grid(padding=(0, 2))
+    grid.add_column(style="bold", no_wrap=True)
+    grid.add_column()
+    heading = cell(item.title, "bold")
+    if item.removed:
+        heading.append(f"  (removed {item.removed})", style="red")
+    grid.add_row(str(item.ref), heading)
+    rows: list[tuple[str, Text | str]] = [("type", item.type), ("kind", item.kind),
+                                         ("status", status_cell(item.status))]
+    if item.type == "event":
+        rows += [("when", span_text(item)), ("zone", item.tz or ""), ("where", cell(item.location)),
+                 ("in", str(item.parent or ""))]
+    else:
+        rows += [("sector", cell(item.sector)), ("event", str(item.event or "")), ("due", item.due or "")]
+    rows += [("parties", cell(", ".join(item.parties))), ("tags", cell(", ".join(item.tags))),
+             ("uid", item.uid), ("created", item.created), ("updated", item.updated)]
+    for name, value in rows:
+        if value:
+            grid.add_row(name, value)
+    return grid
+
+
+def _value(value) -> str:
+    if isinstance(value, list):
+        return ", ".join(value)
+    return "" if value is None else str(value)
+
+
+def change_text(change: Change) -> Text:
+    if change.field is None:
+        return Text("note", style="dim")
+    if change.field == "created":
+        return Text.assemble("created as ", (printable(_value(change.new)), "bold"))
+    if change.field == "removed":
+        return Text("removed", style="red")
+    text = Text.assemble((change.field, "bold"), " ")
+    if change.old not in (None, "", []):
+        text.append(printable(_value(change.old)), style="dim")
+        text.append(" → ")
+    text.append(printable(_value(change.new)) if change.new not in (None, "", []) else "(none)")
+    return text
+
+
+def history_table(changes: list[Change], with_ref: bool = True) -> Table:
+    table = Table(title="History", title_justify="left")
+    table.add_column("On", no_wrap=True)
+    if with_ref:
+        table.add_column("Ref", no_wrap=True)
+        table.add_column("Title")
+    table.add_column("Change")
+    table.add_column("Note")
+    table.add_column("Source", overflow="fold")
+    for change in changes:
+        row = [change.on[:16].replace("T", " ")]
+        if with_ref:
+            row += [str(change.ref), cell(change.title)]
+        row += [change_text(change), cell(change.note), cell(change.source)]
+        table.add_row(*row)
+    return table

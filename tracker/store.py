@@ -1,0 +1,378 @@
+"""The only module with SQL: opens the database, keeps its shape, reads and writes it.
+
+Every write happens inside `Store.writing()`, one IMMEDIATE transaction: the
+change and its log rows land together or not at all, and two processes that
+write at once queue on SQLite's lock (WAL, busy timeout) instead of failing.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+
+from sqlite_utils import Database
+
+from tracker.errors import TrackerError
+from tracker.model import Change, Item, ItemType, Ref
+
+SCHEMA_VERSION = 1
+BUSY_TIMEOUT_MS = 10_000
+
+# Older shapes and the steps that bring them to SCHEMA_VERSION: {from: sql}.
+# Empty while there is only one shape.
+MIGRATIONS: dict[int, str] = {}
+
+
+def schema_sql() -> str:
+    return resources.files("tracker").joinpath("schema.sql").read_text(encoding="utf-8")
+
+
+def statements(script: str) -> Iterator[str]:
+    """Split a script into statements (triggers hold semicolons of their own)."""
+    pending = ""
+    for line in script.splitlines(keepends=True):
+        pending += line
+        if sqlite3.complete_statement(pending):
+            if pending.strip():
+                yield pending
+            pending = ""
+    if pending.strip() and not pending.strip().startswith("--"):
+        yield pending
+
+
+@dataclass
+class ItemQuery:
+    """What `tracker list` asks for; empty fields filter nothing."""
+
+    types: tuple[ItemType, ...] = ("event", "agreement")
+    statuses: list[str] = field(default_factory=list)
+    kinds: list[str] = field(default_factory=list)
+    sectors: list[str] = field(default_factory=list)
+    parties: list[str] = field(default_factory=list)      # all of them
+    tags: list[str] = field(default_factory=list)         # all of them
+    within: Ref | None = None                             # the event (or parent event)
+    from_utc: str | None = None
+    to_utc: str | None = None
+    search: str | None = None
+    open_at_utc: str | None = None    # only what is still open at this instant
+    closed: dict[str, tuple[str, ...]] | None = None      # closed statuses per type
+    with_removed: bool = False
+
+
+_ITEM_COLUMNS = """
+    items.id, items.uid, items.type, items.num, items.title, items.kind, items.status,
+    items.starts, items.starts_utc, items.ends, items.ends_utc, items.tz, items.location,
+    items.sector, items.due, items.created, items.updated, items.removed,
+    parent.type AS parent_type, parent.num AS parent_num
+"""
+_ITEM_FROM = "items LEFT JOIN items AS parent ON parent.id = items.event_id"
+
+
+class Store:
+    def __init__(self, path: Path):
+        self.path = path
+        self.conn = self._connect(path)
+        self.db = Database(self.conn, execute_plugins=False)
+        self._ensure_shape()
+
+    # -- opening ---------------------------------------------------------------
+
+    @staticmethod
+    def _connect(path: Path) -> sqlite3.Connection:
+        if path.is_dir():
+            raise TrackerError(f"database {path} is a folder: give a file path with --db or TRACKER_DB")
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_MS / 1000)
+            conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            conn.execute("PRAGMA foreign_keys = ON")
+            if conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+                conn.execute("PRAGMA journal_mode = WAL")
+        except sqlite3.DatabaseError as error:
+            raise _open_error(path, error) from None
+        except OSError as error:
+            raise TrackerError(
+                f"cannot create database {path}: {error.strerror}; choose another place with --db or TRACKER_DB"
+            ) from None
+        return conn
+
+    def _ensure_shape(self) -> None:
+        try:
+            version = self.conn.execute("PRAGMA user_version").fetchone()[0]
+            if version == SCHEMA_VERSION:
+                return
+            with self.writing():
+                # Read again under the write lock: another process may have
+                # made the schema meanwhile.
+                version = self.conn.execute("PRAGMA user_version").fetchone()[0]
+                if version == 0:
+                    tables = self.conn.execute(
+                        "SELECT count(*) FROM sqlite_master WHERE name NOT LIKE 'sqlite_%'"
+                    ).fetchone()[0]
+                    if tables:
+                        raise TrackerError(
+                            f"{self.path} is an SQLite database, but not tracker's: "
+                            "choose another file with --db or TRACKER_DB"
+                        )
+                    for statement in statements(schema_sql()):
+                        self.conn.execute(statement)
+                elif version > SCHEMA_VERSION:
+                    raise TrackerError(
+                        f"{self.path} was written by a newer tracker (schema {version}, "
+                        f"this one knows {SCHEMA_VERSION}): upgrade tracker"
+                    )
+                else:
+                    while version < SCHEMA_VERSION:
+                        for statement in statements(MIGRATIONS[version]):
+                            self.conn.execute(statement)
+                        version = self.conn.execute("PRAGMA user_version").fetchone()[0]
+        except sqlite3.DatabaseError as error:
+            raise _open_error(self.path, error) from None
+
+    def close(self) -> None:
+        self.conn.close()
+
+    @contextmanager
+    def writing(self) -> Iterator[Store]:
+        """One IMMEDIATE transaction: all of it lands, or none of it."""
+        if self.conn.in_transaction:
+            yield self
+            return
+        try:
+            self.conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as error:
+            raise TrackerError(f"cannot write to {self.path}: {error}; try again") from None
+        try:
+            yield self
+        except BaseException:
+            self.conn.execute("ROLLBACK")
+            raise
+        try:
+            self.conn.execute("COMMIT")
+        except sqlite3.DatabaseError as error:
+            if self.conn.in_transaction:
+                self.conn.execute("ROLLBACK")
+            raise TrackerError(f"cannot write to {self.path}: {error}; nothing was changed") from None
+
+    # -- reading ---------------------------------------------------------------
+
+    def item_id(self, ref: Ref) -> int | None:
+        row = self.conn.execute(
+            "SELECT id FROM items WHERE type = ? AND num = ?", (ref.type, ref.num)
+        ).fetchone()
+        return row[0] if row else None
+
+    def item_id_by_uid(self, uid: str) -> int | None:
+        row = self.conn.execute("SELECT id FROM items WHERE uid = ?", (uid,)).fetchone()
+        return row[0] if row else None
+
+    def item(self, ref: Ref) -> tuple[int, Item] | None:
+        rows = list(self.db.query(
+            f"SELECT {_ITEM_COLUMNS} FROM {_ITEM_FROM} WHERE items.type = ? AND items.num = ?",
+            (ref.type, ref.num),
+        ))
+        if not rows:
+            return None
+        return rows[0]["id"], self._items(rows)[0]
+
+    def items(self, query: ItemQuery) -> list[Item]:
+        where, params = [] if query.with_removed else ["items.removed IS NULL"], []
+        where.append(f"items.type IN ({', '.join('?' for _ in query.types)})")
+        params += query.types
+        for column, values in (("status", query.statuses), ("kind", query.kinds), ("sector", query.sectors)):
+            if values:
+                where.append(f"items.{column} IN ({', '.join('?' for _ in values)})")
+                params += values
+        for table, column, values in (("item_parties", "party", query.parties), ("item_tags", "tag", query.tags)):
+            for value in values:
+                where.append(
+                    f"EXISTS (SELECT 1 FROM {table} WHERE {table}.item_id = items.id "
+                    f"AND {table}.{column} = ? COLLATE NOCASE)"
+                )
+                params.append(value)
+        if query.within:
+            where.append("parent.type = ? AND parent.num = ?")
+            params += [query.within.type, query.within.num]
+        # A period takes events that overlap it and agreements due in it.
+        if query.from_utc:
+            where.append("(items.ends_utc >= ? OR items.due_utc >= ?)")
+            params += [query.from_utc, query.from_utc]
+        if query.to_utc:
+            where.append("(items.starts_utc < ? OR items.due_utc < ?)")
+            params += [query.to_utc, query.to_utc]
+        if query.search:
+            where.append("items.id IN (SELECT rowid FROM item_search WHERE item_search MATCH ?)")
+            params.append(fts_query(query.search))
+        if query.open_at_utc and query.closed:
+            for item_type, closed in query.closed.items():
+                where.append(
+                    f"NOT (items.type = ? AND items.status IN ({', '.join('?' for _ in closed)}))"
+                )
+                params += [item_type, *closed]
+            where.append("(items.type <> 'event' OR items.ends_utc IS NULL OR items.ends_utc >= ?)")
+            params.append(query.open_at_utc)
+        sql = (
+            f"SELECT {_ITEM_COLUMNS} FROM {_ITEM_FROM} WHERE {' AND '.join(where)} "
+            "ORDER BY items.type DESC, items.starts_utc IS NULL, items.starts_utc, items.num"
+        )
+        try:
+            return self._items(list(self.db.query(sql, params)))
+        except sqlite3.OperationalError as error:
+            if query.search and "fts5" in str(error):
+                raise TrackerError(f"cannot search for {query.search!r}: {error}") from None
+            raise
+
+    def _items(self, rows: list[dict]) -> list[Item]:
+        ids = json.dumps([row["id"] for row in rows])
+        names: dict[tuple[str, int], list[str]] = {}
+        for table, column in (("item_parties", "party"), ("item_tags", "tag")):
+            for item_id, name in self.conn.execute(
+                f"SELECT item_id, {column} FROM {table} "
+                "WHERE item_id IN (SELECT value FROM json_each(?)) ORDER BY item_id, position",
+                (ids,),
+            ):
+                names.setdefault((column, item_id), []).append(name)
+        items = []
+        for row in rows:
+            ref = Ref(row["type"], row["num"])
+            link = Ref(row["parent_type"], row["parent_num"]) if row["parent_num"] else None
+            items.append(Item(
+                ref=ref, uid=row["uid"], title=row["title"], kind=row["kind"],
+                status=row["status"],
+                parties=names.get(("party", row["id"]), []),
+                tags=names.get(("tag", row["id"]), []),
+                created=row["created"], updated=row["updated"], removed=row["removed"],
+                start=row["starts"], end=row["ends"], tz=row["tz"], location=row["location"],
+                parent=link if ref.type == "event" else None,
+                event=link if ref.type == "agreement" else None,
+                sector=row["sector"], due=row["due"],
+                start_utc=row["starts_utc"], end_utc=row["ends_utc"],
+            ))
+        return items
+
+    def history(self, item_id: int | None = None, since_utc: str | None = None) -> list[Change]:
+        where, params = [], []
+        if item_id is not None:
+            where.append("changes.item_id = ?")
+            params.append(item_id)
+        if since_utc:
+            where.append("changes.happened_utc >= ?")
+            params.append(since_utc)
+        sql = (
+            "SELECT changes.*, items.type, items.num, items.title FROM changes "
+            "JOIN items ON items.id = changes.item_id "
+            + (f"WHERE {' AND '.join(where)} " if where else "")
+            + "ORDER BY changes.happened_utc, changes.id"
+        )
+        return [
+            Change(
+                ref=Ref(row["type"], row["num"]), field=row["field"],
+                old=_from_log(row["field"], row["old"]), new=_from_log(row["field"], row["new"]),
+                on=row["happened"], recorded=row["recorded"], source=row["source"],
+                note=row["note"], title=row["title"],
+            )
+            for row in self.db.query(sql, params)
+        ]
+
+    def event_chain(self, item_id: int) -> list[int]:
+        """The ids of an event and the events it belongs to, up the tree."""
+        return [row[0] for row in self.conn.execute(
+            "WITH RECURSIVE up(id) AS (SELECT ? UNION SELECT items.event_id FROM items "
+            "JOIN up ON items.id = up.id WHERE items.event_id IS NOT NULL) SELECT id FROM up",
+            (item_id,),
+        )]
+
+    def columns(self, item_id: int) -> dict:
+        """The raw row of an item, for computing what an update changes."""
+        return next(self.db.query("SELECT * FROM items WHERE id = ?", (item_id,)))
+
+    def zone_of(self, item_id: int) -> str | None:
+        row = self.conn.execute("SELECT tz FROM items WHERE id = ?", (item_id,)).fetchone()
+        return row[0] if row else None
+
+    # -- writing (inside writing()) -----------------------------------------------
+
+    def next_num(self, item_type: ItemType) -> int:
+        return self.conn.execute(
+            "SELECT coalesce(max(num), 0) + 1 FROM items WHERE type = ?", (item_type,)
+        ).fetchone()[0]
+
+    def num_taken(self, item_type: ItemType, num: int) -> bool:
+        return self.conn.execute(
+            "SELECT 1 FROM items WHERE type = ? AND num = ?", (item_type, num)
+        ).fetchone() is not None
+
+    def insert_item(self, row: dict, parties: list[str], tags: list[str]) -> int:
+        item_id = self.db["items"].insert(row).last_pk
+        self.set_names(item_id, parties, tags)
+        return item_id
+
+    def update_item(self, item_id: int, columns: dict) -> None:
+        if columns:
+            self.db["items"].update(item_id, columns)
+
+    def set_names(self, item_id: int, parties: list[str] | None, tags: list[str] | None) -> None:
+        for table, column, values in (("item_parties", "party", parties), ("item_tags", "tag", tags)):
+            if values is None:
+                continue
+            self.conn.execute(f"DELETE FROM {table} WHERE item_id = ?", (item_id,))
+            self.conn.executemany(
+                f"INSERT INTO {table} (item_id, position, {column}) VALUES (?, ?, ?)",
+                [(item_id, position, value) for position, value in enumerate(values)],
+            )
+
+    def log(self, rows: list[dict]) -> None:
+        """Append to the change log; list values are stored as JSON arrays."""
+        self.conn.executemany(
+            "INSERT INTO changes (item_id, field, old, new, happened, happened_utc, recorded, source, note) "
+            "VALUES (:item_id, :field, :old, :new, :happened, :happened_utc, :recorded, :source, :note)",
+            [{**row, "old": _to_log(row["old"]), "new": _to_log(row["new"])} for row in rows],
+        )
+
+    def uids(self) -> set[str]:
+        return {row[0] for row in self.conn.execute("SELECT uid FROM items")}
+
+
+def fts_query(text: str) -> str:
+    """Every word the user typed, as a quoted prefix phrase: `S-400` finds "S-400 systems".
+
+    Quoting keeps FTS5's own syntax (-, :, NEAR, AND) out of reach of user text.
+    """
+    words = text.split()
+    if not words:
+        raise TrackerError("the search is empty: give a word to look for")
+    return " ".join('"' + word.replace('"', '""') + '"*' for word in words)
+
+
+def _to_log(value) -> str | None:
+    if isinstance(value, list):
+        return json.dumps(value, ensure_ascii=False)
+    return value
+
+
+def _from_log(field_name: str | None, value: str | None):
+    if field_name in ("parties", "tags") and value is not None:
+        try:
+            return json.loads(value)
+        except ValueError:
+            return value
+    return value
+
+
+def _open_error(path: Path, error: sqlite3.DatabaseError) -> TrackerError:
+    message = str(error)
+    if "not a database" in message or "malformed" in message:
+        return TrackerError(
+            f"{path} is not an SQLite database ({message}): choose another file with --db or TRACKER_DB"
+        )
+    if "readonly" in message or "unable to open" in message:
+        return TrackerError(
+            f"cannot open database {path} for writing ({message}): check the folder's permissions, "
+            "or choose another place with --db or TRACKER_DB"
+        )
+    return TrackerError(f"cannot use database {path}: {message}")

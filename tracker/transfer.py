@@ -1,0 +1,227 @@
+"""Export and import: the whole database as one JSON document, and back, losslessly.
+
+Items are matched by uid, so importing the same file twice changes nothing.
+Every item in a file is checked as `tracker add` checks it before anything is
+written, and the import is one transaction.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from tracker import core, dates
+from tracker.errors import BadArgument, TrackerError
+from tracker.model import PREFIX, Ref, check_source, parse_ref
+from tracker.render.json import change_data, item_data
+from tracker.store import ItemQuery, Store
+
+FORMAT = "tracker-export"
+VERSION = 1
+
+
+def export_document(store: Store) -> dict[str, Any]:
+    items = store.items(ItemQuery(with_removed=True))
+    items.sort(key=lambda item: (item.type != "event", item.ref.num))
+    return {
+        "format": FORMAT,
+        "version": VERSION,
+        "exported": dates.stamp(dates.now()),
+        "items": [item_data(item) for item in items],
+        "history": [change_data(change) for change in store.history()],
+    }
+
+
+def write_file(path: Path, text: str) -> None:
+    """Write whole or not at all: a temporary file beside it, then a rename."""
+    path = path.expanduser()
+    try:
+        handle, temporary = tempfile.mkstemp(dir=path.parent or Path("."), prefix=f".{path.name}.")
+        with os.fdopen(handle, "w", encoding="utf-8") as stream:
+            stream.write(text)
+        os.replace(temporary, path)
+    except OSError as error:
+        raise TrackerError(f"cannot write {path}: {error.strerror}") from None
+
+
+def read_document(path: Path) -> dict[str, Any]:
+    name = "stdin" if str(path) == "-" else str(path)
+    try:
+        text = sys.stdin.read() if name == "stdin" else path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise BadArgument(f"no file {name}: give the path of a file written by `tracker export`") from None
+    except (OSError, UnicodeDecodeError) as error:
+        raise BadArgument(f"cannot read {name}: {error}") from None
+    try:
+        document = json.loads(text)
+    except ValueError as error:
+        raise BadArgument(f"{name} is not JSON ({error}): give a file written by `tracker export`") from None
+    if not isinstance(document, dict) or document.get("format") != FORMAT:
+        raise BadArgument(f"{name} is not a tracker export (no \"format\": \"{FORMAT}\"): give a file written by `tracker export`")
+    if document.get("version") != VERSION:
+        raise BadArgument(f"{name} is a tracker export of version {document.get('version')!r}; this tracker reads version {VERSION}")
+    if not isinstance(document.get("items"), list) or not isinstance(document.get("history", []), list):
+        raise BadArgument(f"{name}: \"items\" and \"history\" must be lists")
+    return document
+
+
+def import_file(store: Store, path: Path) -> str:
+    name = "stdin" if str(path) == "-" else str(path)
+    return import_document(store, read_document(path), name)
+
+
+def _text(entry: dict, key: str, where: str, required: bool = False) -> str | None:
+    value = entry.get(key)
+    if value is None:
+        if required:
+            raise BadArgument(f"{where}: \"{key}\" is missing")
+        return None
+    if not isinstance(value, str):
+        raise BadArgument(f"{where}: \"{key}\" must be a string, not {type(value).__name__}")
+    return value
+
+
+def _names(entry: dict, key: str, where: str) -> list[str]:
+    value = entry.get(key, [])
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise BadArgument(f"{where}: \"{key}\" must be a list of strings")
+    return value
+
+
+def _stamp(entry: dict, key: str, where: str, required: bool = True) -> str | None:
+    text = _text(entry, key, where, required)
+    if text is None:
+        return None
+    try:
+        return dates.stamp(dates.parse_when(text, "UTC", what=key, relative=False).start)
+    except BadArgument as error:
+        raise BadArgument(f"{where}: {error}") from None
+
+
+def _in_order(entries: list[tuple[str, dict]], name: str) -> list[tuple[str, dict]]:
+    """Events before the events and agreements that belong to them."""
+    by_ref = {where_ref[1]: entry for where_ref, entry in entries}
+    depth: dict[str, int] = {}
+
+    def depth_of(ref: str, trail: tuple[str, ...] = ()) -> int:
+        if ref in trail:
+            raise BadArgument(f"{name}: events {', '.join(trail)} are inside each other in a loop")
+        if ref not in depth:
+            entry = by_ref.get(ref, {})
+            link = entry.get("parent") if entry.get("type") == "event" else entry.get("event")
+            depth[ref] = 0 if not isinstance(link, str) or link.upper() not in by_ref else \
+                1 + depth_of(link.upper(), trail + (ref,))
+        return depth[ref]
+
+    return sorted(entries, key=lambda pair: (pair[1]["type"] != "event", depth_of(pair[0][1])))
+
+
+def _check_item(entry: Any, index: int, name: str, seen: set[str]) -> tuple[tuple[str, str], dict]:
+    where = f"{name}: item {index}"
+    if not isinstance(entry, dict):
+        raise BadArgument(f"{where}: must be an object")
+    ref = parse_ref(_text(entry, "ref", where, True), what=f"{where}: ref")
+    where = f"{name}: item {index} ({ref})"
+    if entry.get("type") != ref.type:
+        raise BadArgument(f"{where}: \"type\" must be {ref.type!r} for a {PREFIX[ref.type]} reference")
+    uid = _text(entry, "uid", where, True).strip()
+    if not uid or uid in seen or str(ref) in seen:
+        raise BadArgument(f"{where}: its uid or ref is empty or repeats an earlier item")
+    seen.update((uid, str(ref)))
+    return (where, str(ref)), entry
+
+
+def import_document(store: Store, document: dict[str, Any], name: str) -> str:
+    seen: set[str] = set()
+    entries = [_check_item(entry, index, name, seen)
+               for index, entry in enumerate(document["items"], start=1)]
+    with store.writing():
+        known = store.uids()
+        here: dict[str, Ref] = {}       # the file's ref -> the ref here
+        imported: dict[str, int] = {}   # the file's ref -> id, for items this import adds
+        for (where, ref_text), entry in _in_order(entries, name):
+            ref = parse_ref(ref_text)
+            uid = entry["uid"].strip()
+            if uid in known:
+                row = store.columns(store.item_id_by_uid(uid))
+                here[ref_text] = Ref(row["type"], row["num"])
+                continue
+            link = _text(entry, "parent" if ref.type == "event" else "event", where)
+            if link is not None:
+                linked = parse_ref(link, want="event", what=f"{where}: its event")
+                if str(linked) not in here:
+                    raise BadArgument(f"{where}: its event {linked} is not in the file")
+                link = str(here[str(linked)])
+            try:
+                plan = core.plan_fields(store, ref.type, core.Fields(
+                    title=_text(entry, "title", where, True), kind=_text(entry, "kind", where, True),
+                    status=_text(entry, "status", where, True),
+                    parties=_names(entry, "parties", where), tags=_names(entry, "tags", where),
+                    start=_text(entry, "start", where), end=_text(entry, "end", where),
+                    tz=_text(entry, "tz", where), location=_text(entry, "location", where),
+                    within=link, sector=_text(entry, "sector", where), due=_text(entry, "due", where),
+                ))
+            except BadArgument as error:
+                raise BadArgument(f"{where}: {error}") from None
+            num = store.next_num(ref.type) if store.num_taken(ref.type, ref.num) else ref.num
+            row = {
+                "uid": uid, "type": ref.type, "num": num,
+                "created": _stamp(entry, "created", where), "updated": _stamp(entry, "updated", where),
+                "removed": _stamp(entry, "removed", where, required=False), **plan.columns,
+            }
+            imported[ref_text] = store.insert_item(row, plan.parties or [], plan.tags or [])
+            here[ref_text] = Ref(ref.type, num)
+
+        rows = _history_rows(store, document.get("history", []), name, here, imported)
+        store.log(rows)
+    added, skipped = len(imported), len(entries) - len(imported)
+    return (f"imported {added} item{'s' * (added != 1)} and {len(rows)} change{'s' * (len(rows) != 1)} "
+            f"from {name}" + (f"; {skipped} already here, left as they are" if skipped else ""))
+
+
+def _history_rows(store: Store, history: list, name: str, here: dict[str, Ref],
+                  imported: dict[str, int]) -> list[dict]:
+    rows, logged = [], set()
+    for index, entry in enumerate(history, start=1):
+        where = f"{name}: history entry {index}"
+        if not isinstance(entry, dict):
+            raise BadArgument(f"{where}: must be an object")
+        ref = parse_ref(_text(entry, "ref", where, True), what=f"{where}: ref")
+        if str(ref) not in here:
+            raise BadArgument(f"{where}: its item {ref} is not in the file")
+        if str(ref) not in imported:
+            continue        # an item that was here already keeps its own log
+        item_id = imported[str(ref)]
+        old, new = entry.get("old"), entry.get("new")
+        for value in (old, new):
+            if not (value is None or isinstance(value, str) or
+                    (isinstance(value, list) and all(isinstance(v, str) for v in value))):
+                raise BadArgument(f"{where}: \"old\" and \"new\" must be strings, lists of strings or null")
+        try:
+            happened = dates.parse_when(_text(entry, "on", where, True), core.item_zone(store, item_id),
+                                        what="on", relative=False)
+            source = check_source(_text(entry, "source", where))
+        except BadArgument as error:
+            raise BadArgument(f"{where}: {error}") from None
+        rows.append({
+            "item_id": item_id, "field": _text(entry, "field", where), "old": old, "new": new,
+            "happened": happened.text, "happened_utc": dates.utc_text(happened.start),
+            "recorded": _stamp(entry, "recorded", where), "source": source,
+            "note": _text(entry, "note", where),
+        })
+        logged.add(item_id)
+    # Every item has its creation in the log, even one from a hand-made file.
+    now = dates.now()
+    for item_id in imported.values():
+        if item_id not in logged:
+            rows.append({
+                "item_id": item_id, "field": "created", "old": None,
+                "new": store.columns(item_id)["status"], "happened": dates.stamp(now),
+                "happened_utc": dates.utc_text(now), "recorded": dates.stamp(now),
+                "source": None, "note": f"imported from {name}",
+            })
+    return rows
