@@ -106,8 +106,7 @@ def main_options(
     version: Annotated[bool, typer.Option(
         "--version", callback=_version, is_eager=True, help="Print the version and exit.")] = False,
 ) -> None:
-    if now is not None:
-        dates.set_now(now)
+    dates.set_now(now)      # None clears an earlier run's clock (tests run many in one process)
     session = Session(db.expanduser() if db else None)
     ctx.obj = session
     ctx.call_on_close(session.close)
@@ -369,6 +368,17 @@ def import_command(
 
     summary = transfer.import_file(_store(ctx), file)
     _err().print(summary)
+
+
+@app.command("apply")
+def apply_command(
+    ctx: typer.Context,
+    file: Annotated[Path, typer.Argument(metavar="FILE", help="A tracker-updates JSON file (- for stdin).")],
+) -> None:
+    """Replay a file of dated updates (news), each as `tracker add` or `tracker update` would, all or nothing."""
+    from tracker import transfer
+
+    _err().print(transfer.apply_file(_store(ctx), file))
 
 
 def main() -> None:

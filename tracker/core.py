@@ -233,7 +233,8 @@ def _check_entry(entry: Entry) -> Entry:
     return Entry(on=entry.on, source=check_source(entry.source), note=note or None)
 
 
-def add(store: Store, item_type: ItemType, given: Fields, entry: Entry) -> Outcome:
+def add(store: Store, item_type: ItemType, given: Fields, entry: Entry, uid: str | None = None) -> Outcome:
+    """A new item, numbered after the last of its type; `uid` lets a file name it in advance."""
     if given.title is None:
         raise BadArgument("the title is empty: give a title with some text in it")
     entry = _check_entry(entry)
@@ -244,9 +245,11 @@ def add(store: Store, item_type: ItemType, given: Fields, entry: Entry) -> Outco
             "kind": given.kind or "other",
             "status": given.status or defaults[item_type],
         }), current_names=None)
+        if uid is not None and store.item_id_by_uid(uid) is not None:
+            raise BadArgument(f"an item with uid {uid} exists already")
         stamp = dates.stamp(dates.now())
         num = store.next_num(item_type)
-        row = {"uid": str(uuid.uuid4()), "type": item_type, "num": num,
+        row = {"uid": uid or str(uuid.uuid4()), "type": item_type, "num": num,
                "created": stamp, "updated": stamp, **plan.columns}
         item_id = store.insert_item(row, plan.parties or [], plan.tags or [])
         zone = item_zone(store, item_id)

@@ -48,24 +48,24 @@ def write_file(path: Path, text: str) -> None:
         raise TrackerError(f"cannot write {path}: {error.strerror}") from None
 
 
-def read_document(path: Path) -> dict[str, Any]:
+def read_document(path: Path, kind: str = FORMAT, key: str = "items") -> dict[str, Any]:
     name = "stdin" if str(path) == "-" else str(path)
     try:
         text = sys.stdin.read() if name == "stdin" else path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise BadArgument(f"no file {name}: give the path of a file written by `tracker export`") from None
+        raise BadArgument(f"no file {name}: check the path") from None
     except (OSError, UnicodeDecodeError) as error:
         raise BadArgument(f"cannot read {name}: {error}") from None
     try:
         document = json.loads(text)
     except ValueError as error:
         raise BadArgument(f"{name} is not JSON ({error}): give a file written by `tracker export`") from None
-    if not isinstance(document, dict) or document.get("format") != FORMAT:
-        raise BadArgument(f"{name} is not a tracker export (no \"format\": \"{FORMAT}\"): give a file written by `tracker export`")
+    if not isinstance(document, dict) or document.get("format") != kind:
+        raise BadArgument(f"{name} is not a {kind} file (no \"format\": \"{kind}\")")
     if document.get("version") != VERSION:
-        raise BadArgument(f"{name} is a tracker export of version {document.get('version')!r}; this tracker reads version {VERSION}")
-    if not isinstance(document.get("items"), list) or not isinstance(document.get("history", []), list):
-        raise BadArgument(f"{name}: \"items\" and \"history\" must be lists")
+        raise BadArgument(f"{name} is a {kind} file of version {document.get('version')!r}; this tracker reads version {VERSION}")
+    if not isinstance(document.get(key), list) or not isinstance(document.get("history", []), list):
+        raise BadArgument(f"{name}: \"{key}\" must be a list")
     return document
 
 
@@ -225,3 +225,68 @@ def _history_rows(store: Store, history: list, name: str, here: dict[str, Ref],
                 "source": None, "note": f"imported from {name}",
             })
     return rows
+
+
+# -- a file of dated updates: the news, replayed ------------------------------------
+
+UPDATES_FORMAT = "tracker-updates"
+_FIELD_KEYS = {"title", "kind", "status", "parties", "tags", "start", "end", "tz", "location",
+               "in", "event", "sector", "due", "clear"}
+
+
+def _fields(values: Any, where: str) -> core.Fields:
+    if not isinstance(values, dict):
+        raise BadArgument(f"{where}: the fields must be an object")
+    unknown = set(values) - _FIELD_KEYS
+    if unknown:
+        raise BadArgument(f"{where}: unknown field {sorted(unknown)[0]!r}: use {', '.join(sorted(_FIELD_KEYS))}")
+    texts = {key: _text(values, key, where) for key in _FIELD_KEYS - {"parties", "tags", "clear", "in", "event"}}
+    within = _text(values, "in", where) or _text(values, "event", where)
+    return core.Fields(
+        **texts, within=within,
+        parties=_names(values, "parties", where) if "parties" in values else None,
+        tags=_names(values, "tags", where) if "tags" in values else None,
+        clear=_names(values, "clear", where),
+    )
+
+
+def apply_file(store: Store, path: Path) -> str:
+    """Replay a file of dated updates, each as `tracker add` or `tracker update` would, in one transaction.
+
+    {"format": "tracker-updates", "version": 1, "updates": [
+        {"ref": "A3", "on": "2025-12-05", "set": {"status": "signed"}, "source": "https://...", "note": "..."},
+        {"add": "agreement", "uid": "...", "on": "2025-12-05", "set": {"title": "...", "event": "E2"}, ...}]}
+    An update's "ref" may be a reference or the uid of an item.
+    """
+    name = "stdin" if str(path) == "-" else str(path)
+    document = read_document(path, UPDATES_FORMAT, "updates")
+    added = updated = 0
+    with store.writing():
+        for index, entry in enumerate(document["updates"], start=1):
+            where = f"{name}: update {index}"
+            if not isinstance(entry, dict):
+                raise BadArgument(f"{where}: must be an object")
+            try:
+                given = _fields(entry.get("set", {}), where)
+                said = core.Entry(_text(entry, "on", where), _text(entry, "source", where),
+                                  _text(entry, "note", where))
+                if "add" in entry:
+                    kind = entry["add"]
+                    if kind not in ("event", "agreement"):
+                        raise BadArgument(f"\"add\" must be \"event\" or \"agreement\", not {kind!r}")
+                    core.add(store, kind, given, said, uid=_text(entry, "uid", where))
+                    added += 1
+                else:
+                    target = _text(entry, "ref", where, True)
+                    item_id = store.item_id_by_uid(target)
+                    if item_id is not None:
+                        row = store.columns(item_id)
+                        ref = Ref(row["type"], row["num"])
+                    else:
+                        ref = parse_ref(target)
+                    core.update(store, ref, given, said)
+                    updated += 1
+            except TrackerError as error:
+                message = str(error)
+                raise type(error)(message if message.startswith(where) else f"{where}: {message}") from None
+    return f"applied {added + updated} updates from {name}: {added} added, {updated} updated"

@@ -33,7 +33,10 @@ def console(stderr: bool = False) -> Console:
     # Piped output is for grep and less, not a screen: don't wrap at 80.
     if not stream.isatty() and not os.environ.get("COLUMNS"):
         width = 200
-    return Console(file=stream, stderr=stderr, markup=False, highlight=False, emoji=False, width=width)
+    # NO_COLOR: no colour, and no bold or dim either: plain text.
+    plain = bool(os.environ.get("NO_COLOR"))
+    return Console(file=stream, stderr=stderr, markup=False, highlight=False, emoji=False, width=width,
+                   color_system=None if plain else "auto")
 
 
 def cell(text: str | None, style: str = "") -> Text:
