@@ -28,7 +28,7 @@ class TrackerGroup(TyperGroup):
 
     def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
         try:
-            result = super().main(args=args, prog_name=prog_name or "tracker",
+            result = super().main(args=args, prog_name="tracker",
                                   complete_var=complete_var, standalone_mode=False, **extra)
         except TrackerError as error:
             _fail(str(error), error.exit_code)
