@@ -206,7 +206,8 @@ def _plan_event_times(store: Store, plan: _Plan, given: Fields, clear: set[str])
     end = reading("end", "ends") if "start" not in clear else None
     if end is not None and start is None:
         raise BadArgument("an event cannot have an end without a start: give --start too")
-    if end is not None and end.end <= start.start:
+    # Compared as UTC: Python compares two times of one zone by wall clock.
+    if end is not None and dates.utc_text(end.end) <= dates.utc_text(start.start):
         raise BadArgument(f"the end {end.text} is before the start {start.text}: give an end after the start")
     plan.set("start", "starts", start.text if start else None)
     plan.set("end", "ends", end.text if end else None)

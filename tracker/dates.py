@@ -101,6 +101,10 @@ class When:
     def text(self) -> str:
         """As stored and shown: 2025-12-04, or 2025-12-04T10:30:00+05:30."""
         if isinstance(self.value, datetime):
+            if self.value.utcoffset().seconds % 60:
+                # Local mean time before 1900 or so (+05:21:10): ISO 8601 has
+                # no seconds in an offset, so such a time is written in UTC.
+                return self.value.astimezone(timezone.utc).isoformat(timespec="seconds")
             return self.value.isoformat(timespec="seconds")
         return self.value.isoformat()
 

@@ -1,0 +1,123 @@
+"""Unit tests of the core: references, dates, safe printing."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timezone
+
+import pytest
+from hypothesis import given, strategies as st
+
+from tracker import dates
+from tracker.errors import BadArgument
+from tracker.model import Ref, check_names, check_source, parse_ref
+from tracker.render.safe import json_safe, printable
+
+
+@pytest.mark.parametrize("text, ref", [("E1", Ref("event", 1)), ("a3", Ref("agreement", 3)),
+                                       (" A12 ", Ref("agreement", 12))])
+def test_parse_ref(text, ref):
+    assert parse_ref(text) == ref
+    assert str(ref) == text.strip().upper()
+
+
+@pytest.mark.parametrize("text", ["", "E", "E0", "X1", "A-1", "A1.5", "EA1"])
+def test_parse_ref_rejects(text):
+    with pytest.raises(BadArgument):
+        parse_ref(text)
+
+
+def test_parse_ref_checks_the_type():
+    with pytest.raises(BadArgument, match="must be an event"):
+        parse_ref("A1", want="event")
+
+
+def test_check_names_strips_and_drops_repeats():
+    assert check_names([" India", "russia", "India ", "Russia"], "party") == ["India", "russia"]
+    with pytest.raises(BadArgument):
+        check_names(["India", " "], "party")
+
+
+@pytest.mark.parametrize("url", ["https://example.org", "http://a.b/c?d=e", "HTTPS://EXAMPLE.ORG/x"])
+def test_check_source_accepts_http_urls(url):
+    assert check_source(url) == url
+
+
+@pytest.mark.parametrize("url", ["example.org", "ftp://x", "https://", "https:// x", "javascript:alert(1)",
+                                 "https://a b"])
+def test_check_source_rejects(url):
+    with pytest.raises(BadArgument):
+        check_source(url)
+
+
+def test_parse_when_date_and_times():
+    assert dates.parse_when("2025-12-04", "Asia/Kolkata").value == date(2025, 12, 4)
+    local = dates.parse_when("2025-12-04 10:30", "Asia/Kolkata")
+    assert local.text == "2025-12-04T10:30:00+05:30"
+    moved = dates.parse_when("2025-12-04T10:30+01:00", "Asia/Kolkata")
+    assert moved.text == "2025-12-04T15:00:00+05:30"
+    assert dates.parse_when("2025-12-04T05:00Z", "UTC").text == "2025-12-04T05:00:00+00:00"
+
+
+def test_a_day_covers_midnight_to_midnight_in_its_zone():
+    day = dates.parse_when("2025-12-04", "Asia/Kolkata")
+    assert dates.utc_text(day.start) == "2025-12-03T18:30:00Z"
+    assert dates.utc_text(day.end) == "2025-12-04T18:30:00Z"
+
+
+def test_a_day_that_loses_an_hour_is_23_hours_long():
+    day = dates.parse_when("2025-03-30", "Europe/Brussels")
+    # Subtracted in UTC: Python subtracts two times of one zone by wall clock.
+    length = day.end.astimezone(timezone.utc) - day.start.astimezone(timezone.utc)
+    assert length.total_seconds() == 23 * 3600
+
+
+def test_now_follows_tracker_now(monkeypatch):
+    monkeypatch.setenv("TRACKER_NOW", "2025-11-29T10:00:00+05:30")
+    dates.set_now(None)
+    assert dates.now() == datetime(2025, 11, 29, 4, 30, tzinfo=timezone.utc)
+    dates.set_now("2025-12-01T00:00:00Z")
+    try:
+        assert dates.now() == datetime(2025, 12, 1, tzinfo=timezone.utc)
+    finally:
+        dates.set_now(None)
+
+
+def test_relative_words_count_from_now_in_the_zone(monkeypatch):
+    monkeypatch.setenv("TRACKER_NOW", "2025-12-04T20:00:00Z")    # already 5 Dec in New Delhi
+    assert dates.parse_when("today", "Asia/Kolkata").value == date(2025, 12, 5)
+    assert dates.parse_when("tomorrow", "UTC").value == date(2025, 12, 5)
+    assert dates.parse_when("yesterday", "UTC").value == date(2025, 12, 3)
+
+
+def test_user_zone_comes_from_tracker_tz_then_tz(monkeypatch):
+    monkeypatch.setenv("TRACKER_TZ", "Asia/Kolkata")
+    monkeypatch.setenv("TZ", "America/New_York")
+    assert dates.user_zone_name() == "Asia/Kolkata"
+    monkeypatch.delenv("TRACKER_TZ")
+    assert dates.user_zone_name() == "America/New_York"
+
+
+@given(st.datetimes(min_value=datetime(1900, 1, 1), max_value=datetime(2200, 1, 1)),
+       st.sampled_from(["Asia/Kolkata", "Europe/Brussels", "America/New_York", "UTC"]))
+def test_a_stored_time_reads_back_as_the_same_instant(moment, zone_name):
+    aware = moment.replace(microsecond=0, tzinfo=timezone.utc)
+    text = aware.isoformat()
+    when = dates.parse_when(text, zone_name)
+    assert when.start == aware
+    assert dates.parse_when(when.text, zone_name).text == when.text
+
+
+@given(st.text())
+def test_printable_never_lets_a_control_character_through(text):
+    shown = printable(text)
+    assert not any(ord(c) < 0x20 and c not in "\t\n" or 0x7f <= ord(c) <= 0x9f for c in shown)
+
+
+def test_printable_keeps_ordinary_text():
+    assert printable("Modi–Putin: «S-400» 5%, [bold]") == "Modi–Putin: «S-400» 5%, [bold]"
+    assert printable("\x1b[31m") == "\\x1b[31m"
+    assert printable("\u202e") == "\\u202e"
+
+
+def test_json_safe_escapes_what_json_leaves_raw():
+    assert json_safe('"\x9b\u202e"') == '"\\u009b\\u202e"'

@@ -1,0 +1,149 @@
+"""The database itself: its shape, its rules and how it behaves under two writers."""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from conftest import TRACKER_BIN
+from tracker import model
+from tracker.store import SCHEMA_VERSION, Store, fts_query, schema_sql
+
+
+def connect(path: Path) -> sqlite3.Connection:
+    conn = sqlite3.connect(path)
+    conn.execute("PRAGMA foreign_keys = ON")
+    return conn
+
+
+def test_schema_ships_inside_the_installed_package():
+    import tracker
+
+    installed = Path(tracker.__file__).parent
+    assert "site-packages" in str(installed), "the tests must run against the installed package"
+    top_level = Path(__file__).resolve().parent.parent / "schema.sql"
+    assert (installed / "schema.sql").read_text() == top_level.read_text()
+
+
+def test_vocabularies_in_schema_match_the_model():
+    sql = schema_sql()
+
+    def listed(kind_or_status: str, item_type: str) -> tuple[str, ...]:
+        match = re.search(rf"type = '{item_type}' AND {kind_or_status} IN \(([^)]*)\)", sql)
+        return tuple(re.findall(r"'([^']+)'", match.group(1)))
+
+    assert listed("kind", "event") == model.EVENT_KINDS
+    assert listed("kind", "agreement") == model.AGREEMENT_KINDS
+    assert listed("status", "event") == model.EVENT_STATUSES
+    assert listed("status", "agreement") == model.AGREEMENT_STATUSES
+
+
+def test_a_new_database_is_versioned_and_in_wal_mode(summit):
+    conn = connect(summit.db)
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+    assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+
+def test_the_change_log_is_append_only(summit):
+    conn = connect(summit.db)
+    with pytest.raises(sqlite3.IntegrityError, match="append-only"):
+        conn.execute("UPDATE changes SET note = 'rewritten'")
+    with pytest.raises(sqlite3.IntegrityError, match="append-only"):
+        conn.execute("DELETE FROM changes")
+    with pytest.raises(sqlite3.IntegrityError, match="never deleted"):
+        conn.execute("DELETE FROM items")
+
+
+def test_the_schema_refuses_what_the_cli_refuses(summit):
+    conn = connect(summit.db)
+    with pytest.raises(sqlite3.IntegrityError, match="CHECK"):
+        conn.execute("UPDATE items SET status = 'done' WHERE num = 1 AND type = 'agreement'")
+    with pytest.raises(sqlite3.IntegrityError, match="CHECK"):
+        conn.execute("UPDATE items SET title = '  ' WHERE id = 1")
+    with pytest.raises(sqlite3.IntegrityError, match="only belong to an event"):
+        conn.execute("UPDATE items SET event_id = (SELECT id FROM items WHERE type = 'agreement' LIMIT 1) "
+                     "WHERE type = 'event' AND num = 2")
+    with pytest.raises(sqlite3.IntegrityError, match="FOREIGN KEY"):
+        conn.execute("INSERT INTO changes (item_id, happened, happened_utc, recorded) VALUES (999, 'x', 'x', 'x')")
+    with pytest.raises(sqlite3.IntegrityError, match="CHECK"):
+        conn.execute("INSERT INTO changes (item_id, happened, happened_utc, recorded, source) "
+                     "VALUES (1, 'x', 'x', 'x', 'ftp://x')")
+
+
+def test_every_change_is_logged_in_the_same_transaction(summit):
+    conn = connect(summit.db)
+    items = conn.execute("SELECT count(*) FROM items").fetchone()[0]
+    created = conn.execute("SELECT count(*) FROM changes WHERE field = 'created'").fetchone()[0]
+    assert items == created == 4
+
+
+@pytest.mark.parametrize("where, index", [
+    ("items.type = 'agreement' AND items.status = 'expected'", "items_by_status"),
+    ("items.sector = 'trade'", "items_by_sector"),
+    ("items.event_id = 1", "items_by_event"),
+    ("items.type = 'event' AND items.starts_utc > '2025'", "items_by_start"),
+])
+def test_list_filters_use_an_index(summit, where, index):
+    conn = connect(summit.db)
+    plan = " ".join(row[3] for row in conn.execute(f"EXPLAIN QUERY PLAN SELECT id FROM items WHERE {where}"))
+    assert index in plan, plan
+
+
+def test_party_filter_uses_its_index(summit):
+    conn = connect(summit.db)
+    plan = " ".join(row[3] for row in conn.execute(
+        "EXPLAIN QUERY PLAN SELECT item_id FROM item_parties WHERE party = 'Russia' COLLATE NOCASE"))
+    assert "item_parties_by_party" in plan
+
+
+def test_fts_query_quotes_every_word():
+    assert fts_query('S-400 "deal"') == '"S-400"* """deal"""*'
+
+
+def test_two_concurrent_writers_both_succeed_and_both_are_logged(summit):
+    env = {"TRACKER_DB": str(summit.db), "PATH": "/usr/bin:/bin"}
+    writers = [
+        subprocess.Popen([str(TRACKER_BIN), "update", "A1", "--note", f"writer {n}"], env=env,
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        for n in range(8)
+    ]
+    for writer in writers:
+        out, err = writer.communicate(timeout=60)
+        assert writer.returncode == 0, err
+    notes = {e["note"] for e in summit.ok("history", "A1", "--json").json()}
+    assert {f"writer {n}" for n in range(8)} <= notes
+
+
+def test_concurrent_adds_get_distinct_refs(tracker):
+    tracker.ok("list")      # create the database first
+    env = {"TRACKER_DB": str(tracker.db), "PATH": "/usr/bin:/bin"}
+    writers = [subprocess.Popen([str(TRACKER_BIN), "add", "agreement", f"MoU {n}"], env=env,
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+               for n in range(6)]
+    refs = []
+    for writer in writers:
+        out, err = writer.communicate(timeout=60)
+        assert writer.returncode == 0, err
+        refs.append(out.strip())
+    assert sorted(refs) == [f"A{n}" for n in range(1, 7)]
+
+
+def test_a_newer_schema_is_refused(tracker):
+    tracker.ok("list")
+    conn = connect(tracker.db)
+    conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
+    conn.commit()
+    run = tracker("list")
+    assert run.code == 1 and "newer tracker" in run.stderr
+
+
+def test_store_opens_an_existing_database_without_rewriting_it(tmp_path):
+    path = tmp_path / "t.db"
+    Store(path).close()
+    mtime = path.stat().st_mtime_ns
+    Store(path).close()
+    assert path.stat().st_mtime_ns == mtime
