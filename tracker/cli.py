@@ -12,7 +12,7 @@ from typer.core import TyperGroup
 
 from tracker import __version__, core, dates
 from tracker.errors import BadArgument, TrackerError
-from tracker.model import parse_ref
+from tracker.model import AGREEMENT_KINDS, AGREEMENT_STATUSES, EVENT_KINDS, EVENT_STATUSES, parse_ref
 
 
 def _fail(message: str, code: int) -> None:
@@ -100,7 +100,7 @@ def main_options(
     ctx: typer.Context,
     db: Annotated[Optional[Path], typer.Option(
         "--db", envvar="TRACKER_DB", metavar="PATH",
-        help="The database file [default: tracker.db in your data folder].")] = None,
+        help="The database file (default: tracker.db in your data folder).")] = None,
     now: Annotated[Optional[str], typer.Option(
         "--now", metavar="WHEN", help="Act as if it were this instant (also TRACKER_NOW).")] = None,
     version: Annotated[bool, typer.Option(
@@ -138,23 +138,26 @@ def _print_json(data) -> None:
 
 # -- options shared by add and update ---------------------------------------------
 
-Title = Annotated[Optional[str], typer.Option("--title", help="A new title.")]
-Kind = Annotated[Optional[str], typer.Option("--kind", help="What kind of event or agreement it is.")]
-Status = Annotated[Optional[str], typer.Option("--status", help="Where it stands.")]
+_KINDS = f"Events: {', '.join(EVENT_KINDS)}. Agreements: {', '.join(AGREEMENT_KINDS)}."
+_STATUSES = f"Events: {', '.join(EVENT_STATUSES)}. Agreements: {', '.join(AGREEMENT_STATUSES)}."
+Title = Annotated[Optional[str], typer.Option("--title", metavar="TEXT", help="A new title.")]
+Kind = Annotated[Optional[str], typer.Option("--kind", metavar="KIND", help=_KINDS)]
+Status = Annotated[Optional[str], typer.Option(
+    "--status", metavar="STATUS", help=_STATUSES)]
 Parties = Annotated[Optional[list[str]], typer.Option(
-    "--party", help="A country, organisation or person involved; repeat for each.")]
-Tags = Annotated[Optional[list[str]], typer.Option("--tag", help="A label; repeat for each.")]
+    "--party", metavar="NAME", help="A country, organisation or person involved; repeat for each.")]
+Tags = Annotated[Optional[list[str]], typer.Option("--tag", metavar="TAG", help="A label; repeat for each.")]
 Start = Annotated[Optional[str], typer.Option("--start", metavar="WHEN", help="Events: the day, or day and time, it starts.")]
 End = Annotated[Optional[str], typer.Option("--end", metavar="WHEN", help="Events: the last day, or the time it ends.")]
 Zone = Annotated[Optional[str], typer.Option("--tz", metavar="ZONE", help="Events: the IANA time zone it happens in, such as Asia/Kolkata.")]
-Location = Annotated[Optional[str], typer.Option("--location", help="Events: where it happens.")]
+Location = Annotated[Optional[str], typer.Option("--location", metavar="PLACE", help="Events: where it happens.")]
 Within = Annotated[Optional[str], typer.Option("--in", metavar="EVENT", help="Events: the event this one is part of (E1).")]
 AtEvent = Annotated[Optional[str], typer.Option("--event", metavar="EVENT", help="Agreements: the event it is expected at (E1).")]
-Sector = Annotated[Optional[str], typer.Option("--sector", help="Agreements: defence, trade, labour ...")]
+Sector = Annotated[Optional[str], typer.Option("--sector", metavar="SECTOR", help="Agreements: defence, trade, labour ...")]
 Due = Annotated[Optional[str], typer.Option("--due", metavar="WHEN", help="Agreements: the date it is due by.")]
-On = Annotated[Optional[str], typer.Option("--on", metavar="WHEN", help="When it happened [default: now].")]
+On = Annotated[Optional[str], typer.Option("--on", metavar="WHEN", help="When it happened (default: now).")]
 Source = Annotated[Optional[str], typer.Option("--source", metavar="URL", help="Where the news came from (http or https).")]
-Note = Annotated[Optional[str], typer.Option("--note", help="What happened, in a few words.")]
+Note = Annotated[Optional[str], typer.Option("--note", metavar="TEXT", help="What happened, in a few words.")]
 Json = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
 
 
@@ -183,7 +186,11 @@ def add_event(
     party: Parties = None, tag: Tags = None,
     on: On = None, source: Source = None, note: Note = None, json: Json = False,
 ) -> None:
-    """Add a summit, visit, meeting or other event. Prints its reference (E<n>)."""
+    """Add a summit, visit, meeting or other event. Prints its reference (E<n>).
+
+    Kind defaults to other and status to announced. Without --tz, an event takes the zone
+    of the event it is in (--in), else yours.
+    """
     outcome = core.add(_store(ctx), "event", core.Fields(
         title=title, kind=kind, status=status, parties=party, tags=tag, start=start, end=end,
         tz=tz, location=location, within=within), core.Entry(on, source, note))
@@ -198,7 +205,10 @@ def add_agreement(
     due: Due = None, party: Parties = None, tag: Tags = None,
     on: On = None, source: Source = None, note: Note = None, json: Json = False,
 ) -> None:
-    """Add an agreement expected somewhere: a treaty, MoU, pact, deal. Prints its reference (A<n>)."""
+    """Add an agreement expected somewhere: a treaty, MoU, pact, deal. Prints its reference (A<n>).
+
+    Kind defaults to other and status to expected.
+    """
     outcome = core.add(_store(ctx), "agreement", core.Fields(
         title=title, kind=kind, status=status, parties=party, tags=tag, within=event,
         sector=sector, due=due), core.Entry(on, source, note))
@@ -222,9 +232,9 @@ def update(
     start: Start = None, end: End = None, tz: Zone = None, location: Location = None,
     within: Within = None, event: AtEvent = None, sector: Sector = None, due: Due = None,
     party: Annotated[Optional[list[str]], typer.Option(
-        "--party", help="The parties, all of them (replaces the list); repeat for each.")] = None,
+        "--party", metavar="NAME", help="The parties, all of them (replaces the list); repeat for each.")] = None,
     tag: Annotated[Optional[list[str]], typer.Option(
-        "--tag", help="The tags, all of them (replaces the list); repeat for each.")] = None,
+        "--tag", metavar="TAG", help="The tags, all of them (replaces the list); repeat for each.")] = None,
     clear: Annotated[Optional[list[str]], typer.Option(
         "--clear", metavar="FIELD",
         help="Empty a field: start, end, location, parent (events); event, sector, due (agreements); parties, tags.")] = None,
@@ -262,11 +272,11 @@ def list_command(
     ctx: typer.Context,
     what: Annotated[Optional[str], typer.Argument(
         metavar="[events|agreements]", help="Only events, or only agreements.")] = None,
-    status: Annotated[Optional[list[str]], typer.Option("--status", help="Only with this status; repeat for several.")] = None,
-    kind: Annotated[Optional[list[str]], typer.Option("--kind", help="Only of this kind; repeat for several.")] = None,
-    sector: Annotated[Optional[list[str]], typer.Option("--sector", help="Only agreements in this sector.")] = None,
-    party: Annotated[Optional[list[str]], typer.Option("--party", help="Only items involving this party (all of those given).")] = None,
-    tag: Annotated[Optional[list[str]], typer.Option("--tag", help="Only items with this tag (all of those given).")] = None,
+    status: Annotated[Optional[list[str]], typer.Option("--status", metavar="STATUS", help="Only with this status; repeat for several.")] = None,
+    kind: Annotated[Optional[list[str]], typer.Option("--kind", metavar="KIND", help="Only of this kind; repeat for several.")] = None,
+    sector: Annotated[Optional[list[str]], typer.Option("--sector", metavar="SECTOR", help="Only agreements in this sector.")] = None,
+    party: Annotated[Optional[list[str]], typer.Option("--party", metavar="NAME", help="Only items involving this party (all of those given).")] = None,
+    tag: Annotated[Optional[list[str]], typer.Option("--tag", metavar="TAG", help="Only items with this tag (all of those given).")] = None,
     event: Annotated[Optional[str], typer.Option("--event", metavar="EVENT", help="Only what belongs to this event.")] = None,
     start: Annotated[Optional[str], typer.Option("--from", metavar="WHEN", help="Only events from this day on, and agreements due then.")] = None,
     end: Annotated[Optional[str], typer.Option("--to", metavar="WHEN", help="Only events up to this day (inclusive), and agreements due by then.")] = None,
