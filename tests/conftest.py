@@ -33,7 +33,7 @@ class Run:
 class Tracker:
     """Runs tracker's CLI in-process against one database, with the clock fixed."""
 
-    def __init__(self, db: Path, monkeypatch: pytest.MonkeyPatch):
+    def __init__(self, db: Path):
         self.db = db
         self.runner = CliRunner()
         self.env = {"TRACKER_DB": str(db), "TRACKER_NOW": "2025-11-29T10:00:00Z",
@@ -63,7 +63,7 @@ class Tracker:
 def tracker(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Tracker:
     for variable in ("TRACKER_DB", "TRACKER_NOW", "TRACKER_TZ", "TZ", "NO_COLOR", "FORCE_COLOR"):
         monkeypatch.delenv(variable, raising=False)
-    return Tracker(tmp_path / "tracker.db", monkeypatch)
+    return Tracker(tmp_path / "tracker.db")
 
 
 @pytest.fixture

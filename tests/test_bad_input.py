@@ -44,6 +44,7 @@ BAD_ARGUMENTS = [
     (["list", "--status", "pending"], "is not one of"),
     (["list", "--from", "2025-12-31", "--to", "2025-12-01"], "--to is before --from"),
     (["history", "--since", "last year"], "is not a date"),
+    (["list", "--search", "  "], "the search is empty"),
     (["frobnicate"], "No such command"),
 ]
 

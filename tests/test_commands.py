@@ -113,6 +113,12 @@ def test_show_prints_fields_and_history(summit):
         assert text in run.stdout
 
 
+def test_show_of_an_event_lists_what_belongs_to_it(summit):
+    out = summit.ok("show", "E1").stdout
+    assert "State banquet" in out and "Labour mobility pact" in out and "Additional S-400 systems" in out
+    assert "Labour mobility pact" not in summit.ok("show", "E2").stdout
+
+
 def test_update_logs_old_new_when_source_and_note(summit):
     summit.ok("update", "A1", "--status", "signed", "--on", "2025-12-05",
               "--source", "https://example.org/signed", "--note", "exchanged at the summit")

@@ -121,3 +121,12 @@ def test_printable_keeps_ordinary_text():
 
 def test_json_safe_escapes_what_json_leaves_raw():
     assert json_safe('"\x9b\u202e"') == '"\\u009b\\u202e"'
+
+
+def test_a_tz_variable_that_is_not_an_iana_name_is_passed_over(monkeypatch):
+    monkeypatch.delenv("TRACKER_TZ", raising=False)
+    monkeypatch.setenv("TZ", ":/etc/localtime")
+    assert dates.get_zone(dates.user_zone_name()) is not None
+    monkeypatch.setenv("TRACKER_TZ", "Nowhere/Special")
+    with pytest.raises(BadArgument, match="TRACKER_TZ"):
+        dates.user_zone_name()

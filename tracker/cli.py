@@ -316,17 +316,19 @@ def show(
     json: Json = False,
 ) -> None:
     """One item: its fields and its full history."""
-    item, changes = core.show(_store(ctx), parse_ref(ref))
+    item, changes, members = core.show(_store(ctx), parse_ref(ref))
     if json:
         from tracker.render.json import change_data, item_data
 
         _print_json({**item_data(item), "history": [change_data(c) for c in changes]})
         return
-    from tracker.render.text import history_table, item_grid
+    from tracker.render.text import history_table, item_grid, items_tables
 
     out = _out()
     out.print(item_grid(item))
     out.print(history_table(changes, with_ref=False))
+    for table in items_tables(members):
+        out.print(table)
 
 
 @app.command("history")

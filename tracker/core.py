@@ -316,9 +316,11 @@ def item_zone(store: Store, item_id: int) -> str:
     return dates.user_zone_name()
 
 
-def show(store: Store, ref: Ref) -> tuple[Item, list[Change]]:
+def show(store: Store, ref: Ref) -> tuple[Item, list[Change], list[Item]]:
+    """An item, its history, and for an event the events and agreements that belong to it."""
     item_id, item = _require(store, ref)
-    return item, store.history(item_id)
+    members = store.items(ItemQuery(within=ref)) if ref.type == "event" else []
+    return item, store.history(item_id), members
 
 
 def history(store: Store, ref: Ref | None, since: str | None) -> list[Change]:

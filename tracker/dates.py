@@ -56,10 +56,14 @@ def _parse_instant(text: str, what: str) -> datetime:
 
 def user_zone_name() -> str:
     """The user's IANA zone: TRACKER_TZ, else TZ, else the system's, else UTC."""
-    for variable in (ZONE_ENV, "TZ"):
-        name = os.environ.get(variable, "").lstrip(":")
-        if name:
-            return check_zone(name, what=variable)
+    name = os.environ.get(ZONE_ENV)
+    if name:
+        return check_zone(name, what=ZONE_ENV)
+    # TZ belongs to the whole system and may hold a POSIX rule or a path
+    # (":/etc/localtime"): use it only when it is an IANA name.
+    name = os.environ.get("TZ", "").lstrip(":")
+    if name and get_zone(name):
+        return name
     try:
         target = str(Path("/etc/localtime").resolve())
         if "zoneinfo/" in target:

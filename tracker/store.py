@@ -17,7 +17,7 @@ from pathlib import Path
 
 from sqlite_utils import Database
 
-from tracker.errors import TrackerError
+from tracker.errors import BadArgument, TrackerError
 from tracker.model import Change, Item, ItemType, Ref
 
 SCHEMA_VERSION = 1
@@ -345,7 +345,7 @@ def fts_query(text: str) -> str:
     """
     words = text.split()
     if not words:
-        raise TrackerError("the search is empty: give a word to look for")
+        raise BadArgument("the search is empty: give a word to look for")
     return " ".join('"' + word.replace('"', '""') + '"*' for word in words)
 
 
