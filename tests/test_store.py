@@ -147,3 +147,15 @@ def test_store_opens_an_existing_database_without_rewriting_it(tmp_path):
     mtime = path.stat().st_mtime_ns
     Store(path).close()
     assert path.stat().st_mtime_ns == mtime
+
+
+def test_a_due_date_is_a_day_in_the_zone_of_the_agreements_event(summit):
+    summit.ok("add", "agreement", "Visa deal", "--due", "2025-12-05")
+    conn = connect(summit.db)
+
+    def due_utc():
+        return conn.execute("SELECT due_utc FROM items WHERE type = 'agreement' AND num = 3").fetchone()[0]
+
+    assert due_utc() == "2025-12-05T23:00:00Z"      # end of the day in Brussels, the user's zone
+    summit.ok("update", "A3", "--event", "E1")
+    assert due_utc() == "2025-12-05T18:30:00Z"      # end of the day in New Delhi, the summit's

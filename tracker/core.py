@@ -90,10 +90,9 @@ class _Plan:
         if self.item_id is not None and old == value:
             return
         self.columns[column] = value
-        if name:
-            self.logged.append((name, self._shown(name, column, old), shown if shown is not None else value))
+        self.logged.append((name, self._shown(column, old), shown if shown is not None else value))
 
-    def _shown(self, name: str, column: str, old):
+    def _shown(self, column: str, old):
         if column == "event_id" and old is not None:
             row = self.store.columns(old)
             return str(Ref(row["type"], row["num"]))
@@ -157,9 +156,11 @@ def plan_fields(store: Store, item_type: ItemType, given: Fields, item_id: int |
         if "due" in clear:
             plan.set("due", "due", None)
             plan.columns["due_utc"] = None
-        elif given.due is not None:
+        elif given.due is not None or ("event_id" in plan.columns and plan.current.get("due")):
+            # A due date is a day in the zone of the agreement's event: read
+            # it again when the event changes.
             zone = _agreement_zone(store, plan)
-            due = dates.parse_when(given.due, zone, what="--due")
+            due = dates.parse_when(given.due or plan.current["due"], zone, what="--due")
             plan.set("due", "due", due.text)
             plan.columns["due_utc"] = dates.utc_text(due.end)
         for option in ("start", "end", "tz", "location"):
