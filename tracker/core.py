@@ -326,7 +326,7 @@ def show(store: Store, ref: Ref) -> tuple[Item, list[Change], list[Item]]:
 
 def history(store: Store, ref: Ref | None, since: str | None) -> list[Change]:
     item_id = _require(store, ref)[0] if ref else None
-    since_utc = dates.utc_text(dates.parse_when(since, dates.user_zone_name(), what="--since").start) if since else None
+    since_utc = dates.utc_text(dates.parse_when(since, dates.user_zone_name(), what="--since", month=True).start) if since else None
     return store.history(item_id, since_utc)
 
 
@@ -365,9 +365,9 @@ def list_items(store: Store, request: ListRequest) -> list[Item]:
             raise BadArgument(f"no event {query.within}: see `tracker list events --all`")
     zone = dates.user_zone_name()
     if request.start:
-        query.from_utc = dates.utc_text(dates.parse_when(request.start, zone, what="--from").start)
+        query.from_utc = dates.utc_text(dates.parse_when(request.start, zone, what="--from", month=True).start)
     if request.end:
-        query.to_utc = dates.utc_text(dates.parse_when(request.end, zone, what="--to").end)
+        query.to_utc = dates.utc_text(dates.parse_when(request.end, zone, what="--to", month=True).end)
     if query.from_utc and query.to_utc and query.to_utc <= query.from_utc:
         raise BadArgument("--to is before --from: give a period that ends after it starts")
     # With no filter on status or period, a list shows what is still open.

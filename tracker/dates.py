@@ -14,6 +14,8 @@ from pathlib import Path
 
 from dateutil import tz as dateutil_tz
 from dateutil.parser import isoparse
+from dateutil.parser import parse as dateutil_parse
+from dateutil.relativedelta import relativedelta
 
 from tracker.errors import BadArgument
 
@@ -30,7 +32,6 @@ _ISO = re.compile(
     r"\d{4}-\d{2}-\d{2}"
     r"(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,6})?)?(?:Z|[+-]\d{2}(?::?\d{2})?)?)?"
 )
-_ISO_HINT = "use ISO 8601, such as 2025-12-04, 2025-12-04T10:30 or 2025-12-04T10:30+05:30"
 
 
 def set_now(text: str | None) -> None:
@@ -96,6 +97,7 @@ class When:
 
     value: date | datetime      # a date (all day) or an aware datetime
     zone: tzinfo = timezone.utc  # the zone a date's days are counted in
+    until: date | None = None    # the day after a span of days (a month), if it is one
 
     @property
     def all_day(self) -> bool:
@@ -124,7 +126,7 @@ class When:
         """The instant it is over: 24:00 of a day, the instant itself for a time."""
         if isinstance(self.value, datetime):
             return self.value
-        return _at_midnight(self.value + timedelta(days=1), self.zone)
+        return _at_midnight(self.until or self.value + timedelta(days=1), self.zone)
 
 
 def _at_midnight(day: date, zone: tzinfo) -> datetime:
@@ -144,32 +146,147 @@ def stamp(moment: datetime) -> str:
     return moment.astimezone(timezone.utc).isoformat(timespec="seconds")
 
 
-def parse_when(text: str, zone_name: str, *, what: str = "date", relative: bool = True) -> When:
+_WEEKDAYS = {name: index for index, names in enumerate((
+    ("monday", "mon"), ("tuesday", "tue", "tues"), ("wednesday", "wed"), ("thursday", "thu", "thur", "thurs"),
+    ("friday", "fri"), ("saturday", "sat"), ("sunday", "sun"),
+)) for name in names}
+_MONTHS = ("jan|january|feb|february|mar|march|apr|april|may|jun|june|jul|july|aug|august|"
+           "sep|sept|september|oct|october|nov|november|dec|december")
+_CLOCK = r"(?P<clock>\d{1,2}:\d{2}(?::\d{2})?)"
+# "4 Dec 2025", "4 December 2025 10:30", "Dec 4 2025", "December 4, 2025 10:30".
+_WRITTEN = re.compile(
+    rf"(?:(?P<d1>\d{{1,2}})\s+(?P<m1>{_MONTHS})\.?,?\s+(?P<y1>\d{{4}})"
+    rf"|(?P<m2>{_MONTHS})\.?\s+(?P<d2>\d{{1,2}}),?\s+(?P<y2>\d{{4}}))"
+    rf"(?:,?\s+{_CLOCK})?",
+    re.IGNORECASE,
+)
+_NUMERIC = re.compile(r"(\d{1,4})[/.](\d{1,2})[/.](\d{1,4})")
+_SHIFT = re.compile(r"(?P<sign>[+-])(?P<count>\d{1,5})(?P<unit>[dwh])")
+_IN = re.compile(r"in\s+(?P<count>\d{1,5})\s+(?P<unit>day|week|hour)s?")
+_AGO = re.compile(r"(?P<count>\d{1,5})\s+(?P<unit>day|week|hour)s?\s+ago")
+_DAY_WORD = re.compile(rf"(?P<word>today|tomorrow|yesterday|(?:(?P<which>next|last)\s+)?(?P<weekday>[a-z]+))"
+                       rf"(?:\s+(?:at\s+)?{_CLOCK})?")
+_MONTH = re.compile(r"\d{4}-\d{2}")
+FORMS_HINT = ("use 2025-12-04, 2025-12-04T10:30, 2025-12-04T10:30+05:30, 4 Dec 2025, Dec 4 2025 10:30, "
+              "today, tomorrow 10:30, +3d, -2w, in 3 days, next monday")
+
+
+def parse_when(text: str, zone_name: str, *, what: str = "date", relative: bool = True,
+               month: bool = False) -> When:
     """Read a date or time typed by a user; a time without an offset is in `zone_name`.
 
-    Never guesses: a partial date, an impossible date (31 Feb) or a local time
-    that a DST change skips or repeats is an error that names the way out.
+    Never guesses: a partial date (unless `month` allows 2025-12), an impossible
+    date (31 Feb), a numeric date whose day and month could swap (03/04/2025),
+    or a local time that a DST change skips or repeats is an error that names
+    the way out. Relative forms count from `now()` in `zone_name`.
     """
     zone = get_zone(zone_name) or timezone.utc
-    raw = (text or "").strip()
-    word = raw.lower()
-    if relative and word in ("now", "today", "tomorrow", "yesterday"):
-        current = now().astimezone(zone)
-        if word == "now":
-            return When(current.replace(microsecond=0), zone)
-        shift = {"today": 0, "tomorrow": 1, "yesterday": -1}[word]
-        return When(current.date() + timedelta(days=shift), zone)
-    if not _ISO.fullmatch(raw):
-        raise BadArgument(f"{what} {text!r} is not a date: {_ISO_HINT}")
+    raw = " ".join((text or "").split())
+    if relative:
+        found = _relative(raw.lower(), zone, zone_name, what, text)
+        if found is not None:
+            return found
+    if month and _MONTH.fullmatch(raw):
+        try:
+            first = date(int(raw[:4]), int(raw[5:7]), 1)
+        except ValueError:
+            raise BadArgument(f"{what} {text!r} is not a month: use 2025-12") from None
+        return When(first, zone, until=first + relativedelta(months=1))
+    if _ISO.fullmatch(raw):
+        try:
+            parsed = isoparse(raw)
+        except ValueError as error:
+            raise BadArgument(f"{what} {text!r} does not exist ({error}): {FORMS_HINT}") from None
+        if len(raw) == 10:
+            return When(parsed.date(), zone)
+        if parsed.tzinfo is not None:
+            return When(parsed.astimezone(zone), zone)
+        return When(_local(parsed, zone, zone_name, what, text), zone)
+    written = _WRITTEN.fullmatch(raw)
+    if written:
+        try:
+            # The shape is checked above, so dateutil fills in nothing.
+            parsed = dateutil_parse(raw)
+        except (ValueError, OverflowError) as error:
+            raise BadArgument(f"{what} {text!r} does not exist ({error}): {FORMS_HINT}") from None
+        if written.group("clock") is None:
+            return When(parsed.date(), zone)
+        return When(_local(parsed, zone, zone_name, what, text), zone)
+    numeric = _NUMERIC.fullmatch(raw)
+    if numeric:
+        raise BadArgument(f"{what} {text!r} {_readings(numeric)}")
+    if _MONTH.fullmatch(raw):
+        raise BadArgument(f"{what} {text!r} is a month, not a day: give the day, such as {raw}-01")
+    raise BadArgument(f"{what} {text!r} is not a date: {FORMS_HINT}")
+
+
+def _readings(numeric: re.Match) -> str:
+    """Why a numeric date is refused, with the ISO forms it could mean."""
+    a, b, c = numeric.groups()
+    if len(a) == 4:
+        candidates = [(a, b, c)]
+    elif len(c) == 4:
+        candidates = [(c, b, a), (c, a, b)]         # day first, month first
+    else:
+        return "has a two-digit year: write it as ISO, such as 2025-12-04"
+    valid = []
+    for year, month_, day in candidates:
+        try:
+            valid.append(date(int(year), int(month_), int(day)).isoformat())
+        except ValueError:
+            pass
+    valid = list(dict.fromkeys(valid))
+    if not valid:
+        return "is not a real date in any reading: write it as ISO, such as 2025-12-04"
+    if len(valid) == 1:
+        return f"is not in ISO form: write it as {valid[0]}"
+    return f"is ambiguous (day and month could swap): write {' or '.join(valid)}"
+
+
+def _relative(word: str, zone: tzinfo, zone_name: str, what: str, text: str) -> When | None:
+    current = now().astimezone(zone)
+    today = current.date()
+    if word == "now":
+        return When(current.replace(microsecond=0), zone)
+    for pattern, sign in ((_SHIFT, None), (_IN, 1), (_AGO, -1)):
+        match = pattern.fullmatch(word)
+        if match:
+            count = int(match.group("count")) * (sign or (1 if match.group("sign") == "+" else -1))
+            unit = match.group("unit")[0]
+            if unit == "h":
+                # Hours are elapsed time, whatever the clocks do meanwhile.
+                moment = (current.astimezone(timezone.utc) + timedelta(hours=count)).astimezone(zone)
+                return When(moment.replace(microsecond=0), zone)
+            return When(today + relativedelta(days=count * (7 if unit == "w" else 1)), zone)
+    match = _DAY_WORD.fullmatch(word)
+    if not match:
+        return None
+    name = match.group("word")
+    if name in ("today", "tomorrow", "yesterday"):
+        day = today + timedelta(days={"today": 0, "tomorrow": 1, "yesterday": -1}[name])
+    elif match.group("weekday") in _WEEKDAYS:
+        weekday = _WEEKDAYS[match.group("weekday")]
+        # "friday" and "next friday" are the next one to come, never today;
+        # "last friday" the one before today.
+        if match.group("which") == "last":
+            day = today - timedelta(days=(today.weekday() - weekday - 1) % 7 + 1)
+        else:
+            day = today + timedelta(days=(weekday - today.weekday() - 1) % 7 + 1)
+    else:
+        return None
+    clock = match.group("clock")
+    if clock is None:
+        return When(day, zone)
     try:
-        parsed = isoparse(raw)
-    except ValueError as error:
-        raise BadArgument(f"{what} {text!r} does not exist ({error}): {_ISO_HINT}") from None
-    if len(raw) == 10:
-        return When(parsed.date(), zone)
-    if parsed.tzinfo is not None:
-        return When(parsed.astimezone(zone), zone)
-    local = parsed.replace(tzinfo=zone)
+        moment = datetime.combine(day, time.fromisoformat(clock if clock[2:3] == ":" else "0" + clock))
+    except ValueError:
+        raise BadArgument(f"{what} {text!r} has no such time of day: use 00:00 to 23:59") from None
+    return When(_local(moment, zone, zone_name, what, text), zone)
+
+
+def _local(naive: datetime, zone: tzinfo, zone_name: str, what: str, text: str) -> datetime:
+    """A wall-clock time in a zone, refused where a DST change skips or repeats it."""
+    local = naive.replace(tzinfo=zone)
     if not dateutil_tz.datetime_exists(local):
         raise BadArgument(
             f"{what} {text!r} does not exist in {zone_name} (the clocks skip it): "
@@ -182,4 +299,4 @@ def parse_when(text: str, zone_name: str, *, what: str = "date", relative: bool 
             f"{what} {text!r} happens twice in {zone_name} (the clocks go back): "
             f"give the offset, {first} or {second}"
         )
-    return When(local, zone)
+    return local
