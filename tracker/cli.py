@@ -159,6 +159,13 @@ On = Annotated[Optional[str], typer.Option("--on", metavar="WHEN", help="When it
 Source = Annotated[Optional[str], typer.Option("--source", metavar="URL", help="Where the news came from (http or https).")]
 Note = Annotated[Optional[str], typer.Option("--note", metavar="TEXT", help="What happened, in a few words.")]
 Json = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
+ViewZone = Annotated[Optional[str], typer.Option(
+    "--tz", metavar="ZONE", help="Show times in this IANA zone (default: each event's own, with yours beside it).")]
+
+
+def _zones(view_zone: str | None) -> tuple[str | None, str]:
+    """The zone asked for with --tz (checked), and the user's own."""
+    return (dates.check_zone(view_zone, what="--tz") if view_zone else None), dates.user_zone_name()
 
 
 def _announce(verb: str, outcome: core.Outcome, as_json: bool) -> None:
@@ -282,9 +289,11 @@ def list_command(
     end: Annotated[Optional[str], typer.Option("--to", metavar="WHEN", help="Only events up to this day (inclusive), and agreements due by then.")] = None,
     search: Annotated[Optional[str], typer.Option("--search", metavar="WORDS", help="Only items whose title, notes or sources hold these words.")] = None,
     everything: Annotated[bool, typer.Option("--all", "-a", help="Held, settled and past items too.")] = False,
+    tz: ViewZone = None,
     json: Json = False,
 ) -> None:
     """What is open: events to come and agreements not yet settled (signed, in force or dropped)."""
+    view_zone, local_zone = _zones(tz)
     types = {None: ("event", "agreement"), "events": ("event",), "event": ("event",),
              "agreements": ("agreement",), "agreement": ("agreement",)}
     key = what.strip().lower() if what else None
@@ -305,7 +314,7 @@ def list_command(
     from tracker.render.text import items_tables
 
     out = _out()
-    for table in items_tables(items):
+    for table in items_tables(items, view_zone, local_zone):
         out.print(table)
 
 
@@ -313,9 +322,11 @@ def list_command(
 def show(
     ctx: typer.Context,
     ref: Annotated[str, typer.Argument(metavar="REF", help="The item: E1, A3 ...")],
+    tz: ViewZone = None,
     json: Json = False,
 ) -> None:
     """One item: its fields and its full history."""
+    view_zone, local_zone = _zones(tz)
     item, changes, members = core.show(_store(ctx), parse_ref(ref))
     if json:
         from tracker.render.json import change_data, item_data
@@ -325,9 +336,9 @@ def show(
     from tracker.render.text import history_table, item_grid, items_tables
 
     out = _out()
-    out.print(item_grid(item))
+    out.print(item_grid(item, view_zone, local_zone))
     out.print(history_table(changes, with_ref=False))
-    for table in items_tables(members):
+    for table in items_tables(members, view_zone, local_zone):
         out.print(table)
 
 
@@ -351,6 +362,42 @@ def history(
     from tracker.render.text import history_table
 
     _out().print(history_table(changes))
+
+
+@app.command("countdown")
+def countdown_command(
+    ctx: typer.Context,
+    days: Annotated[Optional[int], typer.Option(
+        "--days", metavar="N", min=0, help="Only what starts or is due within N days.")] = None,
+    tz: ViewZone = None,
+    watch: Annotated[bool, typer.Option("--watch", help="Keep the screen up to date until Ctrl-C.")] = False,
+    json: Json = False,
+) -> None:
+    """What is next, nearest first: events to come or under way, and agreements' due dates."""
+    from tracker import countdown
+
+    view_zone, _ = _zones(tz)
+    store = _store(ctx)
+    if watch:
+        if json:
+            raise BadArgument("--watch and --json do not go together: use one")
+        from tracker.render.watch import watch_countdown
+
+        watch_countdown(lambda now: countdown.coming(store, now, days), view_zone)
+        return
+    now = dates.now()
+    entries = countdown.coming(store, now, days)
+    if json:
+        from tracker.render.json import countdown_data
+
+        _print_json([countdown_data(entry, now, view_zone) for entry in entries])
+        return
+    if not entries:
+        _err().print("Nothing coming" + (f" in the next {days} days." if days is not None else "."))
+        return
+    from tracker.render.text import countdown_table
+
+    _out().print(countdown_table(entries, now, view_zone))
 
 
 @app.command("export")

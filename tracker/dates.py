@@ -136,6 +136,27 @@ def _at_midnight(day: date, zone: tzinfo) -> datetime:
     return dateutil_tz.resolve_imaginary(start)
 
 
+def zone_abbreviation(moment: datetime) -> str:
+    """IST, CET, EST; or +0530 where the zone has no abbreviation."""
+    name = moment.tzname()
+    return name if name and not name[0] in "+-" else moment.strftime("%z")
+
+
+def duration_words(seconds: int) -> str:
+    """5 days 3 h, 3 h 20 min, 12 min, under a minute: exact elapsed time, as people say it."""
+    seconds = max(seconds, 0)
+    days, rest = divmod(seconds, 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes = rest // 60
+    if days:
+        return f"{days} day{'s' * (days != 1)}" + (f" {hours} h" if hours else "")
+    if hours:
+        return f"{hours} h" + (f" {minutes} min" if minutes else "")
+    if minutes:
+        return f"{minutes} min"
+    return "under a minute"
+
+
 def utc_text(moment: datetime) -> str:
     """The sort key form of an instant: 2025-12-04T04:30:00Z."""
     return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")

@@ -138,6 +138,7 @@ class Item:
     # Sort keys, UTC; not part of the item's JSON.
     start_utc: str | None = field(default=None, repr=False)
     end_utc: str | None = field(default=None, repr=False)
+    due_utc: str | None = field(default=None, repr=False)
 
     @property
     def type(self) -> ItemType:

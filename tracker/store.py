@@ -67,7 +67,7 @@ class ItemQuery:
 _ITEM_COLUMNS = """
     items.id, items.uid, items.type, items.num, items.title, items.kind, items.status,
     items.starts, items.starts_utc, items.ends, items.ends_utc, items.tz, items.location,
-    items.sector, items.due, items.created, items.updated, items.removed,
+    items.sector, items.due, items.due_utc, items.created, items.updated, items.removed,
     parent.type AS parent_type, parent.num AS parent_num
 """
 _ITEM_FROM = "items LEFT JOIN items AS parent ON parent.id = items.event_id"
@@ -227,6 +227,19 @@ class Store:
                 raise TrackerError(f"cannot search for {query.search!r}: {error}") from None
             raise
 
+    def coming(self, now_utc: str, horizon_utc: str | None, closed: tuple[str, ...]) -> list[Item]:
+        """Events not over by `now_utc` and open agreements due after it, up to the horizon."""
+        horizon = horizon_utc or "9999"
+        rows = list(self.db.query(
+            f"SELECT {_ITEM_COLUMNS} FROM {_ITEM_FROM} "
+            "WHERE items.removed IS NULL AND ("
+            "  (items.type = 'event' AND items.ends_utc > ? AND items.starts_utc < ? AND items.status <> 'cancelled')"
+            f" OR (items.type = 'agreement' AND items.due_utc > ? AND items.due_utc <= ? "
+            f"     AND items.status NOT IN ({', '.join('?' for _ in closed)})))",
+            (now_utc, horizon, now_utc, horizon, *closed),
+        ))
+        return self._items(rows)
+
     def _items(self, rows: list[dict]) -> list[Item]:
         ids = json.dumps([row["id"] for row in rows])
         names: dict[tuple[str, int], list[str]] = {}
@@ -251,7 +264,7 @@ class Store:
                 parent=link if ref.type == "event" else None,
                 event=link if ref.type == "agreement" else None,
                 sector=row["sector"], due=row["due"],
-                start_utc=row["starts_utc"], end_utc=row["ends_utc"],
+                start_utc=row["starts_utc"], end_utc=row["ends_utc"], due_utc=row["due_utc"],
             ))
         return items
 

@@ -32,3 +32,16 @@ def change_data(change: Change) -> dict[str, Any]:
 
 def dumps(data: Any) -> str:
     return json_safe(json.dumps(data, ensure_ascii=False, indent=2))
+
+
+def countdown_data(entry, now, view_zone: str | None = None) -> dict[str, Any]:
+    """A countdown entry: the item, when it starts (in its own zone), seconds to go, and its state."""
+    from tracker.countdown import words
+
+    item = entry.item
+    start, end = (item.start, item.end) if entry.what == "event" else (item.due, None)
+    return {
+        "ref": str(item.ref), "title": item.title, "type": item.type, "what": entry.what,
+        "status": item.status, "start": start, "end": end, "tz": entry.zone,
+        "seconds": entry.seconds(now), "state": entry.state(now), "left": words(entry, now, view_zone),
+    }

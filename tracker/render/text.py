@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import os
 import sys
-from datetime import datetime
+from datetime import datetime, timezone
 
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from tracker.dates import get_zone
+from tracker.dates import get_zone, zone_abbreviation
 from tracker.model import Change, Item
 from tracker.render.safe import printable
 
@@ -43,36 +43,55 @@ def cell(text: str | None, style: str = "") -> Text:
     return Text(printable(text), style=style)
 
 
+def _instant(utc_text: str) -> datetime:
+    return datetime.strptime(utc_text, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=timezone.utc)
+
+
+def clock_text(moment: datetime, zone_name: str, seconds: bool = False) -> str:
+    """2025-12-04 10:30 IST: an instant as read in a zone."""
+    local = moment.astimezone(get_zone(zone_name) or timezone.utc)
+    return f"{local:%Y-%m-%d %H:%M{':%S' if seconds else ''}} {zone_abbreviation(local)}"
+
+
 def when_text(text: str | None, zone_name: str | None) -> str:
     """A stored date or time for people: 2025-12-04, or 2025-12-04 10:30 IST."""
     if not text:
         return ""
     if len(text) == 10:
         return text
-    moment = datetime.fromisoformat(text)
-    zone = get_zone(zone_name) if zone_name else None
-    if zone:
-        moment = moment.astimezone(zone)
-    return f"{moment:%Y-%m-%d %H:%M} {moment.tzname() or moment.strftime('%z')}"
+    return clock_text(datetime.fromisoformat(text), zone_name or "UTC")
 
 
-def span_text(item: Item) -> str:
+def span_text(item: Item, view_zone: str | None = None, local_zone: str | None = None) -> str:
+    """When an event happens: in its own zone, or in `view_zone` (--tz) when given.
+
+    In its own zone, a time is followed by the reader's own clock where the
+    zones differ: "2025-12-04 10:30 IST (06:00 CET)".
+    """
     if not item.start:
         return "date not set"
-    start = when_text(item.start, item.tz)
-    if not item.end:
-        return start
-    end = when_text(item.end, item.tz)
-    if end[:10] == start[:10]:
-        end = end[11:]
-    return f"{start} → {end}"
+    zone = view_zone or item.tz or "UTC"
+    all_day = len(item.start) == 10
+    if all_day and zone == item.tz:
+        return item.start if not item.end or item.end == item.start else f"{item.start} → {item.end}"
+    start = _instant(item.start_utc)
+    text = clock_text(start, zone)
+    if item.end:
+        end = clock_text(_instant(item.end_utc), zone)
+        text += " → " + (end[11:] if end[:10] == text[:10] else end)
+    if not view_zone and local_zone and local_zone != zone and not all_day:
+        local = start.astimezone(get_zone(local_zone) or timezone.utc)
+        own = start.astimezone(get_zone(zone) or timezone.utc)
+        day = "" if local.date() == own.date() else f"{local.day} {local:%b} "
+        text += f" ({day}{local:%H:%M} {zone_abbreviation(local)})"
+    return text
 
 
 def status_cell(status: str) -> Text:
     return Text(status, style=STATUS_STYLE.get(status, ""))
 
 
-def items_tables(items: list[Item]) -> list[Table]:
+def items_tables(items: list[Item], view_zone: str | None = None, local_zone: str | None = None) -> list[Table]:
     tables = []
     events = [item for item in items if item.type == "event"]
     agreements = [item for item in items if item.type == "agreement"]
@@ -84,7 +103,7 @@ def items_tables(items: list[Item]) -> list[Table]:
             title = cell(item.title)
             if item.parent:
                 title.append(f"  (in {item.parent})", style="dim")
-            table.add_row(str(item.ref), span_text(item), title, item.kind, status_cell(item.status),
+            table.add_row(str(item.ref), span_text(item, view_zone, local_zone), title, item.kind, status_cell(item.status),
                           cell(item.location), cell(", ".join(item.parties)))
         tables.append(table)
     if agreements:
@@ -99,7 +118,7 @@ def items_tables(items: list[Item]) -> list[Table]:
     return tables
 
 
-def item_grid(item: Item) -> Table:
+def item_grid(item: Item, view_zone: str | None = None, local_zone: str | None = None) -> Table:
     grid = Table.grid(padding=(0, 2))
     grid.add_column(style="bold", no_wrap=True)
     grid.add_column()
@@ -110,7 +129,7 @@ def item_grid(item: Item) -> Table:
     rows: list[tuple[str, Text | str]] = [("type", item.type), ("kind", item.kind),
                                          ("status", status_cell(item.status))]
     if item.type == "event":
-        rows += [("when", span_text(item)), ("zone", item.tz or ""), ("where", cell(item.location)),
+        rows += [("when", span_text(item, view_zone, local_zone)), ("zone", item.tz or ""), ("where", cell(item.location)),
                  ("in", str(item.parent or ""))]
     else:
         rows += [("sector", cell(item.sector)), ("event", str(item.event or "")), ("due", item.due or "")]
@@ -158,4 +177,25 @@ def history_table(changes: list[Change], with_ref: bool = True) -> Table:
             row += [str(change.ref), cell(change.title)]
         row += [change_text(change), cell(change.note), cell(change.source)]
         table.add_row(*row)
+    return table
+
+
+def countdown_table(entries, now: datetime, view_zone: str | None = None) -> Table:
+    from tracker.countdown import words
+
+    table = Table(title="Coming up", title_justify="left")
+    for name in ("Ref", "When", "Time left", "Title", "Status"):
+        table.add_column(name, no_wrap=name in ("Ref", "When"))
+    for entry in entries:
+        item = entry.item
+        if entry.what == "event":
+            when = span_text(item, view_zone)
+        else:
+            when = when_text(item.due, entry.zone) if not view_zone else clock_text(entry.end, view_zone)
+        state = entry.state(now)
+        left = Text(words(entry, now, view_zone), style="bold" if state == "under-way" else "")
+        title = cell(item.title)
+        if entry.what == "due":
+            title = Text.assemble(("due: ", "dim"), title)
+        table.add_row(str(item.ref), when, left, title, status_cell(item.status))
     return table

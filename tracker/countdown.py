@@ -1,0 +1,92 @@
+"""What is next, and how long until it: countdown entries as plain data."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta, timezone
+
+from tracker import dates
+from tracker.model import CLOSED_STATUSES, Item
+from tracker.store import Store
+
+
+@dataclass
+class Countdown:
+    """One thing to come: an event, or the day an agreement is due."""
+
+    item: Item
+    what: str                  # "event" or "due"
+    start: datetime            # the first instant, UTC
+    end: datetime              # the instant it is over, UTC
+    all_day: bool
+    zone: str                  # the item's own zone, for reading its days
+
+    def seconds(self, now: datetime) -> int:
+        """Until the start; negative once it is under way."""
+        return int((self.start - now).total_seconds())
+
+    def state(self, now: datetime) -> str:
+        return "under-way" if self.start <= now < self.end else "upcoming"
+
+
+def _instant(utc_text: str) -> datetime:
+    return datetime.strptime(utc_text, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=timezone.utc)
+
+
+def coming(store: Store, now: datetime, days: int | None = None) -> list[Countdown]:
+    """Events not over yet and open agreements' due dates, nearest first, within `days` if given."""
+    horizon = dates.utc_text(now + timedelta(days=days)) if days is not None else None
+    entries = []
+    for item in store.coming(dates.utc_text(now), horizon, CLOSED_STATUSES["agreement"]):
+        if item.type == "event":
+            entries.append(Countdown(item, "event", _instant(item.start_utc), _instant(item.end_utc),
+                                     len(item.start) == 10, item.tz or "UTC"))
+        else:
+            # Due by a day: from its 00:00 to its 24:00, in the zone of the
+            # agreement's event (else the user's). Due by a time: that instant.
+            zone_name = _due_zone(store, item)
+            end = _instant(item.due_utc)
+            all_day = len(item.due) == 10
+            start = end
+            if all_day:
+                day = dates.When(date.fromisoformat(item.due), dates.get_zone(zone_name) or timezone.utc)
+                start = day.start.astimezone(timezone.utc)
+            entries.append(Countdown(item, "due", start, end, all_day, zone_name))
+    entries.sort(key=lambda entry: (entry.start, entry.item.type != "event", entry.item.ref.num))
+    return entries
+
+
+def _due_zone(store: Store, item: Item) -> str:
+    if item.event:
+        event = store.item(item.event)
+        if event and event[1].tz:
+            return event[1].tz
+    return dates.user_zone_name()
+
+
+def words(entry: Countdown, now: datetime, view_zone: str | None = None) -> str:
+    """The time left as people say it: "in 5 days 3 h", "tomorrow 10:30 IST", "under way: day 2 of 2"."""
+    zone = dates.get_zone(view_zone or entry.zone) or timezone.utc
+    local_now = now.astimezone(zone)
+    start = entry.start.astimezone(zone)
+    if entry.state(now) == "under-way":
+        if entry.all_day and not view_zone:
+            first = start.date()
+            last = (entry.end.astimezone(zone) - timedelta(seconds=1)).date()
+            return f"under way: day {(local_now.date() - first).days + 1} of {(last - first).days + 1}"
+        return f"under way: ends in {dates.duration_words(int((entry.end - now).total_seconds()))}"
+    due = "due " if entry.what == "due" else ""
+    days_away = (start.date() - local_now.date()).days
+    if entry.all_day and not view_zone:
+        if days_away <= 0:
+            return f"{due}today"
+        if days_away == 1:
+            return f"{due}tomorrow"
+        return f"{due}in {days_away} days ({start:%a} {start.day} {start:%b})"
+    clock = f"{start:%H:%M} {dates.zone_abbreviation(start)}"
+    left = dates.duration_words(entry.seconds(now))
+    if days_away == 0:
+        return f"{due}today {clock} (in {left})"
+    if days_away == 1:
+        return f"{due}tomorrow {clock} (in {left})"
+    return f"{due}in {left}"
