@@ -28,6 +28,8 @@ demo: install
 	@echo "== The seed case as of 29 November 2025: tracker list"
 	TRACKER_DB=$(DEMO) TRACKER_NOW=$(SEED_NOW) TZ=Asia/Kolkata $(BIN)/tracker import fixtures/seed-2025-11-29.json
 	TRACKER_DB=$(DEMO) TRACKER_NOW=$(SEED_NOW) TZ=Asia/Kolkata $(BIN)/tracker list
+	@echo "== What is next, seen from Brussels: tracker countdown"
+	TRACKER_DB=$(DEMO) TRACKER_NOW=$(SEED_NOW) TZ=Europe/Brussels $(BIN)/tracker countdown
 	@echo "== The news of December 2025, replayed: tracker apply"
 	TRACKER_DB=$(DEMO) TRACKER_NOW=$(NEWS_NOW) TZ=Asia/Kolkata $(BIN)/tracker apply fixtures/news-2025-12.json
 	TRACKER_DB=$(DEMO) TRACKER_NOW=$(NEWS_NOW) TZ=Asia/Kolkata $(BIN)/tracker history --since 2025-12-05 --json \

@@ -1,8 +1,9 @@
 -- The shape of a tracker database: the one source of truth.
 --
 -- A fresh database is made by running this file whole. A database made by an
--- older release is brought here by the numbered steps in tracker/migrations/,
--- and PRAGMA user_version (last line) says which shape a file has.
+-- older release is brought here by the numbered steps in tracker/migrations/
+-- (0002-series.sql takes version 1 to 2), and PRAGMA user_version (last line)
+-- says which shape a file has. A change here needs its step there too.
 --
 -- Dates are kept twice: as written for people (`starts`, `due`, `happened`:
 -- "2025-12-04" for a whole day, "2025-12-04T10:30:00+05:30" for a time in the
@@ -38,6 +39,10 @@ CREATE TABLE items (
     created     TEXT NOT NULL,
     updated     TEXT NOT NULL,
     removed     TEXT,       -- set by `tracker remove`: out of lists, kept in history
+    -- Events only: the recurring series it belongs to and its number there
+    -- (the 23rd India-Russia Annual Summit). Added in version 2.
+    series        TEXT CHECK (series IS NULL OR (type = 'event' AND trim(series) <> '')),
+    series_number INTEGER CHECK (series_number IS NULL OR (series_number > 0 AND series IS NOT NULL)),
 
     UNIQUE (type, num),
     CHECK (event_id IS NULL OR event_id <> id),
@@ -71,6 +76,7 @@ CREATE INDEX items_by_end ON items (type, ends_utc);
 CREATE INDEX items_by_due ON items (due_utc) WHERE due_utc IS NOT NULL;
 CREATE INDEX items_by_sector ON items (sector) WHERE sector IS NOT NULL;
 CREATE INDEX items_by_event ON items (event_id) WHERE event_id IS NOT NULL;
+CREATE INDEX items_by_series ON items (series COLLATE NOCASE, series_number) WHERE series IS NOT NULL;
 
 CREATE TRIGGER items_event_must_be_event_on_insert
 BEFORE INSERT ON items
@@ -173,4 +179,4 @@ BEGIN
      WHERE rowid = NEW.item_id;
 END;
 
-PRAGMA user_version = 1;
+PRAGMA user_version = 2;

@@ -19,7 +19,8 @@ def test_add_event_json_has_the_documented_shape(tracker):
                       "--tz", "Asia/Kolkata", "--location", "New Delhi", "--party", "India",
                       "--tag", "g20", "--json").json()
     assert set(item) == {"ref", "uid", "type", "title", "kind", "status", "parties", "tags", "created",
-                         "updated", "removed", "start", "end", "tz", "location", "parent"}
+                         "updated", "removed", "start", "end", "tz", "location", "parent", "series",
+                         "series_number"}
     assert item["ref"] == "E1" and item["type"] == "event"
     assert item["start"] == "2025-12-04T10:30:00+05:30"
     assert item["parties"] == ["India"] and item["tags"] == ["g20"]

@@ -154,6 +154,9 @@ Location = Annotated[Optional[str], typer.Option("--location", metavar="PLACE", 
 Within = Annotated[Optional[str], typer.Option("--in", metavar="EVENT", help="Events: the event this one is part of (E1).")]
 AtEvent = Annotated[Optional[str], typer.Option("--event", metavar="EVENT", help="Agreements: the event it is expected at (E1).")]
 Sector = Annotated[Optional[str], typer.Option("--sector", metavar="SECTOR", help="Agreements: defence, trade, labour ...")]
+Series = Annotated[Optional[str], typer.Option(
+    "--series", metavar="NAME", help="Events: the recurring series it belongs to, such as \"India-Russia Annual Summit\".")]
+Number = Annotated[Optional[int], typer.Option("--number", metavar="N", help="Events: its number in the series (23).")]
 Due = Annotated[Optional[str], typer.Option("--due", metavar="WHEN", help="Agreements: the date it is due by.")]
 On = Annotated[Optional[str], typer.Option("--on", metavar="WHEN", help="When it happened (default: now).")]
 Source = Annotated[Optional[str], typer.Option("--source", metavar="URL", help="Where the news came from (http or https).")]
@@ -190,7 +193,7 @@ def add_event(
     title: Annotated[str, typer.Argument(help="What the event is called.")],
     kind: Kind = None, status: Status = None, start: Start = None, end: End = None,
     tz: Zone = None, location: Location = None, within: Within = None,
-    party: Parties = None, tag: Tags = None,
+    series: Series = None, number: Number = None, party: Parties = None, tag: Tags = None,
     on: On = None, source: Source = None, note: Note = None, json: Json = False,
 ) -> None:
     """Add a summit, visit, meeting or other event. Prints its reference (E<n>).
@@ -200,7 +203,7 @@ def add_event(
     """
     outcome = core.add(_store(ctx), "event", core.Fields(
         title=title, kind=kind, status=status, parties=party, tags=tag, start=start, end=end,
-        tz=tz, location=location, within=within), core.Entry(on, source, note))
+        tz=tz, location=location, within=within, series=series, number=number), core.Entry(on, source, note))
     _added(outcome, json)
 
 
@@ -237,14 +240,15 @@ def update(
     ref: Annotated[str, typer.Argument(metavar="REF", help="The item to change: E1, A3 ...")],
     title: Title = None, kind: Kind = None, status: Status = None,
     start: Start = None, end: End = None, tz: Zone = None, location: Location = None,
-    within: Within = None, event: AtEvent = None, sector: Sector = None, due: Due = None,
+    within: Within = None, series: Series = None, number: Number = None,
+    event: AtEvent = None, sector: Sector = None, due: Due = None,
     party: Annotated[Optional[list[str]], typer.Option(
         "--party", metavar="NAME", help="The parties, all of them (replaces the list); repeat for each.")] = None,
     tag: Annotated[Optional[list[str]], typer.Option(
         "--tag", metavar="TAG", help="The tags, all of them (replaces the list); repeat for each.")] = None,
     clear: Annotated[Optional[list[str]], typer.Option(
         "--clear", metavar="FIELD",
-        help="Empty a field: start, end, location, parent (events); event, sector, due (agreements); parties, tags.")] = None,
+        help="Empty a field: start, end, location, parent, series, number (events); event, sector, due (agreements); parties, tags.")] = None,
     on: On = None, source: Source = None, note: Note = None, json: Json = False,
 ) -> None:
     """Change an item's fields, or add a note; every change is logged with --on, --source and --note."""
@@ -256,7 +260,7 @@ def update(
     outcome = core.update(_store(ctx), target, core.Fields(
         title=title, kind=kind, status=status, parties=party, tags=tag, start=start, end=end,
         tz=tz, location=location, within=within if within is not None else event,
-        sector=sector, due=due, clear=clear or []), core.Entry(on, source, note))
+        sector=sector, due=due, series=series, number=number, clear=clear or []), core.Entry(on, source, note))
     if not outcome.changes and not json:
         _err().print(f"{target}: already as asked; nothing recorded")
         return
@@ -288,6 +292,7 @@ def list_command(
     start: Annotated[Optional[str], typer.Option("--from", metavar="WHEN", help="Only events from this day on, and agreements due then.")] = None,
     end: Annotated[Optional[str], typer.Option("--to", metavar="WHEN", help="Only events up to this day (inclusive), and agreements due by then.")] = None,
     search: Annotated[Optional[str], typer.Option("--search", metavar="WORDS", help="Only items whose title, notes or sources hold these words.")] = None,
+    series: Annotated[Optional[str], typer.Option("--series", metavar="NAME", help="Only the events of this series, in order, past ones too.")] = None,
     everything: Annotated[bool, typer.Option("--all", "-a", help="Held, settled and past items too.")] = False,
     tz: ViewZone = None,
     json: Json = False,
@@ -302,7 +307,7 @@ def list_command(
     items = core.list_items(_store(ctx), core.ListRequest(
         types=types[key], statuses=status or [], kinds=kind or [], sectors=sector or [],
         parties=party or [], tags=tag or [], within=event, start=start, end=end,
-        search=search, everything=everything))
+        search=search, series=series, everything=everything))
     if json:
         from tracker.render.json import item_data
 
@@ -327,18 +332,22 @@ def show(
 ) -> None:
     """One item: its fields and its full history."""
     view_zone, local_zone = _zones(tz)
-    item, changes, members = core.show(_store(ctx), parse_ref(ref))
+    shown = core.show(_store(ctx), parse_ref(ref))
     if json:
         from tracker.render.json import change_data, item_data
 
-        _print_json({**item_data(item), "history": [change_data(c) for c in changes]})
+        data = {**item_data(shown.item), "history": [change_data(c) for c in shown.history]}
+        if shown.item.type == "event":
+            data["series_before"] = str(shown.before.ref) if shown.before else None
+            data["series_after"] = str(shown.after.ref) if shown.after else None
+        _print_json(data)
         return
     from tracker.render.text import history_table, item_grid, items_tables
 
     out = _out()
-    out.print(item_grid(item, view_zone, local_zone))
-    out.print(history_table(changes, with_ref=False))
-    for table in items_tables(members, view_zone, local_zone):
+    out.print(item_grid(shown.item, view_zone, local_zone, shown.before, shown.after))
+    out.print(history_table(shown.history, with_ref=False))
+    for table in items_tables(shown.members, view_zone, local_zone):
         out.print(table)
 
 

@@ -18,7 +18,7 @@ from tracker.store import ItemQuery, Store
 
 # What `--clear` can empty, per type.
 CLEARABLE: dict[str, tuple[str, ...]] = {
-    "event": ("start", "end", "location", "parent", "parties", "tags"),
+    "event": ("start", "end", "location", "parent", "series", "number", "parties", "tags"),
     "agreement": ("event", "sector", "due", "parties", "tags"),
 }
 
@@ -39,6 +39,8 @@ class Fields:
     within: str | None = None      # --in (events) or --event (agreements): a ref
     sector: str | None = None
     due: str | None = None
+    series: str | None = None
+    number: int | None = None      # the event's number in its series
     clear: list[str] = field(default_factory=list)
 
 
@@ -144,6 +146,7 @@ def plan_fields(store: Store, item_type: ItemType, given: Fields, item_id: int |
 
     if item_type == "event":
         _plan_event_times(store, plan, given, clear)
+        _plan_series(store, plan, given, clear)
         if "location" in clear:
             plan.set("location", "location", None)
         elif given.location is not None:
@@ -163,14 +166,36 @@ def plan_fields(store: Store, item_type: ItemType, given: Fields, item_id: int |
             due = dates.parse_when(given.due or plan.current["due"], zone, what="--due")
             plan.set("due", "due", due.text)
             plan.columns["due_utc"] = dates.utc_text(due.end)
-        for option in ("start", "end", "tz", "location"):
-            if getattr(given, option) is not None:
-                raise BadArgument(f"--{option} is for events, not agreements")
-    if item_type == "event":
-        for option in ("sector", "due"):
-            if getattr(given, option) is not None:
-                raise BadArgument(f"--{option} is for agreements, not events")
+    for option in ("start", "end", "tz", "location", "series", "number") if item_type == "agreement" \
+            else ("sector", "due"):
+        if getattr(given, option) is not None:
+            other = "events, not agreements" if item_type == "agreement" else "agreements, not events"
+            raise BadArgument(f"--{option} is for {other}")
     return plan
+
+
+def _plan_series(store: Store, plan: _Plan, given: Fields, clear: set[str]) -> None:
+    current = plan.current
+    if "series" in clear:
+        plan.set("series", "series", None)
+        plan.set("number", "series_number", None)
+        return
+    series = given.series.strip() if given.series is not None else current.get("series")
+    if given.series is not None:
+        if not series:
+            raise BadArgument("the series is blank: give its name, such as \"India-Russia Annual Summit\"")
+        plan.set("series", "series", series)
+    number = None if "number" in clear else (given.number if given.number is not None else current.get("series_number"))
+    if number is not None:
+        if number < 1:
+            raise BadArgument(f"--number {number} is not a number in a series: give 1 or more")
+        if not series:
+            raise BadArgument("--number needs a series: give --series too")
+        holder = store.series_number_taken(series, number, plan.item_id)
+        if holder is not None:
+            raise BadArgument(f"{holder} is already no. {number} of {series!r}: give another number")
+    if "number" in clear or given.number is not None:
+        plan.set("number", "series_number", number)
 
 
 def _agreement_zone(store: Store, plan: _Plan) -> str:
@@ -317,11 +342,23 @@ def item_zone(store: Store, item_id: int) -> str:
     return dates.user_zone_name()
 
 
-def show(store: Store, ref: Ref) -> tuple[Item, list[Change], list[Item]]:
-    """An item, its history, and for an event the events and agreements that belong to it."""
+@dataclass
+class Shown:
+    item: Item
+    history: list[Change]
+    members: list[Item]                 # what belongs to an event
+    before: Item | None = None          # the events around it in its series
+    after: Item | None = None
+
+
+def show(store: Store, ref: Ref) -> Shown:
+    """An item, its history; for an event, what belongs to it and its neighbours in its series."""
     item_id, item = _require(store, ref)
-    members = store.items(ItemQuery(within=ref)) if ref.type == "event" else []
-    return item, store.history(item_id), members
+    if ref.type == "agreement":
+        return Shown(item, store.history(item_id), [])
+    before, after = store.series_neighbours(item_id)
+    return Shown(item, store.history(item_id), store.items(ItemQuery(within=ref)),
+                 store.item(before)[1] if before else None, store.item(after)[1] if after else None)
 
 
 def history(store: Store, ref: Ref | None, since: str | None) -> list[Change]:
@@ -342,6 +379,7 @@ class ListRequest:
     start: str | None = None     # --from
     end: str | None = None       # --to, inclusive of its day
     search: str | None = None
+    series: str | None = None
     everything: bool = False     # --all: closed and past items too
 
 
@@ -358,6 +396,7 @@ def list_items(store: Store, request: ListRequest) -> list[Item]:
         parties=check_names(request.parties, "party"),
         tags=check_names(request.tags, "tag"),
         search=request.search,
+        series=request.series.strip() if request.series else None,
     )
     if request.within:
         query.within = parse_ref(request.within, want="event", what="--event")
@@ -371,7 +410,7 @@ def list_items(store: Store, request: ListRequest) -> list[Item]:
     if query.from_utc and query.to_utc and query.to_utc <= query.from_utc:
         raise BadArgument("--to is before --from: give a period that ends after it starts")
     # With no filter on status or period, a list shows what is still open.
-    if not (request.everything or query.statuses or query.from_utc or query.to_utc):
+    if not (request.everything or query.statuses or query.from_utc or query.to_utc or query.series):
         query.open_at_utc = dates.utc_text(dates.now())
         query.closed = {t: CLOSED_STATUSES[t] for t in request.types}
     return store.items(query)

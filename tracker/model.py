@@ -131,6 +131,8 @@ class Item:
     tz: str | None = None
     location: str | None = None
     parent: Ref | None = None
+    series: str | None = None
+    series_number: int | None = None
     # Agreements.
     event: Ref | None = None
     sector: str | None = None

@@ -20,12 +20,18 @@ from sqlite_utils import Database
 from tracker.errors import BadArgument, TrackerError
 from tracker.model import Change, Item, ItemType, Ref
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 BUSY_TIMEOUT_MS = 10_000
 
-# Older shapes and the steps that bring them to SCHEMA_VERSION: {from: sql}.
-# Empty while there is only one shape.
-MIGRATIONS: dict[int, str] = {}
+
+
+def migration(to_version: int) -> str:
+    """The step that takes a database from version N-1 to N: tracker/migrations/000N-*.sql."""
+    folder = resources.files("tracker").joinpath("migrations")
+    for entry in folder.iterdir():
+        if entry.name.startswith(f"{to_version:04d}-") and entry.name.endswith(".sql"):
+            return entry.read_text(encoding="utf-8")
+    raise TrackerError(f"this tracker has no step to schema version {to_version}: reinstall it")
 
 
 def schema_sql() -> str:
@@ -59,6 +65,7 @@ class ItemQuery:
     from_utc: str | None = None
     to_utc: str | None = None
     search: str | None = None
+    series: str | None = None
     open_at_utc: str | None = None    # only what is still open at this instant
     closed: dict[str, tuple[str, ...]] | None = None      # closed statuses per type
     with_removed: bool = False
@@ -68,6 +75,7 @@ _ITEM_COLUMNS = """
     items.id, items.uid, items.type, items.num, items.title, items.kind, items.status,
     items.starts, items.starts_utc, items.ends, items.ends_utc, items.tz, items.location,
     items.sector, items.due, items.due_utc, items.created, items.updated, items.removed,
+    items.series, items.series_number,
     parent.type AS parent_type, parent.num AS parent_num
 """
 _ITEM_FROM = "items LEFT JOIN items AS parent ON parent.id = items.event_id"
@@ -128,7 +136,7 @@ class Store:
                     )
                 else:
                     while version < SCHEMA_VERSION:
-                        for statement in statements(MIGRATIONS[version]):
+                        for statement in statements(migration(version + 1)):
                             self.conn.execute(statement)
                         version = self.conn.execute("PRAGMA user_version").fetchone()[0]
         except sqlite3.DatabaseError as error:
@@ -195,6 +203,9 @@ class Store:
                     f"AND {table}.{column} = ? COLLATE NOCASE)"
                 )
                 params.append(value)
+        if query.series:
+            where.append("items.series = ? COLLATE NOCASE")
+            params.append(query.series)
         if query.within:
             where.append("parent.type = ? AND parent.num = ?")
             params += [query.within.type, query.within.num]
@@ -218,7 +229,9 @@ class Store:
             params.append(query.open_at_utc)
         sql = (
             f"SELECT {_ITEM_COLUMNS} FROM {_ITEM_FROM} WHERE {' AND '.join(where)} "
-            "ORDER BY items.type DESC, items.starts_utc IS NULL, items.starts_utc, items.num"
+            "ORDER BY items.type DESC, "
+            + ("items.series_number IS NULL, items.series_number, " if query.series else "")
+            + "items.starts_utc IS NULL, items.starts_utc, items.num"
         )
         try:
             return self._items(list(self.db.query(sql, params)))
@@ -264,6 +277,7 @@ class Store:
                 parent=link if ref.type == "event" else None,
                 event=link if ref.type == "agreement" else None,
                 sector=row["sector"], due=row["due"],
+                series=row["series"], series_number=row["series_number"],
                 start_utc=row["starts_utc"], end_utc=row["ends_utc"], due_utc=row["due_utc"],
             ))
         return items
@@ -291,6 +305,31 @@ class Store:
             )
             for row in self.db.query(sql, params)
         ]
+
+    def series_neighbours(self, item_id: int) -> tuple[Ref | None, Ref | None]:
+        """The events just before and after this one in its series: by number, else by start."""
+        series = self.columns(item_id)["series"]
+        if not series:
+            return None, None
+        members = self.conn.execute(
+            "SELECT id, type, num FROM items WHERE series = ? COLLATE NOCASE AND removed IS NULL "
+            "ORDER BY series_number IS NULL, series_number, starts_utc IS NULL, starts_utc, num",
+            (series,),
+        ).fetchall()
+        ids = [member[0] for member in members]
+        if item_id not in ids:          # a removed event keeps its series but has no place in it
+            return None, None
+        at = ids.index(item_id)
+        before = Ref(members[at - 1][1], members[at - 1][2]) if at > 0 else None
+        after = Ref(members[at + 1][1], members[at + 1][2]) if at + 1 < len(members) else None
+        return before, after
+
+    def series_number_taken(self, series: str, number: int, item_id: int | None) -> Ref | None:
+        hit = self.conn.execute(
+            "SELECT type, num FROM items WHERE series = ? COLLATE NOCASE AND series_number = ? "
+            "AND removed IS NULL AND id IS NOT ?", (series, number, item_id),
+        ).fetchone()
+        return Ref(hit[0], hit[1]) if hit else None
 
     def event_chain(self, item_id: int) -> list[int]:
         """The ids of an event and the events it belongs to, up the tree."""

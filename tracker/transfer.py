@@ -92,6 +92,13 @@ def _names(entry: dict, key: str, where: str) -> list[str]:
     return value
 
 
+def _number(entry: dict, key: str, where: str) -> int | None:
+    value = entry.get(key)
+    if value is not None and (not isinstance(value, int) or isinstance(value, bool)):
+        raise BadArgument(f"{where}: \"{key}\" must be a whole number")
+    return value
+
+
 def _stamp(entry: dict, key: str, where: str, required: bool = True) -> str | None:
     text = _text(entry, key, where, required)
     if text is None:
@@ -164,6 +171,7 @@ def import_document(store: Store, document: dict[str, Any], name: str) -> str:
                     start=_text(entry, "start", where), end=_text(entry, "end", where),
                     tz=_text(entry, "tz", where), location=_text(entry, "location", where),
                     within=link, sector=_text(entry, "sector", where), due=_text(entry, "due", where),
+                    series=_text(entry, "series", where), number=_number(entry, "series_number", where),
                 ))
             except BadArgument as error:
                 raise BadArgument(f"{where}: {error}") from None
@@ -231,7 +239,7 @@ def _history_rows(store: Store, history: list, name: str, here: dict[str, Ref],
 
 UPDATES_FORMAT = "tracker-updates"
 _FIELD_KEYS = {"title", "kind", "status", "parties", "tags", "start", "end", "tz", "location",
-               "in", "event", "sector", "due", "clear"}
+               "in", "event", "sector", "due", "series", "number", "clear"}
 
 
 def _fields(values: Any, where: str) -> core.Fields:
@@ -240,10 +248,11 @@ def _fields(values: Any, where: str) -> core.Fields:
     unknown = set(values) - _FIELD_KEYS
     if unknown:
         raise BadArgument(f"{where}: unknown field {sorted(unknown)[0]!r}: use {', '.join(sorted(_FIELD_KEYS))}")
-    texts = {key: _text(values, key, where) for key in _FIELD_KEYS - {"parties", "tags", "clear", "in", "event"}}
+    texts = {key: _text(values, key, where)
+             for key in _FIELD_KEYS - {"parties", "tags", "clear", "in", "event", "number"}}
     within = _text(values, "in", where) or _text(values, "event", where)
     return core.Fields(
-        **texts, within=within,
+        **texts, within=within, number=_number(values, "number", where),
         parties=_names(values, "parties", where) if "parties" in values else None,
         tags=_names(values, "tags", where) if "tags" in values else None,
         clear=_names(values, "clear", where),

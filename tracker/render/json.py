@@ -16,7 +16,8 @@ def item_data(item: Item) -> dict[str, Any]:
     }
     if item.type == "event":
         data.update(start=item.start, end=item.end, tz=item.tz, location=item.location,
-                    parent=str(item.parent) if item.parent else None)
+                    parent=str(item.parent) if item.parent else None,
+                    series=item.series, series_number=item.series_number)
     else:
         data.update(event=str(item.event) if item.event else None, sector=item.sector, due=item.due)
     data.update(created=item.created, updated=item.updated, removed=item.removed)

@@ -118,7 +118,22 @@ def items_tables(items: list[Item], view_zone: str | None = None, local_zone: st
     return tables
 
 
-def item_grid(item: Item, view_zone: str | None = None, local_zone: str | None = None) -> Table:
+def _series_text(item: Item, before: Item | None, after: Item | None) -> str:
+    if not item.series:
+        return ""
+    text = item.series + (f", no. {item.series_number}" if item.series_number else "")
+
+    def neighbour(other: Item | None) -> str:
+        if other is None:
+            return "none"
+        number = f"no. {other.series_number}, " if other.series_number else ""
+        return f"{other.ref} ({number}{other.start or 'date not set'})"
+
+    return f"{text}; before: {neighbour(before)}; after: {neighbour(after)}"
+
+
+def item_grid(item: Item, view_zone: str | None = None, local_zone: str | None = None,
+              before: Item | None = None, after: Item | None = None) -> Table:
     grid = Table.grid(padding=(0, 2))
     grid.add_column(style="bold", no_wrap=True)
     grid.add_column()
@@ -130,7 +145,7 @@ def item_grid(item: Item, view_zone: str | None = None, local_zone: str | None =
                                          ("status", status_cell(item.status))]
     if item.type == "event":
         rows += [("when", span_text(item, view_zone, local_zone)), ("zone", item.tz or ""), ("where", cell(item.location)),
-                 ("in", str(item.parent or ""))]
+                 ("in", str(item.parent or "")), ("series", cell(_series_text(item, before, after)))]
     else:
         rows += [("sector", cell(item.sector)), ("event", str(item.event or "")), ("due", item.due or "")]
     rows += [("parties", cell(", ".join(item.parties))), ("tags", cell(", ".join(item.tags))),
