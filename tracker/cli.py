@@ -385,14 +385,14 @@ def countdown_command(
     """What is next, nearest first: events to come or under way, and agreements' due dates."""
     from tracker import countdown
 
-    view_zone, _ = _zones(tz)
+    view_zone, local_zone = _zones(tz)
     store = _store(ctx)
     if watch:
         if json:
             raise BadArgument("--watch and --json do not go together: use one")
         from tracker.render.watch import watch_countdown
 
-        watch_countdown(lambda now: countdown.coming(store, now, days), view_zone)
+        watch_countdown(lambda now: countdown.coming(store, now, days), view_zone, local_zone)
         return
     now = dates.now()
     entries = countdown.coming(store, now, days)
@@ -406,7 +406,7 @@ def countdown_command(
         return
     from tracker.render.text import countdown_table
 
-    _out().print(countdown_table(entries, now, view_zone))
+    _out().print(countdown_table(entries, now, view_zone, local_zone))
 
 
 @app.command("export")

@@ -73,7 +73,11 @@ def span_text(item: Item, view_zone: str | None = None, local_zone: str | None =
     zone = view_zone or item.tz or "UTC"
     all_day = len(item.start) == 10
     if all_day and zone == item.tz:
-        return item.start if not item.end or item.end == item.start else f"{item.start} → {item.end}"
+        text = item.start if not item.end or item.end == item.start else f"{item.start} → {item.end}"
+        if local_zone and local_zone != zone and not view_zone:
+            # Whose days these are, for a reader elsewhere.
+            text += " " + zone_abbreviation(_instant(item.start_utc).astimezone(get_zone(zone) or timezone.utc))
+        return text
     start = _instant(item.start_utc)
     text = clock_text(start, zone)
     if item.end:
@@ -195,7 +199,8 @@ def history_table(changes: list[Change], with_ref: bool = True) -> Table:
     return table
 
 
-def countdown_table(entries, now: datetime, view_zone: str | None = None) -> Table:
+def countdown_table(entries, now: datetime, view_zone: str | None = None,
+                    local_zone: str | None = None) -> Table:
     from tracker.countdown import words
 
     table = Table(title="Coming up", title_justify="left")
@@ -204,7 +209,7 @@ def countdown_table(entries, now: datetime, view_zone: str | None = None) -> Tab
     for entry in entries:
         item = entry.item
         if entry.what == "event":
-            when = span_text(item, view_zone)
+            when = span_text(item, view_zone, local_zone)
         else:
             when = when_text(item.due, entry.zone) if not view_zone else clock_text(entry.end, view_zone)
         state = entry.state(now)

@@ -19,7 +19,7 @@ TICK_SECONDS = 1.0
 REFRESH_SECONDS = 30.0      # how often the database is read again
 
 
-def watch_countdown(load: Callable, view_zone: str | None) -> None:
+def watch_countdown(load: Callable, view_zone: str | None, local_zone: str) -> None:
     if not sys.stdout.isatty():
         raise BadArgument("--watch needs a terminal: without one, run tracker countdown")
     # The clock starts at now() (which --now can fix) and runs on with real
@@ -30,9 +30,9 @@ def watch_countdown(load: Callable, view_zone: str | None) -> None:
         return (origin + timedelta(seconds=int(time.monotonic() - started)))
 
     def screen(now, entries):
-        clock = clock_text(now, view_zone or dates.user_zone_name(), seconds=True)
+        clock = clock_text(now, view_zone or local_zone, seconds=True)
         heading = Text(f"{clock}  (Ctrl-C to stop)", style="dim")
-        return Group(heading, countdown_table(entries, now, view_zone))
+        return Group(heading, countdown_table(entries, now, view_zone, local_zone))
 
     now = current()
     entries, loaded = load(now), time.monotonic()
