@@ -11,7 +11,7 @@ DEMO   := demo/tracker.db
 SEED_NOW := 2025-11-29T12:00:00+05:30
 NEWS_NOW := 2025-12-12T09:00:00+05:30
 
-.PHONY: demo test install clean
+.PHONY: demo test install browser clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -39,7 +39,15 @@ demo: install
 	TRACKER_DB=$(DEMO) TRACKER_NOW=$(NEWS_NOW) TZ=Asia/Kolkata $(BIN)/tracker show A2
 	@echo "== Try it yourself: export TRACKER_DB=$(DEMO); $(BIN)/tracker --help"
 
-test: install
+# The HTML report is printed to PDF by a real headless Chromium in the tests:
+# install Debian's where it is missing and we may (root, apt).
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	    if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	        apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	    else echo "chromium is missing and cannot be installed here: its tests will be skipped"; fi; }
+
+test: install browser
 	$(BIN)/pytest -p no:cacheprovider
 
 clean:

@@ -164,3 +164,4 @@ class Change:
     source: str | None
     note: str | None
     title: str = ""   # the item's current title, for people reading a log
+    within: Ref | None = None   # the event the item belongs to, for grouping

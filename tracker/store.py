@@ -282,7 +282,9 @@ class Store:
             ))
         return items
 
-    def history(self, item_id: int | None = None, since_utc: str | None = None) -> list[Change]:
+    def history(self, item_id: int | None = None, since_utc: str | None = None,
+                until_utc: str | None = None) -> list[Change]:
+        """The log in the order things happened; `until_utc` is exclusive."""
         where, params = [], []
         if item_id is not None:
             where.append("changes.item_id = ?")
@@ -290,9 +292,14 @@ class Store:
         if since_utc:
             where.append("changes.happened_utc >= ?")
             params.append(since_utc)
+        if until_utc:
+            where.append("changes.happened_utc < ?")
+            params.append(until_utc)
         sql = (
-            "SELECT changes.*, items.type, items.num, items.title FROM changes "
+            "SELECT changes.*, items.type, items.num, items.title, "
+            "parent.type AS parent_type, parent.num AS parent_num FROM changes "
             "JOIN items ON items.id = changes.item_id "
+            "LEFT JOIN items AS parent ON parent.id = items.event_id "
             + (f"WHERE {' AND '.join(where)} " if where else "")
             + "ORDER BY changes.happened_utc, changes.id"
         )
@@ -302,9 +309,48 @@ class Store:
                 old=_from_log(row["field"], row["old"]), new=_from_log(row["field"], row["new"]),
                 on=row["happened"], recorded=row["recorded"], source=row["source"],
                 note=row["note"], title=row["title"],
+                within=Ref(row["parent_type"], row["parent_num"]) if row["parent_num"] else None,
             )
             for row in self.db.query(sql, params)
         ]
+
+    def pipeline(self) -> list[tuple[Ref | None, str, int]]:
+        """How many live agreements have each status, per event (None: at no event)."""
+        return [
+            (Ref(row[0], row[1]) if row[1] else None, row[2], row[3])
+            for row in self.conn.execute(
+                "SELECT parent.type, parent.num, items.status, count(*) FROM items "
+                "LEFT JOIN items AS parent ON parent.id = items.event_id "
+                "WHERE items.type = 'agreement' AND items.removed IS NULL "
+                "GROUP BY items.event_id, items.status ORDER BY parent.num IS NULL, parent.num"
+            )
+        ]
+
+    def overdue(self, as_of_utc: str, closed: tuple[str, ...]) -> list[Item]:
+        """Open agreements whose event is over, or whose due date has passed, by `as_of_utc`."""
+        marks = ", ".join("?" for _ in closed)
+        return self._items(list(self.db.query(
+            f"SELECT {_ITEM_COLUMNS} FROM {_ITEM_FROM} WHERE items.type = 'agreement' "
+            f"AND items.removed IS NULL AND items.status NOT IN ({marks}) "
+            "AND (items.due_utc <= ? OR parent.ends_utc <= ?) ORDER BY items.num",
+            (*closed, as_of_utc, as_of_utc),
+        )))
+
+    def quiet(self, since_utc: str, as_of_utc: str, closed: dict[str, tuple[str, ...]]) -> list[Item]:
+        """Open items with nothing logged from `since_utc` up to `as_of_utc`."""
+        where, params = [], []
+        for item_type, statuses in closed.items():
+            where.append(f"NOT (items.type = ? AND items.status IN ({', '.join('?' for _ in statuses)}))")
+            params += [item_type, *statuses]
+        return self._items(list(self.db.query(
+            f"SELECT {_ITEM_COLUMNS} FROM {_ITEM_FROM} WHERE items.removed IS NULL AND {' AND '.join(where)} "
+            "AND (items.type <> 'event' OR items.ends_utc IS NULL OR items.ends_utc >= ?) "
+            "AND items.created < ? "
+            "AND NOT EXISTS (SELECT 1 FROM changes WHERE changes.item_id = items.id "
+            "                AND changes.happened_utc >= ? AND changes.happened_utc < ?) "
+            "ORDER BY items.type DESC, items.num",
+            (*params, as_of_utc, as_of_utc, since_utc, as_of_utc),
+        )))
 
     def series_neighbours(self, item_id: int) -> tuple[Ref | None, Ref | None]:
         """The events just before and after this one in its series: by number, else by start."""
@@ -385,6 +431,9 @@ class Store:
             "VALUES (:item_id, :field, :old, :new, :happened, :happened_utc, :recorded, :source, :note)",
             [{**row, "old": _to_log(row["old"]), "new": _to_log(row["new"])} for row in rows],
         )
+
+    def item_count(self) -> int:
+        return self.conn.execute("SELECT count(*) FROM items").fetchone()[0]
 
     def uids(self) -> set[str]:
         return {row[0] for row in self.conn.execute("SELECT uid FROM items")}

@@ -46,3 +46,35 @@ def countdown_data(entry, now, view_zone: str | None = None) -> dict[str, Any]:
         "status": item.status, "start": start, "end": end, "tz": entry.zone,
         "seconds": entry.seconds(now), "state": entry.state(now), "left": words(entry, now, view_zone),
     }
+
+
+def report_data(report) -> dict[str, Any]:
+    """The report as data: the same content as the other formats."""
+    as_of = report.as_of
+    return {
+        "from": report.period.start.astimezone(_zone(report)).isoformat(timespec="seconds"),
+        "to": report.period.end.astimezone(_zone(report)).isoformat(timespec="seconds"),
+        "period": report.period.label,
+        "tz": report.period.zone,
+        "as_of": as_of.astimezone(_zone(report)).isoformat(timespec="seconds"),
+        "headline": {
+            "changes": report.headline.changes, "signed": report.headline.signed, "held": report.headline.held,
+            "next": str(report.headline.next.item.ref) if report.headline.next else None,
+        },
+        "changes": [{**change_data(c), "title": c.title, "event": str(c.within) if c.within else None}
+                    for c in report.changes],
+        "upcoming": [countdown_data(entry, as_of) for entry in report.upcoming],
+        "pipeline": {
+            "overall": report.pipeline,
+            "by_event": [{"event": str(event.ref) if event else None, "title": event.title if event else None,
+                          "counts": counts} for event, counts in report.pipeline_by_event],
+        },
+        "overdue": [item_data(item) for item in report.overdue],
+        "quiet": [item_data(item) for item in report.quiet],
+    }
+
+
+def _zone(report):
+    from tracker.dates import get_zone
+
+    return get_zone(report.period.zone)

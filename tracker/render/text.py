@@ -39,6 +39,15 @@ def console(stderr: bool = False) -> Console:
                    color_system=None if plain else "auto")
 
 
+def plain_text(renderable, width: int = 120) -> str:
+    """A renderable as plain text, for a file."""
+    import io
+
+    buffer = io.StringIO()
+    Console(file=buffer, width=width, color_system=None, markup=False, highlight=False, emoji=False).print(renderable)
+    return buffer.getvalue()
+
+
 def cell(text: str | None, style: str = "") -> Text:
     return Text(printable(text), style=style)
 

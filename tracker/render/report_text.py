@@ -1,0 +1,90 @@
+"""The weekly report for a terminal (Rich), plain when piped."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from rich import box
+from rich.console import Group, RenderableType
+from rich.rule import Rule
+from rich.table import Table
+from rich.text import Text
+
+from tracker.countdown import words
+from tracker.dates import get_zone
+from tracker.render.text import cell, change_text, countdown_table, span_text, status_cell
+
+
+def period_text(report) -> str:
+    zone = get_zone(report.period.zone)
+    start = report.period.start.astimezone(zone)
+    last = (report.period.end - timedelta(seconds=1)).astimezone(zone)
+    return f"{start:%a} {start.day} {start:%b %Y} to {last:%a} {last.day} {last:%b %Y}, {report.period.zone}"
+
+
+def headline_text(report) -> str:
+    h = report.headline
+    parts = [f"{h.changes} change{'s' * (h.changes != 1)}",
+             f"{h.signed} agreement{'s' * (h.signed != 1)} signed",
+             f"{h.held} event{'s' * (h.held != 1)} held"]
+    text = ", ".join(parts) + "."
+    if h.next:
+        text += f" Next: {h.next.item.ref} {h.next.item.title}, {words(h.next, report.as_of)}."
+    return text
+
+
+def render(report) -> RenderableType:
+    parts: list[RenderableType] = [
+        Text(f"Weekly report {report.period.label}", style="bold"),
+        Text(period_text(report), style="dim"),
+    ]
+    if report.empty_database:
+        parts.append(Text("The database has no items yet: add one with `tracker add event` or `tracker add agreement`."))
+        return Group(*parts)
+    parts.append(Text(headline_text(report)))
+    if not report.changes:
+        parts.append(Text(f"No changes were logged in {report.period.label}."))
+    else:
+        parts.append(Rule("What changed", align="left"))
+        for group in report.groups:
+            heading = Text.assemble((str(group.event.ref) + " ", "bold"), cell(group.event.title, "bold")) \
+                if group.event else Text("Not at an event", style="bold")
+            if group.event:
+                heading.append(f"  {span_text(group.event)}", style="dim")
+            parts.append(heading)
+            table = Table(box=box.SIMPLE_HEAD)
+            for name in ("On", "Ref", "Title", "Change", "Note", "Source"):
+                table.add_column(name, no_wrap=name in ("On", "Ref"), overflow="fold")
+            for change in group.changes:
+                table.add_row(change.on[:16].replace("T", " "), str(change.ref), cell(change.title),
+                              change_text(change), cell(change.note), cell(change.source))
+            parts.append(table)
+    if report.upcoming:
+        parts.append(Rule("Coming up in the 14 days after", align="left"))
+        parts.append(countdown_table(report.upcoming, report.as_of))
+    if report.pipeline:
+        parts.append(Rule("Pipeline: agreements by status", align="left"))
+        table = Table(box=box.SIMPLE_HEAD)
+        table.add_column("Event")
+        statuses = list(report.pipeline)
+        for status in statuses:
+            table.add_column(status_cell(status), justify="right")
+        table.add_column("all", justify="right")
+        for event, counts in report.pipeline_by_event:
+            name = Text.assemble(f"{event.ref} ", cell(event.title)) if event else Text("at no event", style="dim")
+            table.add_row(name, *[str(counts.get(s, "")) for s in statuses], str(sum(counts.values())))
+        table.add_row(Text("overall", style="bold"), *[Text(str(report.pipeline[s]), style="bold") for s in statuses],
+                      Text(str(sum(report.pipeline.values())), style="bold"))
+        parts.append(table)
+    for title, items in (("Overdue: not signed, and the event is over or the due date passed", report.overdue),
+                         ("Gone quiet: nothing logged in 30 days", report.quiet)):
+        if items:
+            parts.append(Rule(title, align="left"))
+            table = Table(box=box.SIMPLE_HEAD)
+            for name in ("Ref", "Title", "Status", "Event", "Due"):
+                table.add_column(name, no_wrap=name == "Ref")
+            for item in items:
+                table.add_row(str(item.ref), cell(item.title), status_cell(item.status),
+                              str(item.event or item.parent or ""), item.due or "")
+            parts.append(table)
+    return Group(*parts)

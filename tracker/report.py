@@ -1,0 +1,151 @@
+"""The weekly report as plain data: what changed in a period, what comes next, where things stand.
+
+Statuses are today's (the log says how they got there); "as of" is the end of the
+period, or now if the period has not ended yet.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta, timezone
+
+from tracker import dates
+from tracker.countdown import Countdown, coming
+from tracker.errors import BadArgument
+from tracker.model import AGREEMENT_STATUSES, CLOSED_STATUSES, Change, Item, Ref
+from tracker.store import Store
+
+COMING_DAYS = 14
+QUIET_DAYS = 30
+_WEEK = re.compile(r"(\d{4})-?W(\d{2})", re.IGNORECASE)
+
+
+@dataclass
+class Period:
+    start: datetime          # UTC, inclusive
+    end: datetime            # UTC, exclusive
+    zone: str
+    label: str               # "2025-W49", or "2025-12-01 to 2025-12-07"
+
+
+def week_period(text: str | None, zone_name: str) -> Period:
+    """An ISO week, Monday 00:00 to Sunday 24:00 in the zone; this week without `text`."""
+    zone = dates.get_zone(zone_name) or timezone.utc
+    if text is None:
+        today = dates.now().astimezone(zone).date()
+        monday = today - timedelta(days=today.weekday())
+    else:
+        match = _WEEK.fullmatch(text.strip())
+        if not match:
+            raise BadArgument(f"--week {text!r} is not an ISO week: use the form 2025-W49")
+        try:
+            monday = date.fromisocalendar(int(match.group(1)), int(match.group(2)), 1)
+        except ValueError:
+            raise BadArgument(f"--week {text!r} does not exist: {match.group(1)} has no week {match.group(2)}") from None
+    year, week, _ = monday.isocalendar()
+    first = dates.When(monday, zone).start
+    last = dates.When(monday + timedelta(days=6), zone).end
+    return Period(first.astimezone(timezone.utc), last.astimezone(timezone.utc), zone_name, f"{year}-W{week:02d}")
+
+
+def span_period(start: str | None, end: str | None, zone_name: str) -> Period:
+    """--from and --to, read in the zone; --to is inclusive of its day (or month)."""
+    if not start or not end:
+        raise BadArgument("give both --from and --to, or --week, or neither for this week")
+    first = dates.parse_when(start, zone_name, what="--from", month=True)
+    last = dates.parse_when(end, zone_name, what="--to", month=True)
+    if last.end <= first.start:
+        raise BadArgument("--to is before --from: give a period that ends after it starts")
+    label = f"{first.text[:10]} to {(last.end - timedelta(seconds=1)).astimezone(first.start.tzinfo).date()}" \
+        if last.all_day else f"{first.text} to {last.text}"
+    return Period(first.start.astimezone(timezone.utc), last.end.astimezone(timezone.utc), zone_name, label)
+
+
+@dataclass
+class EventChanges:
+    """The changes of one event and what belongs to it; event None: items at no event."""
+
+    event: Item | None
+    changes: list[Change]
+
+
+@dataclass
+class Headline:
+    changes: int
+    signed: int
+    held: int
+    next: Countdown | None
+
+
+@dataclass
+class Report:
+    period: Period
+    as_of: datetime
+    generated: datetime
+    headline: Headline
+    changes: list[Change]
+    groups: list[EventChanges]
+    upcoming: list[Countdown]
+    pipeline: dict[str, int]                                      # overall, in status order
+    pipeline_by_event: list[tuple[Item | None, dict[str, int]]] = field(default_factory=list)
+    overdue: list[Item] = field(default_factory=list)
+    quiet: list[Item] = field(default_factory=list)
+    empty_database: bool = False
+
+
+def build(store: Store, period: Period) -> Report:
+    now = dates.now()
+    as_of = min(now, period.end)
+    changes = store.history(since_utc=dates.utc_text(period.start), until_utc=dates.utc_text(period.end))
+
+    # Group by event: an event's own changes, and those of what belongs to it.
+    events: dict[Ref | None, Item | None] = {}
+    grouped: dict[Ref | None, list[Change]] = {}
+    for change in changes:
+        key = change.ref if change.ref.type == "event" else change.within
+        if key not in events:
+            events[key] = store.item(key)[1] if key else None
+        grouped.setdefault(key, []).append(change)
+    order = sorted(grouped, key=lambda ref: (ref is None, events[ref].start_utc or "~" if ref else "",
+                                             ref.num if ref else 0))
+    groups = [EventChanges(events[ref], grouped[ref]) for ref in order]
+
+    after = [entry for entry in coming(store, period.end, COMING_DAYS) if entry.start >= period.end]
+    upcoming_now = coming(store, as_of, None)
+    headline = Headline(
+        changes=len(changes),
+        signed=len({c.ref for c in changes if c.ref.type == "agreement" and c.new == "signed"
+                    and c.field in ("status", "created")}),
+        held=len({c.ref for c in changes if c.ref.type == "event" and c.new == "held"
+                  and (c.field == "status" or (c.field == "created" and _within(store, c.ref, period)))}),
+        next=next((entry for entry in upcoming_now if entry.start >= as_of), None),
+    )
+
+    overall: dict[str, int] = {}
+    by_event: dict[Ref | None, dict[str, int]] = {}
+    for event_ref, status, count in store.pipeline():
+        overall[status] = overall.get(status, 0) + count
+        by_event.setdefault(event_ref, {})[status] = count
+    in_order = {status: overall[status] for status in AGREEMENT_STATUSES if status in overall}
+    pipeline_by_event = [
+        (store.item(ref)[1] if ref else None,
+         {status: counts[status] for status in AGREEMENT_STATUSES if status in counts})
+        for ref, counts in by_event.items()
+    ]
+    as_of_utc = dates.utc_text(as_of)
+    return Report(
+        period=period, as_of=as_of, generated=now, headline=headline, changes=changes, groups=groups,
+        upcoming=after, pipeline=in_order, pipeline_by_event=pipeline_by_event,
+        overdue=store.overdue(as_of_utc, CLOSED_STATUSES["agreement"]),
+        quiet=store.quiet(dates.utc_text(as_of - timedelta(days=QUIET_DAYS)), as_of_utc, CLOSED_STATUSES),
+        empty_database=store.item_count() == 0,
+    )
+
+
+def _within(store: Store, ref: Ref, period: Period) -> bool:
+    """Whether an event took place in the period: one logged as held when it was added
+    counts as held this week only if its dates say so."""
+    item = store.item(ref)[1]
+    return bool(item.start_utc) and item.start_utc < dates.utc_text(period.end) \
+        and item.end_utc > dates.utc_text(period.start)
