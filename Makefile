@@ -37,6 +37,10 @@ demo: install
 	@echo "== After the news: tracker list"
 	TRACKER_DB=$(DEMO) TRACKER_NOW=$(NEWS_NOW) TZ=Asia/Kolkata $(BIN)/tracker list
 	TRACKER_DB=$(DEMO) TRACKER_NOW=$(NEWS_NOW) TZ=Asia/Kolkata $(BIN)/tracker show A2
+	@echo "== The report of the summit week: tracker report --week 2025-W49"
+	TRACKER_DB=$(DEMO) TRACKER_NOW=$(NEWS_NOW) TZ=Asia/Kolkata $(BIN)/tracker report --week 2025-W49 --format html -o demo/report-2025-W49.html
+	TRACKER_DB=$(DEMO) TRACKER_NOW=$(NEWS_NOW) TZ=Asia/Kolkata $(BIN)/tracker report --week 2025-W49 --format md -o demo/report-2025-W49.md
+	TRACKER_DB=$(DEMO) TRACKER_NOW=$(NEWS_NOW) TZ=Asia/Kolkata $(BIN)/tracker report --week 2025-W49
 	@echo "== Try it yourself: export TRACKER_DB=$(DEMO); $(BIN)/tracker --help"
 
 # The HTML report is printed to PDF by a real headless Chromium in the tests:
