@@ -13,9 +13,6 @@ from datetime import date, datetime, time, timedelta, timezone, tzinfo
 from pathlib import Path
 
 from dateutil import tz as dateutil_tz
-from dateutil.parser import isoparse
-from dateutil.parser import parse as dateutil_parse
-from dateutil.relativedelta import relativedelta
 
 from tracker.errors import BadArgument
 
@@ -208,12 +205,17 @@ def parse_when(text: str, zone_name: str, *, what: str = "date", relative: bool 
         if found is not None:
             return found
     if month and _MONTH.fullmatch(raw):
+        from dateutil.relativedelta import relativedelta
+
         try:
             first = date(int(raw[:4]), int(raw[5:7]), 1)
         except ValueError:
             raise BadArgument(f"{what} {text!r} is not a month: use 2025-12") from None
         return When(first, zone, until=first + relativedelta(months=1))
     if _ISO.fullmatch(raw):
+        # dateutil's parser costs ~10 ms to import: only a command that reads a date pays it.
+        from dateutil.parser import isoparse
+
         try:
             parsed = isoparse(raw)
         except ValueError as error:
@@ -225,6 +227,8 @@ def parse_when(text: str, zone_name: str, *, what: str = "date", relative: bool 
         return When(_local(parsed, zone, zone_name, what, text), zone)
     written = _WRITTEN.fullmatch(raw)
     if written:
+        from dateutil.parser import parse as dateutil_parse
+
         try:
             # The shape is checked above, so dateutil fills in nothing.
             parsed = dateutil_parse(raw)
@@ -278,7 +282,7 @@ def _relative(word: str, zone: tzinfo, zone_name: str, what: str, text: str) -> 
                 # Hours are elapsed time, whatever the clocks do meanwhile.
                 moment = (current.astimezone(timezone.utc) + timedelta(hours=count)).astimezone(zone)
                 return When(moment.replace(microsecond=0), zone)
-            return When(today + relativedelta(days=count * (7 if unit == "w" else 1)), zone)
+            return When(today + timedelta(days=count * (7 if unit == "w" else 1)), zone)
     match = _DAY_WORD.fullmatch(word)
     if not match:
         return None

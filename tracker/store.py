@@ -15,8 +15,6 @@ from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 
-from sqlite_utils import Database
-
 from tracker.errors import BadArgument, TrackerError
 from tracker.model import Change, Item, ItemType, Ref
 
@@ -84,9 +82,24 @@ _ITEM_FROM = "items LEFT JOIN items AS parent ON parent.id = items.event_id"
 class Store:
     def __init__(self, path: Path):
         self.path = path
+        self._db = None
         self.conn = self._connect(path)
-        self.db = Database(self.conn, execute_plugins=False)
         self._ensure_shape()
+
+    @property
+    def db(self):
+        """sqlite-utils over the same connection, for bulk work (import). Loaded on
+        demand: it costs ~25 ms to import, more than a whole `tracker show`."""
+        if self._db is None:
+            from sqlite_utils import Database
+
+            self._db = Database(self.conn, execute_plugins=False)
+        return self._db
+
+    def query(self, sql: str, params=()) -> list[dict]:
+        cursor = self.conn.execute(sql, params)
+        names = [column[0] for column in cursor.description]
+        return [dict(zip(names, row)) for row in cursor]
 
     # -- opening ---------------------------------------------------------------
 
@@ -180,7 +193,7 @@ class Store:
         return row[0] if row else None
 
     def item(self, ref: Ref) -> tuple[int, Item] | None:
-        rows = list(self.db.query(
+        rows = list(self.query(
             f"SELECT {_ITEM_COLUMNS} FROM {_ITEM_FROM} WHERE items.type = ? AND items.num = ?",
             (ref.type, ref.num),
         ))
@@ -234,7 +247,7 @@ class Store:
             + "items.starts_utc IS NULL, items.starts_utc, items.num"
         )
         try:
-            return self._items(list(self.db.query(sql, params)))
+            return self._items(list(self.query(sql, params)))
         except sqlite3.OperationalError as error:
             if query.search and "fts5" in str(error):
                 raise TrackerError(f"cannot search for {query.search!r}: {error}") from None
@@ -243,7 +256,7 @@ class Store:
     def coming(self, now_utc: str, horizon_utc: str | None, closed: tuple[str, ...]) -> list[Item]:
         """Events not over by `now_utc` and open agreements due after it, up to the horizon."""
         horizon = horizon_utc or "9999"
-        rows = list(self.db.query(
+        rows = list(self.query(
             f"SELECT {_ITEM_COLUMNS} FROM {_ITEM_FROM} "
             "WHERE items.removed IS NULL AND ("
             "  (items.type = 'event' AND items.ends_utc > ? AND items.starts_utc < ? AND items.status <> 'cancelled')"
@@ -311,7 +324,7 @@ class Store:
                 note=row["note"], title=row["title"],
                 within=Ref(row["parent_type"], row["parent_num"]) if row["parent_num"] else None,
             )
-            for row in self.db.query(sql, params)
+            for row in self.query(sql, params)
         ]
 
     def pipeline(self) -> list[tuple[Ref | None, str, int]]:
@@ -329,7 +342,7 @@ class Store:
     def overdue(self, as_of_utc: str, closed: tuple[str, ...]) -> list[Item]:
         """Open agreements whose event is over, or whose due date has passed, by `as_of_utc`."""
         marks = ", ".join("?" for _ in closed)
-        return self._items(list(self.db.query(
+        return self._items(list(self.query(
             f"SELECT {_ITEM_COLUMNS} FROM {_ITEM_FROM} WHERE items.type = 'agreement' "
             f"AND items.removed IS NULL AND items.status NOT IN ({marks}) "
             "AND (items.due_utc <= ? OR parent.ends_utc <= ?) ORDER BY items.num",
@@ -342,7 +355,7 @@ class Store:
         for item_type, statuses in closed.items():
             where.append(f"NOT (items.type = ? AND items.status IN ({', '.join('?' for _ in statuses)}))")
             params += [item_type, *statuses]
-        return self._items(list(self.db.query(
+        return self._items(list(self.query(
             f"SELECT {_ITEM_COLUMNS} FROM {_ITEM_FROM} WHERE items.removed IS NULL AND {' AND '.join(where)} "
             "AND (items.type <> 'event' OR items.ends_utc IS NULL OR items.ends_utc >= ?) "
             "AND items.created < ? "
@@ -387,7 +400,7 @@ class Store:
 
     def columns(self, item_id: int) -> dict:
         """The raw row of an item, for computing what an update changes."""
-        return next(self.db.query("SELECT * FROM items WHERE id = ?", (item_id,)))
+        return self.query("SELECT * FROM items WHERE id = ?", (item_id,))[0]
 
     def zone_of(self, item_id: int) -> str | None:
         row = self.conn.execute("SELECT tz FROM items WHERE id = ?", (item_id,)).fetchone()
@@ -406,13 +419,17 @@ class Store:
         ).fetchone() is not None
 
     def insert_item(self, row: dict, parties: list[str], tags: list[str]) -> int:
-        item_id = self.db["items"].insert(row).last_pk
+        # Column names come from tracker's own code, never from input.
+        item_id = self.conn.execute(
+            f"INSERT INTO items ({', '.join(row)}) VALUES ({', '.join('?' for _ in row)})", tuple(row.values())
+        ).lastrowid
         self.set_names(item_id, parties, tags)
         return item_id
 
     def update_item(self, item_id: int, columns: dict) -> None:
         if columns:
-            self.db["items"].update(item_id, columns)
+            self.conn.execute(f"UPDATE items SET {', '.join(f'{name} = ?' for name in columns)} WHERE id = ?",
+                              (*columns.values(), item_id))
 
     def set_names(self, item_id: int, parties: list[str] | None, tags: list[str] | None) -> None:
         for table, column, values in (("item_parties", "party", parties), ("item_tags", "tag", tags)):
