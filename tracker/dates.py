@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from datetime import date, datetime, time, timedelta, timezone, tzinfo
 from pathlib import Path
 
@@ -23,8 +24,8 @@ _now_override: datetime | None = None
 
 _ZONE_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_+\-]*(/[A-Za-z0-9_+\-]+)*")
 # The ISO 8601 forms accepted: a whole date, optionally a time, optionally an
-# offset. Checked before parsing because isoparse also takes "2025-12" and
-# "2025" and fills in the rest, and tracker never guesses a day.
+# offset. Checked before parsing because ISO parsers also take "2025-12" or
+# "2025" and fill in the rest, and tracker never guesses a day.
 _ISO = re.compile(
     r"\d{4}-\d{2}-\d{2}"
     r"(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,6})?)?(?:Z|[+-]\d{2}(?::?\d{2})?)?)?"
@@ -62,6 +63,12 @@ def user_zone_name() -> str:
     name = os.environ.get("TZ", "").lstrip(":")
     if name and get_zone(name):
         return name
+    return _system_zone_name()
+
+
+@lru_cache(maxsize=1)
+def _system_zone_name() -> str:
+    """The zone /etc/localtime points at, else UTC. Read once per process."""
     try:
         target = str(Path("/etc/localtime").resolve())
         if "zoneinfo/" in target:
@@ -73,7 +80,9 @@ def user_zone_name() -> str:
     return "UTC"
 
 
+@lru_cache(maxsize=512)
 def get_zone(name: str) -> tzinfo | None:
+    # Cached: dateutil keeps only a few zones warm and reads the file again for the rest.
     if not name or not _ZONE_NAME.fullmatch(name):
         return None
     return dateutil_tz.gettz(name)
@@ -213,11 +222,10 @@ def parse_when(text: str, zone_name: str, *, what: str = "date", relative: bool 
             raise BadArgument(f"{what} {text!r} is not a month: use 2025-12") from None
         return When(first, zone, until=first + relativedelta(months=1))
     if _ISO.fullmatch(raw):
-        # dateutil's parser costs ~10 ms to import: only a command that reads a date pays it.
-        from dateutil.parser import isoparse
-
+        # The shape is checked above; the standard library reads every ISO form
+        # it allows, in C (an import reads hundreds of thousands of these).
         try:
-            parsed = isoparse(raw)
+            parsed = datetime.fromisoformat(raw)
         except ValueError as error:
             raise BadArgument(f"{what} {text!r} does not exist ({error}): {FORMS_HINT}") from None
         if len(raw) == 10:

@@ -113,8 +113,9 @@ def _stamp(entry: dict, key: str, where: str, required: bool = True) -> str | No
         raise BadArgument(f"{where}: {error}") from None
 
 
-def _in_order(entries: list[tuple[str, dict]], name: str) -> list[tuple[str, dict]]:
-    """Events before the events and agreements that belong to them."""
+def _in_order(entries: list[tuple[tuple[str, str], dict]], name: str) -> list[list[tuple[tuple[str, str], dict]]]:
+    """Levels to insert one after the other: top events, the events inside them, ...,
+    then agreements, so that what an item belongs to is always there before it."""
     by_ref = {where_ref[1]: entry for where_ref, entry in entries}
     depth: dict[str, int] = {}
 
@@ -128,7 +129,11 @@ def _in_order(entries: list[tuple[str, dict]], name: str) -> list[tuple[str, dic
                 1 + depth_of(link.upper(), trail + (ref,))
         return depth[ref]
 
-    return sorted(entries, key=lambda pair: (pair[1]["type"] != "event", depth_of(pair[0][1])))
+    levels: dict[tuple[bool, int], list] = {}
+    for pair in entries:
+        is_agreement = pair[1]["type"] != "event"
+        levels.setdefault((is_agreement, 0 if is_agreement else depth_of(pair[0][1])), []).append(pair)
+    return [levels[key] for key in sorted(levels)]
 
 
 def _check_item(entry: Any, index: int, name: str, seen: set[str]) -> tuple[tuple[str, str], dict]:
@@ -150,43 +155,53 @@ def import_document(store: Store, document: dict[str, Any], name: str) -> str:
     seen: set[str] = set()
     entries = [_check_item(entry, index, name, seen)
                for index, entry in enumerate(document["items"], start=1)]
+    if len(entries) > 1000:
+        store.bulk()
     with store.writing():
         known = store.uids()
+        taken = {item_type: store.nums(item_type) for item_type in ("event", "agreement")}
         here: dict[str, Ref] = {}       # the file's ref -> the ref here
         imported: dict[str, int] = {}   # the file's ref -> id, for items this import adds
-        for (where, ref_text), entry in _in_order(entries, name):
-            ref = parse_ref(ref_text)
-            uid = entry["uid"].strip()
-            if uid in known:
-                row = store.columns(store.item_id_by_uid(uid))
-                here[ref_text] = Ref(row["type"], row["num"])
-                continue
-            link = _text(entry, "parent" if ref.type == "event" else "event", where)
-            if link is not None:
-                linked = parse_ref(link, want="event", what=f"{where}: its event")
-                if str(linked) not in here:
-                    raise BadArgument(f"{where}: its event {linked} is not in the file")
-                link = str(here[str(linked)])
-            try:
-                plan = core.plan_fields(store, ref.type, core.Fields(
-                    title=_text(entry, "title", where, True), kind=_text(entry, "kind", where, True),
-                    status=_text(entry, "status", where, True),
-                    parties=_names(entry, "parties", where), tags=_names(entry, "tags", where),
-                    start=_text(entry, "start", where), end=_text(entry, "end", where),
-                    tz=_text(entry, "tz", where), location=_text(entry, "location", where),
-                    within=link, sector=_text(entry, "sector", where), due=_text(entry, "due", where),
-                    series=_text(entry, "series", where), number=_number(entry, "series_number", where),
-                ))
-            except BadArgument as error:
-                raise BadArgument(f"{where}: {error}") from None
-            num = store.next_num(ref.type) if store.num_taken(ref.type, ref.num) else ref.num
-            row = {
-                "uid": uid, "type": ref.type, "num": num,
-                "created": _stamp(entry, "created", where), "updated": _stamp(entry, "updated", where),
-                "removed": _stamp(entry, "removed", where, required=False), **plan.columns,
-            }
-            imported[ref_text] = store.insert_item(row, plan.parties or [], plan.tags or [])
-            here[ref_text] = Ref(ref.type, num)
+        for level in _in_order(entries, name):
+            rows, names, refs = [], [], []
+            for (where, ref_text), entry in level:
+                ref = parse_ref(ref_text)
+                uid = entry["uid"].strip()
+                if uid in known:
+                    row = store.columns(store.item_id_by_uid(uid))
+                    here[ref_text] = Ref(row["type"], row["num"])
+                    continue
+                link = _text(entry, "parent" if ref.type == "event" else "event", where)
+                if link is not None:
+                    linked = parse_ref(link, want="event", what=f"{where}: its event")
+                    if str(linked) not in here:
+                        raise BadArgument(f"{where}: its event {linked} is not in the file")
+                    link = str(here[str(linked)])
+                try:
+                    plan = core.plan_fields(store, ref.type, core.Fields(
+                        title=_text(entry, "title", where, True), kind=_text(entry, "kind", where, True),
+                        status=_text(entry, "status", where, True),
+                        parties=_names(entry, "parties", where), tags=_names(entry, "tags", where),
+                        start=_text(entry, "start", where), end=_text(entry, "end", where),
+                        tz=_text(entry, "tz", where), location=_text(entry, "location", where),
+                        within=link, sector=_text(entry, "sector", where), due=_text(entry, "due", where),
+                        series=_text(entry, "series", where), number=_number(entry, "series_number", where),
+                    ))
+                except BadArgument as error:
+                    raise BadArgument(f"{where}: {error}") from None
+                # Keep the file's number when it is free, else take the next one.
+                nums = taken[ref.type]
+                num = ref.num if ref.num not in nums else max(nums) + 1
+                nums.add(num)
+                rows.append({
+                    "uid": uid, "type": ref.type, "num": num,
+                    "created": _stamp(entry, "created", where), "updated": _stamp(entry, "updated", where),
+                    "removed": _stamp(entry, "removed", where, required=False), **plan.columns,
+                })
+                names.append((plan.parties or [], plan.tags or []))
+                refs.append(ref_text)
+                here[ref_text] = Ref(ref.type, num)
+            imported.update(zip(refs, store.insert_items(rows, names)))
 
         rows = _history_rows(store, document.get("history", []), name, here, imported)
         store.log(rows)
@@ -198,6 +213,7 @@ def import_document(store: Store, document: dict[str, Any], name: str) -> str:
 def _history_rows(store: Store, history: list, name: str, here: dict[str, Ref],
                   imported: dict[str, int]) -> list[dict]:
     rows, logged = [], set()
+    zones: dict[int, str] = {}
     for index, entry in enumerate(history, start=1):
         where = f"{name}: history entry {index}"
         if not isinstance(entry, dict):
@@ -214,8 +230,9 @@ def _history_rows(store: Store, history: list, name: str, here: dict[str, Ref],
                     (isinstance(value, list) and all(isinstance(v, str) for v in value))):
                 raise BadArgument(f"{where}: \"old\" and \"new\" must be strings, lists of strings or null")
         try:
-            happened = dates.parse_when(_text(entry, "on", where, True), core.item_zone(store, item_id),
-                                        what="on", relative=False)
+            if item_id not in zones:
+                zones[item_id] = core.item_zone(store, item_id)
+            happened = dates.parse_when(_text(entry, "on", where, True), zones[item_id], what="on", relative=False)
             source = check_source(_text(entry, "source", where))
         except BadArgument as error:
             raise BadArgument(f"{where}: {error}") from None
