@@ -294,6 +294,8 @@ def list_command(
     search: Annotated[Optional[str], typer.Option("--search", metavar="WORDS", help="Only items whose title, notes or sources hold these words.")] = None,
     series: Annotated[Optional[str], typer.Option("--series", metavar="NAME", help="Only the events of this series, in order, past ones too.")] = None,
     everything: Annotated[bool, typer.Option("--all", "-a", help="Held, settled and past items too.")] = False,
+    limit: Annotated[int, typer.Option("--limit", "-n", metavar="N", min=0,
+                                       help="At most N events and N agreements; 0 for all.")] = 50,
     tz: ViewZone = None,
     json: Json = False,
 ) -> None:
@@ -304,10 +306,15 @@ def list_command(
     key = what.strip().lower() if what else None
     if key not in types:
         raise BadArgument(f"cannot list {what!r}: say events or agreements, or nothing for both")
-    items = core.list_items(_store(ctx), core.ListRequest(
+    listing = core.list_items(_store(ctx), core.ListRequest(
         types=types[key], statuses=status or [], kinds=kind or [], sectors=sector or [],
         parties=party or [], tags=tag or [], within=event, start=start, end=end,
-        search=search, series=series, everything=everything))
+        search=search, series=series, everything=everything, limit=limit))
+    items = listing.items
+    if listing.cut:
+        kinds = " and ".join(f"{item_type}s" for item_type in listing.cut)
+        _err().print(f"Showing the first {limit} {kinds}; more match (--limit 0 shows them all, "
+                     "or narrow the list with --status, --party, --search ...).")
     if json:
         from tracker.render.json import item_data
 
@@ -378,6 +385,7 @@ def countdown_command(
     ctx: typer.Context,
     days: Annotated[Optional[int], typer.Option(
         "--days", metavar="N", min=0, help="Only what starts or is due within N days.")] = None,
+    limit: Annotated[int, typer.Option("--limit", "-n", metavar="N", min=0, help="At most N entries; 0 for all.")] = 30,
     tz: ViewZone = None,
     watch: Annotated[bool, typer.Option("--watch", help="Keep the screen up to date until Ctrl-C.")] = False,
     json: Json = False,
@@ -392,10 +400,10 @@ def countdown_command(
             raise BadArgument("--watch and --json do not go together: use one")
         from tracker.render.watch import watch_countdown
 
-        watch_countdown(lambda now: countdown.coming(store, now, days), view_zone, local_zone)
+        watch_countdown(lambda now: countdown.coming(store, now, days, limit or None), view_zone, local_zone)
         return
     now = dates.now()
-    entries = countdown.coming(store, now, days)
+    entries = countdown.coming(store, now, days, limit or None)
     if json:
         from tracker.render.json import countdown_data
 

@@ -381,9 +381,16 @@ class ListRequest:
     search: str | None = None
     series: str | None = None
     everything: bool = False     # --all: closed and past items too
+    limit: int | None = None     # of each type
 
 
-def list_items(store: Store, request: ListRequest) -> list[Item]:
+@dataclass
+class Listing:
+    items: list[Item]
+    cut: list[str]               # the types of which there were more than the limit
+
+
+def list_items(store: Store, request: ListRequest) -> Listing:
     def allowed(table: dict[str, tuple[str, ...]]) -> tuple[str, ...]:
         return tuple(dict.fromkeys(value for t in request.types for value in table[t]))
 
@@ -397,6 +404,7 @@ def list_items(store: Store, request: ListRequest) -> list[Item]:
         tags=check_names(request.tags, "tag"),
         search=request.search,
         series=request.series.strip() if request.series else None,
+        limit=request.limit or None,
     )
     if request.within:
         query.within = parse_ref(request.within, want="event", what="--event")
@@ -413,4 +421,13 @@ def list_items(store: Store, request: ListRequest) -> list[Item]:
     if not (request.everything or query.statuses or query.from_utc or query.to_utc or query.series):
         query.open_at_utc = dates.utc_text(dates.now())
         query.closed = {t: CLOSED_STATUSES[t] for t in request.types}
-    return store.items(query)
+    found = store.items(query)
+    if not query.limit:
+        return Listing(found, [])
+    kept, cut = [], []
+    for item_type in request.types:
+        of_type = [item for item in found if item.type == item_type]
+        kept += of_type[:query.limit]
+        if len(of_type) > query.limit:
+            cut.append(item_type)
+    return Listing(kept, cut)

@@ -33,11 +33,17 @@ def _instant(utc_text: str) -> datetime:
     return datetime.strptime(utc_text, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=timezone.utc)
 
 
-def coming(store: Store, now: datetime, days: int | None = None) -> list[Countdown]:
-    """Events not over yet and open agreements' due dates, nearest first, within `days` if given."""
+# Events under way are looked for among those that started within this many days.
+LONGEST_EVENT_DAYS = 366
+
+
+def coming(store: Store, now: datetime, days: int | None = None, limit: int | None = None) -> list[Countdown]:
+    """Events not over yet and open agreements' due dates, nearest first, within `days`
+    if given, at most `limit` if given."""
     horizon = dates.utc_text(now + timedelta(days=days)) if days is not None else None
+    longest = dates.utc_text(now - timedelta(days=LONGEST_EVENT_DAYS))
     entries = []
-    for item in store.coming(dates.utc_text(now), horizon, CLOSED_STATUSES["agreement"]):
+    for item in store.coming(dates.utc_text(now), horizon, CLOSED_STATUSES["agreement"], limit, longest):
         if item.type == "event":
             entries.append(Countdown(item, "event", _instant(item.start_utc), _instant(item.end_utc),
                                      len(item.start) == 10, item.tz or "UTC"))
@@ -53,7 +59,7 @@ def coming(store: Store, now: datetime, days: int | None = None) -> list[Countdo
                 start = day.start.astimezone(timezone.utc)
             entries.append(Countdown(item, "due", start, end, all_day, zone_name))
     entries.sort(key=lambda entry: (entry.start, entry.item.type != "event", entry.item.ref.num))
-    return entries
+    return entries[:limit] if limit else entries
 
 
 def _due_zone(store: Store, item: Item) -> str:

@@ -18,6 +18,7 @@ from tracker.store import Store
 
 COMING_DAYS = 14
 QUIET_DAYS = 30
+LISTED = 50        # overdue and quiet items shown at most; the rest are counted as "more"
 _WEEK = re.compile(r"(\d{4})-?W(\d{2})", re.IGNORECASE)
 
 
@@ -91,6 +92,8 @@ class Report:
     pipeline_by_event: list[tuple[Item | None, dict[str, int]]] = field(default_factory=list)
     overdue: list[Item] = field(default_factory=list)
     quiet: list[Item] = field(default_factory=list)
+    more_overdue: bool = False      # there were more than LISTED
+    more_quiet: bool = False
     empty_database: bool = False
 
 
@@ -112,7 +115,7 @@ def build(store: Store, period: Period) -> Report:
     groups = [EventChanges(events[ref], grouped[ref]) for ref in order]
 
     after = [entry for entry in coming(store, period.end, COMING_DAYS) if entry.start >= period.end]
-    upcoming_now = coming(store, as_of, None)
+    upcoming_now = coming(store, as_of, None, limit=5)
     headline = Headline(
         changes=len(changes),
         signed=len({c.ref for c in changes if c.ref.type == "agreement" and c.new == "signed"
@@ -134,12 +137,14 @@ def build(store: Store, period: Period) -> Report:
         for ref, counts in by_event.items()
     ]
     as_of_utc = dates.utc_text(as_of)
+    overdue = store.overdue(as_of_utc, CLOSED_STATUSES["agreement"], LISTED + 1)
+    quiet = store.quiet(dates.utc_text(as_of - timedelta(days=QUIET_DAYS)), as_of_utc, CLOSED_STATUSES, LISTED + 1)
     return Report(
         period=period, as_of=as_of, generated=now, headline=headline, changes=changes, groups=groups,
         upcoming=after, pipeline=in_order, pipeline_by_event=pipeline_by_event,
-        overdue=store.overdue(as_of_utc, CLOSED_STATUSES["agreement"]),
-        quiet=store.quiet(dates.utc_text(as_of - timedelta(days=QUIET_DAYS)), as_of_utc, CLOSED_STATUSES),
-        empty_database=store.item_count() == 0,
+        overdue=overdue[:LISTED], quiet=quiet[:LISTED],
+        more_overdue=len(overdue) > LISTED, more_quiet=len(quiet) > LISTED,
+        empty_database=not store.has_items(),
     )
 
 

@@ -67,6 +67,7 @@ class ItemQuery:
     open_at_utc: str | None = None    # only what is still open at this instant
     closed: dict[str, tuple[str, ...]] | None = None      # closed statuses per type
     with_removed: bool = False
+    limit: int | None = None          # of each type; None for all
 
 
 _ITEM_COLUMNS = """
@@ -205,9 +206,18 @@ class Store:
         return rows[0]["id"], self._items(rows)[0]
 
     def items(self, query: ItemQuery) -> list[Item]:
-        where, params = [] if query.with_removed else ["items.removed IS NULL"], []
-        where.append(f"items.type IN ({', '.join('?' for _ in query.types)})")
-        params += query.types
+        """Items of each type asked for, events first; at most `query.limit` + 1 of each
+        (the one more tells the caller there are more)."""
+        found: list[Item] = []
+        for item_type in ("event", "agreement"):
+            if item_type in query.types:
+                found += self._items_of(item_type, query)
+        return found
+
+    def _items_of(self, item_type: str, query: ItemQuery) -> list[Item]:
+        where, params = ([] if query.with_removed else ["items.removed IS NULL"]), []
+        where.append("items.type = ?")
+        params.append(item_type)
         for column, values in (("status", query.statuses), ("kind", query.kinds), ("sector", query.sectors)):
             if values:
                 where.append(f"items.{column} IN ({', '.join('?' for _ in values)})")
@@ -235,38 +245,59 @@ class Store:
         if query.search:
             where.append("items.id IN (SELECT rowid FROM item_search WHERE item_search MATCH ?)")
             params.append(fts_query(query.search))
-        if query.open_at_utc and query.closed:
-            for item_type, closed in query.closed.items():
-                where.append(
-                    f"NOT (items.type = ? AND items.status IN ({', '.join('?' for _ in closed)}))"
-                )
-                params += [item_type, *closed]
-            where.append("(items.type <> 'event' OR items.ends_utc IS NULL OR items.ends_utc >= ?)")
-            params.append(query.open_at_utc)
-        sql = (
-            f"SELECT {_ITEM_COLUMNS} FROM {_ITEM_FROM} WHERE {' AND '.join(where)} "
-            "ORDER BY items.type DESC, "
-            + ("items.series_number IS NULL, items.series_number, " if query.series else "")
-            + "items.starts_utc IS NULL, items.starts_utc, items.num"
-        )
+        closed = (query.closed or {}).get(item_type)
+        if query.open_at_utc and closed:
+            where.append(f"items.status NOT IN ({', '.join('?' for _ in closed)})")
+            params += closed
+        limit = f" LIMIT {int(query.limit) + 1}" if query.limit else ""
+        select = f"SELECT {_ITEM_COLUMNS} FROM {_ITEM_FROM} WHERE {' AND '.join(where)} "
         try:
-            return self._items(list(self.query(sql, params)))
+            if item_type == "event" and query.open_at_utc:
+                # What is still open, in the order it ends: the index on
+                # (type, ends_utc) reads only the rows shown, whatever the size.
+                rows = self.query(select + "AND items.ends_utc >= ? ORDER BY items.ends_utc, items.id" + limit,
+                                  (*params, query.open_at_utc))
+                if not query.limit or len(rows) <= query.limit:
+                    rows += self.query(select + "AND items.ends_utc IS NULL ORDER BY items.id" + limit, params)
+            elif item_type == "event":
+                order = ("items.series_number IS NULL, items.series_number, " if query.series else "") + \
+                    "items.starts_utc IS NULL, items.starts_utc, items.num"
+                rows = self.query(select + f"ORDER BY {order}" + limit, params)
+            else:
+                # In the order of their numbers, read from the (type, num) index: a
+                # list stops after `limit` rows instead of sorting them all.
+                rows = self.query(select + "ORDER BY items.num" + limit, params)
         except sqlite3.OperationalError as error:
             if query.search and "fts5" in str(error):
                 raise TrackerError(f"cannot search for {query.search!r}: {error}") from None
             raise
+        return self._items(rows)
 
-    def coming(self, now_utc: str, horizon_utc: str | None, closed: tuple[str, ...]) -> list[Item]:
-        """Events not over by `now_utc` and open agreements due after it, up to the horizon."""
+    def coming(self, now_utc: str, horizon_utc: str | None, closed: tuple[str, ...],
+               limit: int | None = None, longest_utc: str | None = None) -> list[Item]:
+        """Events not over by `now_utc` (not cancelled) and open agreements due after it,
+        up to the horizon; at most `limit` of each kind, nearest first.
+
+        Each part reads an index from `now_utc` on, so the cost follows the limit, not
+        the size of the log. Events under way are looked for among those that started
+        after `longest_utc` (a year before, say), not since the beginning of time.
+        """
         horizon = horizon_utc or "9999"
-        rows = list(self.query(
-            f"SELECT {_ITEM_COLUMNS} FROM {_ITEM_FROM} "
-            "WHERE items.removed IS NULL AND ("
-            "  (items.type = 'event' AND items.ends_utc > ? AND items.starts_utc < ? AND items.status <> 'cancelled')"
-            f" OR (items.type = 'agreement' AND items.due_utc > ? AND items.due_utc <= ? "
-            f"     AND items.status NOT IN ({', '.join('?' for _ in closed)})))",
-            (now_utc, horizon, now_utc, horizon, *closed),
-        ))
+        cap = f" LIMIT {int(limit)}" if limit else ""
+        select = f"SELECT {_ITEM_COLUMNS} FROM {_ITEM_FROM} WHERE items.removed IS NULL AND "
+        events = "items.type = 'event' AND items.status <> 'cancelled' AND "
+        rows = self.query(
+            select + events + "items.starts_utc >= ? AND items.starts_utc < ? "
+            "ORDER BY items.starts_utc, items.id" + cap, (now_utc, horizon))
+        rows += self.query(
+            select + events + "items.starts_utc < ? AND items.starts_utc >= ? AND items.ends_utc > ? "
+            "ORDER BY items.starts_utc, items.id" + cap, (now_utc, longest_utc or "", now_utc))
+        # "+items.type" keeps the planner off the (type, ...) indexes: only the
+        # due-date index reads these rows in order.
+        rows += self.query(
+            select + f"+items.type = 'agreement' AND items.due_utc > ? AND items.due_utc <= ? "
+            f"AND items.status NOT IN ({', '.join('?' for _ in closed)}) ORDER BY items.due_utc, items.id" + cap,
+            (now_utc, horizon, *closed))
         return self._items(rows)
 
     def _items(self, rows: list[dict]) -> list[Item]:
@@ -342,17 +373,17 @@ class Store:
             )
         ]
 
-    def overdue(self, as_of_utc: str, closed: tuple[str, ...]) -> list[Item]:
+    def overdue(self, as_of_utc: str, closed: tuple[str, ...], limit: int) -> list[Item]:
         """Open agreements whose event is over, or whose due date has passed, by `as_of_utc`."""
         marks = ", ".join("?" for _ in closed)
         return self._items(list(self.query(
             f"SELECT {_ITEM_COLUMNS} FROM {_ITEM_FROM} WHERE items.type = 'agreement' "
             f"AND items.removed IS NULL AND items.status NOT IN ({marks}) "
-            "AND (items.due_utc <= ? OR parent.ends_utc <= ?) ORDER BY items.num",
+            f"AND (items.due_utc <= ? OR parent.ends_utc <= ?) ORDER BY items.id LIMIT {int(limit)}",
             (*closed, as_of_utc, as_of_utc),
         )))
 
-    def quiet(self, since_utc: str, as_of_utc: str, closed: dict[str, tuple[str, ...]]) -> list[Item]:
+    def quiet(self, since_utc: str, as_of_utc: str, closed: dict[str, tuple[str, ...]], limit: int) -> list[Item]:
         """Open items with nothing logged from `since_utc` up to `as_of_utc`."""
         where, params = [], []
         for item_type, statuses in closed.items():
@@ -364,7 +395,7 @@ class Store:
             "AND items.created < ? "
             "AND NOT EXISTS (SELECT 1 FROM changes WHERE changes.item_id = items.id "
             "                AND changes.happened_utc >= ? AND changes.happened_utc < ?) "
-            "ORDER BY items.type DESC, items.num",
+            f"ORDER BY items.type DESC, items.id LIMIT {int(limit)}",
             (*params, as_of_utc, as_of_utc, since_utc, as_of_utc),
         )))
 
@@ -473,8 +504,8 @@ class Store:
             [{**row, "old": _to_log(row["old"]), "new": _to_log(row["new"])} for row in rows],
         )
 
-    def item_count(self) -> int:
-        return self.conn.execute("SELECT count(*) FROM items").fetchone()[0]
+    def has_items(self) -> bool:
+        return self.conn.execute("SELECT 1 FROM items LIMIT 1").fetchone() is not None
 
     def uids(self) -> set[str]:
         return {row[0] for row in self.conn.execute("SELECT uid FROM items")}

@@ -15,7 +15,7 @@ from html import escape
 from tracker import __version__
 from tracker.countdown import words
 from tracker.dates import get_zone
-from tracker.render.report_text import headline_text, period_text
+from tracker.render.report_text import MORE_TEXT, headline_text, period_text
 from tracker.render.safe import printable
 from tracker.render.text import change_text, span_text, when_text
 
@@ -192,14 +192,15 @@ def render_report(report) -> str:
         body.append("<section><h2>Timeline</h2>" + timeline_chart(report) + "</section>")
         body.append(_upcoming(report))
         body.append(_pipeline(report))
-        for heading, items in (("Overdue: not signed, and the event is over or the due date passed", report.overdue),
-                               ("Gone quiet: nothing logged in 30 days", report.quiet)):
+        for heading, items, more in (("Overdue: not signed, and the event is over or the due date passed",
+                                      report.overdue, report.more_overdue),
+                                     ("Gone quiet: nothing logged in 30 days", report.quiet, report.more_quiet)):
             if items:
                 rows = [[str(item.ref), _text(item.title), _status(item.status),
                          _text(item.event or item.parent or ""), _text(item.due)] for item in items]
                 body.append(f"<section><h2>{_text(heading)}</h2>"
                             + _table(["Ref", "Title", "Status", "Event", "Due"], rows, {0: "keep", 4: "keep"})
-                            + "</section>")
+                            + (f'<p class="muted">{_text(MORE_TEXT)}</p>' if more else "") + "</section>")
     as_of = report.as_of.astimezone(get_zone(report.period.zone) or timezone.utc)
     body.append(f"<footer>tracker {__version__}; as of {_text(as_of.isoformat(timespec='minutes'))}. "
                 "Statuses are as they stand now; each change is listed on the day it happened.</footer>")

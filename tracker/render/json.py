@@ -71,6 +71,8 @@ def report_data(report) -> dict[str, Any]:
         },
         "overdue": [item_data(item) for item in report.overdue],
         "quiet": [item_data(item) for item in report.quiet],
+        "more_overdue": report.more_overdue,
+        "more_quiet": report.more_quiet,
     }
 
 

@@ -13,7 +13,7 @@ import re
 from urllib.parse import quote
 
 from tracker.countdown import words
-from tracker.render.report_text import headline_text, period_text
+from tracker.render.report_text import MORE_TEXT, headline_text, period_text
 from tracker.render.safe import printable
 from tracker.render.text import span_text, when_text
 
@@ -92,12 +92,15 @@ def render_report(report) -> str:
         lines.append("| **overall** | " + " | ".join(f"**{report.pipeline[s]}**" for s in statuses)
                      + f" | **{sum(report.pipeline.values())}** |")
         lines.append("")
-    for title, items in (("Overdue: not signed, and the event is over or the due date passed", report.overdue),
-                         ("Gone quiet: nothing logged in 30 days", report.quiet)):
+    for title, items, more in (("Overdue: not signed, and the event is over or the due date passed", report.overdue,
+                                report.more_overdue),
+                               ("Gone quiet: nothing logged in 30 days", report.quiet, report.more_quiet)):
         if items:
             lines += [f"## {escape(title)}", "", "| Ref | Title | Status | Event | Due |", "|---|---|---|---|---|"]
             for item in items:
                 lines.append(f"| {item.ref} | {escape(item.title)} | {item.status} "
                              f"| {item.event or item.parent or ''} | {escape(item.due)} |")
             lines.append("")
+            if more:
+                lines += [MORE_TEXT, ""]
     return "\n".join(lines)

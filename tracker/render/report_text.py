@@ -15,6 +15,9 @@ from tracker.dates import get_zone
 from tracker.render.text import cell, change_text, countdown_table, span_text, status_cell
 
 
+MORE_TEXT = "More are not listed here: `tracker list` with --status or --all shows them all."
+
+
 def period_text(report) -> str:
     zone = get_zone(report.period.zone)
     start = report.period.start.astimezone(zone)
@@ -76,8 +79,9 @@ def render(report) -> RenderableType:
         table.add_row(Text("overall", style="bold"), *[Text(str(report.pipeline[s]), style="bold") for s in statuses],
                       Text(str(sum(report.pipeline.values())), style="bold"))
         parts.append(table)
-    for title, items in (("Overdue: not signed, and the event is over or the due date passed", report.overdue),
-                         ("Gone quiet: nothing logged in 30 days", report.quiet)):
+    for title, items, more in (("Overdue: not signed, and the event is over or the due date passed", report.overdue,
+                                report.more_overdue),
+                               ("Gone quiet: nothing logged in 30 days", report.quiet, report.more_quiet)):
         if items:
             parts.append(Rule(title, align="left"))
             table = Table(box=box.SIMPLE_HEAD)
@@ -87,4 +91,6 @@ def render(report) -> RenderableType:
                 table.add_row(str(item.ref), cell(item.title), status_cell(item.status),
                               str(item.event or item.parent or ""), item.due or "")
             parts.append(table)
+            if more:
+                parts.append(Text(MORE_TEXT, style="dim"))
     return Group(*parts)

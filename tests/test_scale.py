@@ -1,0 +1,91 @@
+"""What keeps tracker fast at any size: limits on what is listed, and queries that read
+indexes from where the answer starts. Speed itself is measured by bench/run.py."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from tracker import countdown, dates
+from tracker.core import ListRequest, list_items
+from tracker.store import Store
+
+
+def test_list_shows_at_most_the_limit_and_says_so(tracker):
+    for n in range(5):
+        tracker.ok("add", "agreement", f"MoU {n}")
+    run = tracker.ok("list", "agreements", "--limit", "2", "--json")
+    assert [item["title"] for item in run.json()] == ["MoU 0", "MoU 1"]
+    assert "Showing the first 2 agreements; more match" in run.stderr
+    assert len(tracker.ok("list", "--limit", "0", "--json").json()) == 5
+    run = tracker.ok("list", "--limit", "5", "--json")
+    assert len(run.json()) == 5 and run.stderr == ""
+
+
+def test_countdown_shows_at_most_the_limit(tracker):
+    for day in range(1, 6):
+        tracker.ok("add", "event", f"Talks {day}", "--start", f"2025-12-0{day}")
+    entries = tracker.ok("countdown", "--limit", "2", "--json").json()
+    assert [e["title"] for e in entries] == ["Talks 1", "Talks 2"]
+    assert len(tracker.ok("countdown", "--limit", "0", "--json").json()) == 5
+
+
+def test_report_lists_fifty_overdue_and_says_there_are_more(tracker):
+    tracker.ok("add", "event", "Summit", "--start", "2025-11-20")
+    for n in range(52):
+        tracker.ok("add", "agreement", f"MoU {n}", "--event", "E1")
+    data = tracker.ok("report", "--format", "json").json()
+    assert len(data["overdue"]) == 50 and data["more_overdue"] is True
+    assert "More are not listed here" in tracker.ok("report").stdout
+
+
+class Plans:
+    """Every statement a piece of tracker runs, with its query plan."""
+
+    def __init__(self, path: Path):
+        self.store = Store(path)
+        self.statements: list[str] = []
+        self.store.conn.set_trace_callback(self.statements.append)
+
+    def plans(self) -> list[tuple[str, str]]:
+        conn = sqlite3.connect(self.store.path)
+        found = []
+        for sql in self.statements:
+            if sql.lstrip().upper().startswith("SELECT") and "FROM items" in sql:
+                plan = " | ".join(row[3] for row in conn.execute("EXPLAIN QUERY PLAN " + sql))
+                found.append((sql, plan))
+        return found
+
+
+@pytest.fixture
+def plans(summit, monkeypatch):
+    monkeypatch.setenv("TRACKER_TZ", "UTC")
+    monkeypatch.setenv("TRACKER_NOW", "2025-11-29T10:00:00Z")
+    dates.set_now(None)
+    return Plans(summit.db)
+
+
+def _no_full_scan_or_sort(found):
+    assert found
+    for sql, plan in found:
+        assert "SCAN items" not in plan.replace("SCAN items AS parent", ""), (sql, plan)
+        assert "TEMP B-TREE" not in plan, (sql, plan)
+
+
+def test_the_default_list_reads_indexes_in_order(plans):
+    list_items(plans.store, ListRequest(limit=50))
+    _no_full_scan_or_sort(plans.plans())
+
+
+def test_countdown_reads_indexes_in_order(plans):
+    countdown.coming(plans.store, dates.now(), None, 30)
+    _no_full_scan_or_sort(plans.plans())
+
+
+def test_a_filtered_list_reads_its_index_in_order(plans):
+    list_items(plans.store, ListRequest(types=("agreement",), statuses=["expected"], parties=["Russia"], limit=50))
+    # It walks the (type, num) index and stops at the limit, rather than reading
+    # every agreement of that status and sorting them.
+    _no_full_scan_or_sort(plans.plans())
