@@ -2,7 +2,7 @@
 --
 -- A fresh database is made by running this file whole. A database made by an
 -- older release is brought here by the numbered steps in tracker/migrations/
--- (0002-series.sql takes version 1 to 2), and PRAGMA user_version (last line)
+-- (0002-series.sql takes version 1 to 2, 0003-counts.sql 2 to 3), and PRAGMA user_version (last line)
 -- says which shape a file has. A change here needs its step there too.
 --
 -- Dates are kept twice: as written for people (`starts`, `due`, `happened`:
@@ -150,6 +150,37 @@ BEGIN
     SELECT RAISE(ABORT, 'the change log is append-only: its rows are never deleted');
 END;
 
+-- How many live agreements have each status, per event (event_id 0: at no event)
+-- and overall (event_id -1), kept by triggers so that a report reads a few rows
+-- instead of counting every agreement. Added in version 3.
+CREATE TABLE agreement_counts (
+    event_id    INTEGER NOT NULL,
+    status      TEXT NOT NULL,
+    n           INTEGER NOT NULL CHECK (n >= 0),
+    PRIMARY KEY (event_id, status)
+) WITHOUT ROWID;
+
+CREATE TRIGGER agreement_counts_on_insert
+AFTER INSERT ON items
+WHEN NEW.type = 'agreement' AND NEW.removed IS NULL
+BEGIN
+    INSERT INTO agreement_counts (event_id, status, n)
+    VALUES (coalesce(NEW.event_id, 0), NEW.status, 1), (-1, NEW.status, 1)
+    ON CONFLICT (event_id, status) DO UPDATE SET n = n + 1;
+END;
+
+CREATE TRIGGER agreement_counts_on_update
+AFTER UPDATE OF status, event_id, removed ON items
+WHEN NEW.type = 'agreement'
+BEGIN
+    UPDATE agreement_counts SET n = n - 1
+     WHERE OLD.removed IS NULL AND status = OLD.status AND event_id IN (coalesce(OLD.event_id, 0), -1);
+    INSERT INTO agreement_counts (event_id, status, n)
+    SELECT coalesce(NEW.event_id, 0), NEW.status, 1 WHERE NEW.removed IS NULL
+    UNION ALL SELECT -1, NEW.status, 1 WHERE NEW.removed IS NULL
+    ON CONFLICT (event_id, status) DO UPDATE SET n = n + 1;
+END;
+
 -- Full-text search over titles, notes and sources; rowid is items.id. Kept
 -- up to date here, so that every write path (add, update, import) feeds it.
 CREATE VIRTUAL TABLE item_search USING fts5 (
@@ -179,4 +210,4 @@ BEGIN
      WHERE rowid = NEW.item_id;
 END;
 
-PRAGMA user_version = 2;
+PRAGMA user_version = 3;

@@ -63,15 +63,30 @@ def task_commands(size: int) -> dict[str, list[str]]:
     }
 
 
-def run_once(command: list[str], env: dict[str, str]) -> tuple[float, float]:
-    """Wall seconds and peak resident MiB of one whole process."""
+# Linux keeps a process's peak RSS across fork and exec: a command started from this
+# process, which holds the generated data, would report our peak as its own. So every
+# command is started by a small launcher process that holds nothing.
+LAUNCHER = r"""
+import json, os, subprocess, sys, time
+for line in sys.stdin:
+    command, env = json.loads(line)
     start = time.perf_counter()
     process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     _, status, usage = os.wait4(process.pid, 0)
     elapsed = time.perf_counter() - start
-    if os.waitstatus_to_exitcode(status) not in (0, 1):      # task exits 1 on "no matches"
-        raise SystemExit(f"failed ({status}): {' '.join(command)}")
-    return elapsed, usage.ru_maxrss / 1024
+    print(json.dumps([elapsed, usage.ru_maxrss / 1024, os.waitstatus_to_exitcode(status)]), flush=True)
+"""
+_launcher = subprocess.Popen([sys.executable, "-c", LAUNCHER], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+
+
+def run_once(command: list[str], env: dict[str, str]) -> tuple[float, float]:
+    """Wall seconds and peak resident MiB of one whole process."""
+    _launcher.stdin.write(json.dumps([command, env]) + "\n")
+    _launcher.stdin.flush()
+    elapsed, mib, code = json.loads(_launcher.stdout.readline())
+    if code not in (0, 1):      # task exits 1 on "no matches"
+        raise SystemExit(f"failed ({code}): {' '.join(command)}")
+    return elapsed, mib
 
 
 def task_import(document: dict, taskdata: Path, env: dict[str, str]) -> float:

@@ -159,3 +159,18 @@ def test_a_due_date_is_a_day_in_the_zone_of_the_agreements_event(summit):
     assert due_utc() == "2025-12-05T23:00:00Z"      # end of the day in Brussels, the user's zone
     summit.ok("update", "A3", "--event", "E1")
     assert due_utc() == "2025-12-05T18:30:00Z"      # end of the day in New Delhi, the summit's
+
+
+def test_agreement_counts_follow_every_change(seeded, tmp_path):
+    from conftest import NEWS
+
+    seeded.ok("apply", str(NEWS))
+    seeded.ok("remove", "A3")
+    seeded.ok("update", "A4", "--event", "E1", "--status", "stalled")
+    conn = connect(seeded.db)
+    kept = set(conn.execute("SELECT event_id, status, n FROM agreement_counts WHERE n > 0"))
+    counted = set(conn.execute(
+        "SELECT coalesce(event_id, 0), status, count(*) FROM items WHERE type = 'agreement' AND removed IS NULL "
+        "GROUP BY 1, 2 UNION ALL SELECT -1, status, count(*) FROM items "
+        "WHERE type = 'agreement' AND removed IS NULL GROUP BY 2"))
+    assert kept == counted

@@ -125,16 +125,21 @@ def build(store: Store, period: Period) -> Report:
         next=next((entry for entry in upcoming_now if entry.start >= as_of), None),
     )
 
+    # The pipeline overall, at no event, and at the events this report speaks of.
+    shown_events = [ref for ref in grouped if ref] + [e.item.ref for e in after if e.what == "event"] \
+        + [e.item.event for e in after if e.what == "due" and e.item.event]
     overall: dict[str, int] = {}
     by_event: dict[Ref | None, dict[str, int]] = {}
-    for event_ref, status, count in store.pipeline():
-        overall[status] = overall.get(status, 0) + count
-        by_event.setdefault(event_ref, {})[status] = count
+    for event_ref, status, count in store.pipeline([i for i in map(store.item_id, dict.fromkeys(shown_events)) if i]):
+        if event_ref is None:
+            overall[status] = count
+        else:
+            by_event.setdefault(None if event_ref.num == 0 else event_ref, {})[status] = count
     in_order = {status: overall[status] for status in AGREEMENT_STATUSES if status in overall}
     pipeline_by_event = [
         (store.item(ref)[1] if ref else None,
          {status: counts[status] for status in AGREEMENT_STATUSES if status in counts})
-        for ref, counts in by_event.items()
+        for ref, counts in sorted(by_event.items(), key=lambda pair: (pair[0] is None, pair[0].num if pair[0] else 0))
     ]
     as_of_utc = dates.utc_text(as_of)
     overdue = store.overdue(as_of_utc, CLOSED_STATUSES["agreement"], LISTED + 1)

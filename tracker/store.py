@@ -18,7 +18,7 @@ from pathlib import Path
 from tracker.errors import BadArgument, TrackerError
 from tracker.model import Change, Item, ItemType, Ref
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 BUSY_TIMEOUT_MS = 10_000
 
 
@@ -361,16 +361,18 @@ class Store:
             for row in self.query(sql, params)
         ]
 
-    def pipeline(self) -> list[tuple[Ref | None, str, int]]:
-        """How many live agreements have each status, per event (None: at no event)."""
+    def pipeline(self, event_ids: list[int]) -> list[tuple[Ref | None, str, int]]:
+        """How many live agreements have each status: overall (ref None, first), at no
+        event (Ref("agreement", 0)), and at each of these events. Read from counts the
+        triggers keep, so the cost does not grow with the number of agreements."""
+        ids = json.dumps([-1, 0, *event_ids])
         return [
-            (Ref(row[0], row[1]) if row[1] else None, row[2], row[3])
+            (None if row[2] == -1 else Ref("agreement", 0) if row[2] == 0 else Ref(row[0], row[1]), row[3], row[4])
             for row in self.conn.execute(
-                "SELECT parent.type, parent.num, items.status, count(*) FROM items "
-                "LEFT JOIN items AS parent ON parent.id = items.event_id "
-                "WHERE items.type = 'agreement' AND items.removed IS NULL "
-                "GROUP BY items.event_id, items.status ORDER BY parent.num IS NULL, parent.num"
-            )
+                "SELECT parent.type, parent.num, counts.event_id, counts.status, counts.n "
+                "FROM agreement_counts AS counts LEFT JOIN items AS parent ON parent.id = counts.event_id "
+                "WHERE counts.event_id IN (SELECT value FROM json_each(?)) AND counts.n > 0 "
+                "ORDER BY counts.event_id = -1 DESC, counts.event_id = 0, parent.num", (ids,))
         ]
 
     def overdue(self, as_of_utc: str, closed: tuple[str, ...], limit: int) -> list[Item]:
