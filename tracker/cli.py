@@ -295,7 +295,7 @@ def list_command(
     series: Annotated[Optional[str], typer.Option("--series", metavar="NAME", help="Only the events of this series, in order, past ones too.")] = None,
     everything: Annotated[bool, typer.Option("--all", "-a", help="Held, settled and past items too.")] = False,
     limit: Annotated[int, typer.Option("--limit", "-n", metavar="N", min=0,
-                                       help="At most N events and N agreements; 0 for all.")] = 50,
+                                       help="At most N events and N agreements; 0 for all.")] = 25,
     tz: ViewZone = None,
     json: Json = False,
 ) -> None:
