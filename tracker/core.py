@@ -165,7 +165,7 @@ def plan_fields(store: Store, item_type: ItemType, given: Fields, item_id: int |
             zone = _agreement_zone(store, plan)
             due = dates.parse_when(given.due or plan.current["due"], zone, what="--due")
             plan.set("due", "due", due.text)
-            plan.columns["due_utc"] = dates.utc_text(due.end)
+            plan.columns["due_utc"] = due.utc_end
     for option in ("start", "end", "tz", "location", "series", "number") if item_type == "agreement" \
             else ("sector", "due"):
         if getattr(given, option) is not None:
@@ -233,12 +233,12 @@ def _plan_event_times(store: Store, plan: _Plan, given: Fields, clear: set[str])
     if end is not None and start is None:
         raise BadArgument("an event cannot have an end without a start: give --start too")
     # Compared as UTC: Python compares two times of one zone by wall clock.
-    if end is not None and dates.utc_text(end.end) <= dates.utc_text(start.start):
+    if end is not None and end.utc_end <= start.utc_start:
         raise BadArgument(f"the end {end.text} is before the start {start.text}: give an end after the start")
     plan.set("start", "starts", start.text if start else None)
     plan.set("end", "ends", end.text if end else None)
-    plan.columns["starts_utc"] = dates.utc_text(start.start) if start else None
-    plan.columns["ends_utc"] = dates.utc_text((end or start).end) if start else None
+    plan.columns["starts_utc"] = start.utc_start if start else None
+    plan.columns["ends_utc"] = (end or start).utc_end if start else None
 
 
 def _entry_rows(store: Store, item_id: int, zone: str, entry: Entry, logged) -> list[dict]:
@@ -248,7 +248,7 @@ def _entry_rows(store: Store, item_id: int, zone: str, entry: Entry, logged) -> 
     return [
         {
             "item_id": item_id, "field": name, "old": old, "new": new,
-            "happened": happened.text, "happened_utc": dates.utc_text(happened.start),
+            "happened": happened.text, "happened_utc": happened.utc_start,
             "recorded": recorded, "source": entry.source, "note": entry.note,
         }
         for name, old, new in logged
@@ -334,11 +334,11 @@ def _outcome(store: Store, ref: Ref, rows: list[dict]) -> Outcome:
 
 def item_zone(store: Store, item_id: int) -> str:
     """The zone an item's dates are read in: its own, its event's, else the user's."""
-    row = store.columns(item_id)
-    if row["tz"]:
-        return row["tz"]
-    if row["event_id"]:
-        return store.zone_of(row["event_id"]) or dates.user_zone_name()
+    zone, event_id = store.zone_facts(item_id)
+    if zone:
+        return zone
+    if event_id:
+        return store.zone_of(event_id) or dates.user_zone_name()
     return dates.user_zone_name()
 
 

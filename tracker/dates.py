@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import re
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from datetime import date, datetime, time, timedelta, timezone, tzinfo
 from pathlib import Path
 
@@ -44,8 +44,14 @@ def now() -> datetime:
         return _now_override
     fixed = os.environ.get(NOW_ENV)
     if fixed:
-        return _parse_instant(fixed, NOW_ENV)
+        return _fixed_now(fixed, user_zone_name())
     return datetime.now(timezone.utc).replace(microsecond=0)
+
+
+@lru_cache(maxsize=4)
+def _fixed_now(text: str, zone_name: str) -> datetime:
+    # Read once, not at every date an import parses.
+    return _parse_instant(text, NOW_ENV)
 
 
 def _parse_instant(text: str, what: str) -> datetime:
@@ -109,7 +115,8 @@ class When:
     def all_day(self) -> bool:
         return not isinstance(self.value, datetime)
 
-    @property
+    # Computed once: an import asks each reading for these several times.
+    @cached_property
     def text(self) -> str:
         """As stored and shown: 2025-12-04, or 2025-12-04T10:30:00+05:30."""
         if isinstance(self.value, datetime):
@@ -120,26 +127,45 @@ class When:
             return self.value.isoformat(timespec="seconds")
         return self.value.isoformat()
 
-    @property
+    @cached_property
     def start(self) -> datetime:
         """The first instant: 00:00 of a day in the zone it was read in."""
         if isinstance(self.value, datetime):
             return self.value
         return _at_midnight(self.value, self.zone)
 
-    @property
+    @cached_property
     def end(self) -> datetime:
         """The instant it is over: 24:00 of a day, the instant itself for a time."""
         if isinstance(self.value, datetime):
             return self.value
         return _at_midnight(self.until or self.value + timedelta(days=1), self.zone)
 
+    @cached_property
+    def utc_start(self) -> str:
+        return utc_text(self.start)
+
+    @cached_property
+    def utc_end(self) -> str:
+        return utc_text(self.end)
+
 
 def _at_midnight(day: date, zone: tzinfo) -> datetime:
     # Midnight can fall in a DST gap (it has, in a few zones): take the first
-    # instant of the day that exists.
-    start = datetime.combine(day, time(0), tzinfo=zone)
-    return dateutil_tz.resolve_imaginary(start)
+    # instant of the day that exists. dateutil's zones cannot be hashed, so the
+    # cache is keyed by the zone's id and holds the zone, which keeps the id its own.
+    key = (day, id(zone))
+    cached = _MIDNIGHTS.get(key)
+    if cached is not None and cached[0] is zone:
+        return cached[1]
+    start = dateutil_tz.resolve_imaginary(datetime.combine(day, time(0), tzinfo=zone))
+    if len(_MIDNIGHTS) >= 100_000:
+        _MIDNIGHTS.clear()
+    _MIDNIGHTS[key] = (zone, start)
+    return start
+
+
+_MIDNIGHTS: dict[tuple[date, int], tuple[tzinfo, datetime]] = {}
 
 
 def zone_abbreviation(moment: datetime) -> str:
@@ -171,6 +197,24 @@ def utc_text(moment: datetime) -> str:
 def stamp(moment: datetime) -> str:
     """A bookkeeping timestamp (created, recorded): UTC with its offset."""
     return moment.astimezone(timezone.utc).isoformat(timespec="seconds")
+
+
+_STAMP = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,6})?(?P<offset>Z|[+-]\d{2}:\d{2})")
+
+
+def read_stamp(text: str, what: str = "timestamp") -> str:
+    """A timestamp from a file, as `stamp` writes it. One with its offset is read in C,
+    without the zone machinery (an import reads one or two per row)."""
+    match = _STAMP.fullmatch(text)
+    if match:
+        try:
+            moment = datetime.fromisoformat(text)
+        except ValueError:
+            pass        # parse_when names the problem
+        else:
+            # Already in the form stamp() writes: checked to exist, kept as it is.
+            return text if match.group("offset") == "+00:00" and len(text) == 25 else stamp(moment)
+    return stamp(parse_when(text, "UTC", what=what, relative=False).start)
 
 
 _WEEKDAYS = {name: index for index, names in enumerate((
@@ -207,8 +251,19 @@ def parse_when(text: str, zone_name: str, *, what: str = "date", relative: bool 
     or a local time that a DST change skips or repeats is an error that names
     the way out. Relative forms count from `now()` in `zone_name`.
     """
-    zone = get_zone(zone_name) or timezone.utc
     raw = " ".join((text or "").split())
+    # The ISO forms first: they are what files hold, no relative word looks like
+    # one, and the same few thousand days and zones recur through a large import.
+    if _ISO.fullmatch(raw):
+        key = (raw, zone_name)
+        found = _ISO_READINGS.get(key)
+        if found is None:
+            found = _iso(raw, get_zone(zone_name) or timezone.utc, zone_name, what, text)
+            if len(_ISO_READINGS) >= 100_000:
+                _ISO_READINGS.clear()
+            _ISO_READINGS[key] = found
+        return found
+    zone = get_zone(zone_name) or timezone.utc
     if relative:
         found = _relative(raw.lower(), zone, zone_name, what, text)
         if found is not None:
@@ -221,18 +276,6 @@ def parse_when(text: str, zone_name: str, *, what: str = "date", relative: bool 
         except ValueError:
             raise BadArgument(f"{what} {text!r} is not a month: use 2025-12") from None
         return When(first, zone, until=first + relativedelta(months=1))
-    if _ISO.fullmatch(raw):
-        # The shape is checked above; the standard library reads every ISO form
-        # it allows, in C (an import reads hundreds of thousands of these).
-        try:
-            parsed = datetime.fromisoformat(raw)
-        except ValueError as error:
-            raise BadArgument(f"{what} {text!r} does not exist ({error}): {FORMS_HINT}") from None
-        if len(raw) == 10:
-            return When(parsed.date(), zone)
-        if parsed.tzinfo is not None:
-            return When(parsed.astimezone(zone), zone)
-        return When(_local(parsed, zone, zone_name, what, text), zone)
     written = _WRITTEN.fullmatch(raw)
     if written:
         from dateutil.parser import parse as dateutil_parse
@@ -251,6 +294,24 @@ def parse_when(text: str, zone_name: str, *, what: str = "date", relative: bool 
     if _MONTH.fullmatch(raw):
         raise BadArgument(f"{what} {text!r} is a month, not a day: give the day, such as {raw}-01")
     raise BadArgument(f"{what} {text!r} is not a date: {FORMS_HINT}")
+
+
+# Successful ISO readings by (text, zone): a When is immutable, so it can be shared.
+_ISO_READINGS: dict[tuple[str, str], When] = {}
+
+
+def _iso(raw: str, zone: tzinfo, zone_name: str, what: str, text: str) -> When:
+    # The shape is checked by the caller; the standard library reads every ISO
+    # form it allows, in C.
+    try:
+        parsed = datetime.fromisoformat(raw)
+    except ValueError as error:
+        raise BadArgument(f"{what} {text!r} does not exist ({error}): {FORMS_HINT}") from None
+    if len(raw) == 10:
+        return When(parsed.date(), zone)
+    if parsed.tzinfo is not None:
+        return When(parsed.astimezone(zone), zone)
+    return When(_local(parsed, zone, zone_name, what, text), zone)
 
 
 def _readings(numeric: re.Match) -> str:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Literal, NamedTuple
 
 from tracker.errors import BadArgument
 
@@ -48,8 +48,14 @@ LIST_FIELDS = ("parties", "tags")
 _REF = re.compile(r"\s*([EeAa])(\d{1,18})\s*")
 
 
-@dataclass(frozen=True)
-class Ref:
+# Texts already read as references: an import meets each one several times.
+_REFS: dict[str, Ref] = {}
+
+
+class Ref(NamedTuple):
+    """E3, A12. A named tuple, not a dataclass: an import makes and hashes a few
+    hundred thousand of these, and a tuple does both in C."""
+
     type: ItemType
     num: int
 
@@ -59,12 +65,17 @@ class Ref:
 
 def parse_ref(text: str, *, want: ItemType | None = None, what: str = "reference") -> Ref:
     """`a3`, `A3` or ` E1 ` to a Ref; BadArgument naming the valid forms otherwise."""
-    match = _REF.fullmatch(text or "")
-    if not match or int(match.group(2)) == 0:
-        raise BadArgument(
-            f"{what} {text!r} is not a reference: use E<n> for an event or A<n> for an agreement"
-        )
-    ref = Ref(TYPE_OF_PREFIX[match.group(1).upper()], int(match.group(2)))
+    ref = _REFS.get(text) if isinstance(text, str) else None
+    if ref is None:
+        match = _REF.fullmatch(text or "") if isinstance(text, str) else None
+        if not match or int(match.group(2)) == 0:
+            raise BadArgument(
+                f"{what} {text!r} is not a reference: use E<n> for an event or A<n> for an agreement"
+            )
+        ref = Ref(TYPE_OF_PREFIX[match.group(1).upper()], int(match.group(2)))
+        if len(_REFS) >= 1_000_000:
+            _REFS.clear()
+        _REFS[text] = ref
     if want and ref.type != want:
         raise BadArgument(f"{what} {ref} is an {ref.type}, but it must be an {want} ({PREFIX[want]}<n>)")
     return ref

@@ -7,10 +7,12 @@ written, and the import is one transaction.
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import sys
 import tempfile
+from contextlib import nullcontext
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +24,9 @@ from tracker.store import ItemQuery, Store
 
 FORMAT = "tracker-export"
 VERSION = 1
+# From this many items on, an import fills the search index and the counts in
+# one pass at the end instead of row by row.
+BULK_ITEMS = 1000
 
 
 def export_document(store: Store) -> dict[str, Any]:
@@ -75,42 +80,54 @@ def read_document(path: Path, kind: str = FORMAT, key: str = "items") -> dict[st
 
 def import_file(store: Store, path: Path) -> str:
     name = "stdin" if str(path) == "-" else str(path)
-    return import_document(store, read_document(path), name)
+    # An import makes millions of objects and no reference cycles: the cycle
+    # collector would walk them all, again and again, for nothing (a fifth of
+    # the time of a 100k import).
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return import_document(store, read_document(path), name)
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
-def _text(entry: dict, key: str, where: str, required: bool = False) -> str | None:
+# The readers of one field: their errors name the field, and the caller adds
+# which entry of which file (only when something is wrong: a large import reads
+# a million fields).
+def _text(entry: dict, key: str, required: bool = False) -> str | None:
     value = entry.get(key)
     if value is None:
         if required:
-            raise BadArgument(f"{where}: \"{key}\" is missing")
+            raise BadArgument(f"\"{key}\" is missing")
         return None
     if not isinstance(value, str):
-        raise BadArgument(f"{where}: \"{key}\" must be a string, not {type(value).__name__}")
+        raise BadArgument(f"\"{key}\" must be a string, not {type(value).__name__}")
     return value
 
 
-def _names(entry: dict, key: str, where: str) -> list[str]:
+def _names(entry: dict, key: str) -> list[str]:
     value = entry.get(key, [])
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        raise BadArgument(f"{where}: \"{key}\" must be a list of strings")
+        raise BadArgument(f"\"{key}\" must be a list of strings")
     return value
 
 
-def _number(entry: dict, key: str, where: str) -> int | None:
+def _number(entry: dict, key: str) -> int | None:
     value = entry.get(key)
     if value is not None and (not isinstance(value, int) or isinstance(value, bool)):
-        raise BadArgument(f"{where}: \"{key}\" must be a whole number")
+        raise BadArgument(f"\"{key}\" must be a whole number")
     return value
 
 
-def _stamp(entry: dict, key: str, where: str, required: bool = True) -> str | None:
-    text = _text(entry, key, where, required)
-    if text is None:
-        return None
-    try:
-        return dates.stamp(dates.parse_when(text, "UTC", what=key, relative=False).start)
-    except BadArgument as error:
-        raise BadArgument(f"{where}: {error}") from None
+def _stamp(entry: dict, key: str, required: bool = True) -> str | None:
+    text = _text(entry, key, required)
+    return None if text is None else dates.read_stamp(text, what=key)
+
+
+def _within(where: str, error: BadArgument) -> BadArgument:
+    message = str(error)
+    return BadArgument(message if message.startswith(where) else f"{where}: {message}")
 
 
 def _in_order(entries: list[tuple[tuple[str, str], dict]], name: str) -> list[list[tuple[tuple[str, str], dict]]]:
@@ -140,11 +157,17 @@ def _check_item(entry: Any, index: int, name: str, seen: set[str]) -> tuple[tupl
     where = f"{name}: item {index}"
     if not isinstance(entry, dict):
         raise BadArgument(f"{where}: must be an object")
-    ref = parse_ref(_text(entry, "ref", where, True), what=f"{where}: ref")
+    try:
+        ref = parse_ref(_text(entry, "ref", True), what="ref")
+    except BadArgument as error:
+        raise _within(where, error) from None
     where = f"{name}: item {index} ({ref})"
     if entry.get("type") != ref.type:
         raise BadArgument(f"{where}: \"type\" must be {ref.type!r} for a {PREFIX[ref.type]} reference")
-    uid = _text(entry, "uid", where, True).strip()
+    try:
+        uid = _text(entry, "uid", True).strip()
+    except BadArgument as error:
+        raise _within(where, error) from None
     if not uid or uid in seen or str(ref) in seen:
         raise BadArgument(f"{where}: its uid or ref is empty or repeats an earlier item")
     seen.update((uid, str(ref)))
@@ -155,49 +178,50 @@ def import_document(store: Store, document: dict[str, Any], name: str) -> str:
     seen: set[str] = set()
     entries = [_check_item(entry, index, name, seen)
                for index, entry in enumerate(document["items"], start=1)]
-    if len(entries) > 1000:
+    large = len(entries) > BULK_ITEMS
+    if large:
         store.bulk()
-    with store.writing():
+    with store.writing(), (store.bulk_loading() if large else nullcontext()):
         known = store.uids()
         taken = {item_type: store.nums(item_type) for item_type in ("event", "agreement")}
+        last = {item_type: max(nums, default=0) for item_type, nums in taken.items()}
         here: dict[str, Ref] = {}       # the file's ref -> the ref here
         imported: dict[str, int] = {}   # the file's ref -> id, for items this import adds
         for level in _in_order(entries, name):
             rows, names, refs = [], [], []
             for (where, ref_text), entry in level:
-                ref = parse_ref(ref_text)
+                ref = parse_ref(ref_text)     # read once already: a cached lookup
                 uid = entry["uid"].strip()
                 if uid in known:
                     row = store.columns(store.item_id_by_uid(uid))
                     here[ref_text] = Ref(row["type"], row["num"])
                     continue
-                link = _text(entry, "parent" if ref.type == "event" else "event", where)
-                if link is not None:
-                    linked = parse_ref(link, want="event", what=f"{where}: its event")
-                    if str(linked) not in here:
-                        raise BadArgument(f"{where}: its event {linked} is not in the file")
-                    link = str(here[str(linked)])
                 try:
+                    link = _text(entry, "parent" if ref.type == "event" else "event")
+                    if link is not None:
+                        linked = parse_ref(link, want="event", what="its event")
+                        if str(linked) not in here:
+                            raise BadArgument(f"its event {linked} is not in the file")
+                        link = str(here[str(linked)])
                     plan = core.plan_fields(store, ref.type, core.Fields(
-                        title=_text(entry, "title", where, True), kind=_text(entry, "kind", where, True),
-                        status=_text(entry, "status", where, True),
-                        parties=_names(entry, "parties", where), tags=_names(entry, "tags", where),
-                        start=_text(entry, "start", where), end=_text(entry, "end", where),
-                        tz=_text(entry, "tz", where), location=_text(entry, "location", where),
-                        within=link, sector=_text(entry, "sector", where), due=_text(entry, "due", where),
-                        series=_text(entry, "series", where), number=_number(entry, "series_number", where),
+                        title=_text(entry, "title", True), kind=_text(entry, "kind", True),
+                        status=_text(entry, "status", True),
+                        parties=_names(entry, "parties"), tags=_names(entry, "tags"),
+                        start=_text(entry, "start"), end=_text(entry, "end"),
+                        tz=_text(entry, "tz"), location=_text(entry, "location"),
+                        within=link, sector=_text(entry, "sector"), due=_text(entry, "due"),
+                        series=_text(entry, "series"), number=_number(entry, "series_number"),
                     ))
+                    stamps = {"created": _stamp(entry, "created"), "updated": _stamp(entry, "updated"),
+                              "removed": _stamp(entry, "removed", required=False)}
                 except BadArgument as error:
-                    raise BadArgument(f"{where}: {error}") from None
+                    raise _within(where, error) from None
                 # Keep the file's number when it is free, else take the next one.
                 nums = taken[ref.type]
-                num = ref.num if ref.num not in nums else max(nums) + 1
+                num = ref.num if ref.num not in nums else last[ref.type] + 1
                 nums.add(num)
-                rows.append({
-                    "uid": uid, "type": ref.type, "num": num,
-                    "created": _stamp(entry, "created", where), "updated": _stamp(entry, "updated", where),
-                    "removed": _stamp(entry, "removed", where, required=False), **plan.columns,
-                })
+                last[ref.type] = max(last[ref.type], num)
+                rows.append({"uid": uid, "type": ref.type, "num": num, **stamps, **plan.columns})
                 names.append((plan.parties or [], plan.tags or []))
                 refs.append(ref_text)
                 here[ref_text] = Ref(ref.type, num)
@@ -215,34 +239,13 @@ def _history_rows(store: Store, history: list, name: str, here: dict[str, Ref],
     rows, logged = [], set()
     zones: dict[int, str] = {}
     for index, entry in enumerate(history, start=1):
-        where = f"{name}: history entry {index}"
-        if not isinstance(entry, dict):
-            raise BadArgument(f"{where}: must be an object")
-        ref = parse_ref(_text(entry, "ref", where, True), what=f"{where}: ref")
-        if str(ref) not in here:
-            raise BadArgument(f"{where}: its item {ref} is not in the file")
-        if str(ref) not in imported:
-            continue        # an item that was here already keeps its own log
-        item_id = imported[str(ref)]
-        old, new = entry.get("old"), entry.get("new")
-        for value in (old, new):
-            if not (value is None or isinstance(value, str) or
-                    (isinstance(value, list) and all(isinstance(v, str) for v in value))):
-                raise BadArgument(f"{where}: \"old\" and \"new\" must be strings, lists of strings or null")
         try:
-            if item_id not in zones:
-                zones[item_id] = core.item_zone(store, item_id)
-            happened = dates.parse_when(_text(entry, "on", where, True), zones[item_id], what="on", relative=False)
-            source = check_source(_text(entry, "source", where))
+            row = _history_row(store, entry, here, imported, zones)
         except BadArgument as error:
-            raise BadArgument(f"{where}: {error}") from None
-        rows.append({
-            "item_id": item_id, "field": _text(entry, "field", where), "old": old, "new": new,
-            "happened": happened.text, "happened_utc": dates.utc_text(happened.start),
-            "recorded": _stamp(entry, "recorded", where), "source": source,
-            "note": _text(entry, "note", where),
-        })
-        logged.add(item_id)
+            raise _within(f"{name}: history entry {index}", error) from None
+        if row is not None:
+            rows.append(row)
+            logged.add(row["item_id"])
     # Every item has its creation in the log, even one from a hand-made file.
     now = dates.now()
     for item_id in imported.values():
@@ -254,6 +257,34 @@ def _history_rows(store: Store, history: list, name: str, here: dict[str, Ref],
                 "source": None, "note": f"imported from {name}",
             })
     return rows
+
+
+def _history_row(store: Store, entry: Any, here: dict[str, Ref], imported: dict[str, int],
+                 zones: dict[int, str]) -> dict | None:
+    """One entry of a file's log as a row to insert; None for an item that was here already."""
+    if not isinstance(entry, dict):
+        raise BadArgument("must be an object")
+    ref_text = str(parse_ref(_text(entry, "ref", True), what="ref"))
+    if ref_text not in here:
+        raise BadArgument(f"its item {ref_text} is not in the file")
+    item_id = imported.get(ref_text)
+    if item_id is None:
+        return None         # an item that was here already keeps its own log
+    old, new = entry.get("old"), entry.get("new")
+    for value in (old, new):
+        if not (value is None or isinstance(value, str) or
+                (isinstance(value, list) and all(isinstance(v, str) for v in value))):
+            raise BadArgument("\"old\" and \"new\" must be strings, lists of strings or null")
+    zone = zones.get(item_id)
+    if zone is None:
+        zone = zones[item_id] = core.item_zone(store, item_id)
+    happened = dates.parse_when(_text(entry, "on", True), zone, what="on", relative=False)
+    return {
+        "item_id": item_id, "field": _text(entry, "field"), "old": old, "new": new,
+        "happened": happened.text, "happened_utc": happened.utc_start,
+        "recorded": _stamp(entry, "recorded"), "source": check_source(_text(entry, "source")),
+        "note": _text(entry, "note"),
+    }
 
 
 # -- a file of dated updates: the news, replayed ------------------------------------
@@ -269,14 +300,14 @@ def _fields(values: Any, where: str) -> core.Fields:
     unknown = set(values) - _FIELD_KEYS
     if unknown:
         raise BadArgument(f"{where}: unknown field {sorted(unknown)[0]!r}: use {', '.join(sorted(_FIELD_KEYS))}")
-    texts = {key: _text(values, key, where)
+    texts = {key: _text(values, key)
              for key in _FIELD_KEYS - {"parties", "tags", "clear", "in", "event", "number"}}
-    within = _text(values, "in", where) or _text(values, "event", where)
+    within = _text(values, "in") or _text(values, "event")
     return core.Fields(
-        **texts, within=within, number=_number(values, "number", where),
-        parties=_names(values, "parties", where) if "parties" in values else None,
-        tags=_names(values, "tags", where) if "tags" in values else None,
-        clear=_names(values, "clear", where),
+        **texts, within=within, number=_number(values, "number"),
+        parties=_names(values, "parties") if "parties" in values else None,
+        tags=_names(values, "tags") if "tags" in values else None,
+        clear=_names(values, "clear"),
     )
 
 
@@ -298,16 +329,15 @@ def apply_file(store: Store, path: Path) -> str:
                 raise BadArgument(f"{where}: must be an object")
             try:
                 given = _fields(entry.get("set", {}), where)
-                said = core.Entry(_text(entry, "on", where), _text(entry, "source", where),
-                                  _text(entry, "note", where))
+                said = core.Entry(_text(entry, "on"), _text(entry, "source"), _text(entry, "note"))
                 if "add" in entry:
                     kind = entry["add"]
                     if kind not in ("event", "agreement"):
                         raise BadArgument(f"\"add\" must be \"event\" or \"agreement\", not {kind!r}")
-                    core.add(store, kind, given, said, uid=_text(entry, "uid", where))
+                    core.add(store, kind, given, said, uid=_text(entry, "uid"))
                     added += 1
                 else:
-                    target = _text(entry, "ref", where, True)
+                    target = _text(entry, "ref", True)
                     item_id = store.item_id_by_uid(target)
                     if item_id is not None:
                         row = store.columns(item_id)
