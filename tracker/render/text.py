@@ -11,12 +11,12 @@ import sys
 from datetime import datetime, timezone
 
 from rich.console import Console
-from rich.table import Table
 from rich.text import Text
 
 from tracker.dates import get_zone, zone_abbreviation
 from tracker.model import Change, Item
 from tracker.render.safe import printable
+from tracker.render.table import Table
 
 STATUS_STYLE = {
     "rumoured": "dim", "announced": "cyan", "confirmed": "bold cyan", "held": "green",
@@ -109,9 +109,9 @@ def items_tables(items: list[Item], view_zone: str | None = None, local_zone: st
     events = [item for item in items if item.type == "event"]
     agreements = [item for item in items if item.type == "agreement"]
     if events:
-        table = Table(title="Events", title_justify="left", expand=False)
+        table = Table(title="Events")
         for name in ("Ref", "When", "Title", "Kind", "Status", "Where", "Parties"):
-            table.add_column(name, no_wrap=name in ("Ref", "When"))
+            table.add_column(name, no_wrap=name == "Ref")
         for item in events:
             title = cell(item.title)
             if item.parent:
@@ -120,7 +120,7 @@ def items_tables(items: list[Item], view_zone: str | None = None, local_zone: st
                           cell(item.location), cell(", ".join(item.parties)))
         tables.append(table)
     if agreements:
-        table = Table(title="Agreements", title_justify="left", expand=False)
+        table = Table(title="Agreements")
         for name in ("Ref", "Title", "Kind", "Sector", "Status", "Event", "Due", "Parties"):
             table.add_column(name, no_wrap=name in ("Ref", "Event", "Due"))
         for item in agreements:
@@ -147,7 +147,7 @@ def _series_text(item: Item, before: Item | None, after: Item | None) -> str:
 
 def item_grid(item: Item, view_zone: str | None = None, local_zone: str | None = None,
               before: Item | None = None, after: Item | None = None) -> Table:
-    grid = Table.grid(padding=(0, 2))
+    grid = Table.grid(padding=2)
     grid.add_column(style="bold", no_wrap=True)
     grid.add_column()
     heading = cell(item.title, "bold")
@@ -191,14 +191,14 @@ def change_text(change: Change) -> Text:
 
 
 def history_table(changes: list[Change], with_ref: bool = True) -> Table:
-    table = Table(title="History", title_justify="left")
+    table = Table(title="History")
     table.add_column("On", no_wrap=True)
     if with_ref:
         table.add_column("Ref", no_wrap=True)
         table.add_column("Title")
     table.add_column("Change")
     table.add_column("Note")
-    table.add_column("Source", overflow="fold")
+    table.add_column("Source")
     for change in changes:
         row = [change.on[:16].replace("T", " ")]
         if with_ref:
@@ -212,9 +212,9 @@ def countdown_table(entries, now: datetime, view_zone: str | None = None,
                     local_zone: str | None = None) -> Table:
     from tracker.countdown import words
 
-    table = Table(title="Coming up", title_justify="left")
+    table = Table(title="Coming up")
     for name in ("Ref", "When", "Time left", "Title", "Status"):
-        table.add_column(name, no_wrap=name in ("Ref", "When"))
+        table.add_column(name, no_wrap=name == "Ref")
     for entry in entries:
         item = entry.item
         if entry.what == "event":
