@@ -3,7 +3,6 @@ untrusted text kept inert in Markdown and HTML."""
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import subprocess

@@ -5,7 +5,6 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
-from conftest import SEED
 
 V1_SCHEMA = Path(__file__).resolve().parent / "data" / "schema-v1.sql"
 SERIES = "India-Russia Annual Summit"

@@ -15,7 +15,7 @@ from html import escape
 from tracker import __version__
 from tracker.countdown import words
 from tracker.dates import get_zone
-from tracker.render.report_text import MORE_TEXT, headline_text, period_text
+from tracker.render.report_text import MORE_TEXT, period_text
 from tracker.render.safe import printable
 from tracker.render.text import change_text, span_text, when_text
 

@@ -1,0 +1,81 @@
+"""What the commands share: the open database, the consoles, the options of add and update."""
+
+import sys
+from typing import Annotated, Optional
+
+import typer
+
+from tracker import core, dates
+from tracker.model import AGREEMENT_KINDS, AGREEMENT_STATUSES, EVENT_KINDS, EVENT_STATUSES
+
+
+def store(ctx: typer.Context):
+    """The database of this run, opened on first use."""
+    return ctx.find_root().obj.store
+
+
+def out():
+    from tracker.render.text import console
+
+    return console()
+
+
+def err():
+    from tracker.render.text import console
+
+    return console(stderr=True)
+
+
+def print_json(data) -> None:
+    from tracker.render.json import dumps
+
+    sys.stdout.write(dumps(data) + "\n")
+
+
+_KINDS = f"Events: {', '.join(EVENT_KINDS)}. Agreements: {', '.join(AGREEMENT_KINDS)}."
+_STATUSES = f"Events: {', '.join(EVENT_STATUSES)}. Agreements: {', '.join(AGREEMENT_STATUSES)}."
+Title = Annotated[Optional[str], typer.Option("--title", metavar="TEXT", help="A new title.")]
+Kind = Annotated[Optional[str], typer.Option("--kind", metavar="KIND", help=_KINDS)]
+Status = Annotated[Optional[str], typer.Option(
+    "--status", metavar="STATUS", help=_STATUSES)]
+Parties = Annotated[Optional[list[str]], typer.Option(
+    "--party", metavar="NAME", help="A country, organisation or person involved; repeat for each.")]
+Tags = Annotated[Optional[list[str]], typer.Option("--tag", metavar="TAG", help="A label; repeat for each.")]
+Start = Annotated[Optional[str], typer.Option("--start", metavar="WHEN", help="Events: the day, or day and time, it starts.")]
+End = Annotated[Optional[str], typer.Option("--end", metavar="WHEN", help="Events: the last day, or the time it ends.")]
+Zone = Annotated[Optional[str], typer.Option("--tz", metavar="ZONE", help="Events: the IANA time zone it happens in, such as Asia/Kolkata.")]
+Location = Annotated[Optional[str], typer.Option("--location", metavar="PLACE", help="Events: where it happens.")]
+Within = Annotated[Optional[str], typer.Option("--in", metavar="EVENT", help="Events: the event this one is part of (E1).")]
+AtEvent = Annotated[Optional[str], typer.Option("--event", metavar="EVENT", help="Agreements: the event it is expected at (E1).")]
+Sector = Annotated[Optional[str], typer.Option("--sector", metavar="SECTOR", help="Agreements: defence, trade, labour ...")]
+Series = Annotated[Optional[str], typer.Option(
+    "--series", metavar="NAME", help="Events: the recurring series it belongs to, such as \"India-Russia Annual Summit\".")]
+Number = Annotated[Optional[int], typer.Option("--number", metavar="N", help="Events: its number in the series (23).")]
+Due = Annotated[Optional[str], typer.Option("--due", metavar="WHEN", help="Agreements: the date it is due by.")]
+On = Annotated[Optional[str], typer.Option("--on", metavar="WHEN", help="When it happened (default: now).")]
+Source = Annotated[Optional[str], typer.Option("--source", metavar="URL", help="Where the news came from (http or https).")]
+Note = Annotated[Optional[str], typer.Option("--note", metavar="TEXT", help="What happened, in a few words.")]
+Json = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
+ViewZone = Annotated[Optional[str], typer.Option(
+    "--tz", metavar="ZONE", help="Show times in this IANA zone (default: each event's own, with yours beside it).")]
+
+
+def zones(view_zone: str | None) -> tuple[str | None, str]:
+    """The zone asked for with --tz (checked), and the user's own."""
+    return (dates.check_zone(view_zone, what="--tz") if view_zone else None), dates.user_zone_name()
+
+
+def announce(verb: str, outcome: core.Outcome, as_json: bool) -> None:
+    from tracker.render.json import item_data
+    from tracker.render.text import change_text, cell
+
+    item = outcome.item
+    if as_json:
+        print_json(item_data(item))
+        return
+    console = err()
+    line = cell(f"{verb} {item.ref}: ")
+    line.append(cell(item.title))
+    console.print(line)
+    for change in outcome.changes:
+        console.print(cell("  ").append_text(change_text(change)))

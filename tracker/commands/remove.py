@@ -1,0 +1,19 @@
+"""tracker remove: out of lists, kept in history."""
+
+from typing import Annotated
+
+import typer
+
+from tracker import core
+from tracker.commands.common import Json, Note, On, Source, announce, store
+from tracker.model import parse_ref
+
+
+def remove(
+    ctx: typer.Context,
+    ref: Annotated[str, typer.Argument(metavar="REF", help="The item to remove: E1, A3 ...")],
+    on: On = None, source: Source = None, note: Note = None, json: Json = False,
+) -> None:
+    """Take an item out of lists. It stays in history and `tracker show` still finds it."""
+    outcome = core.remove(store(ctx), parse_ref(ref), core.Entry(on, source, note))
+    announce("removed", outcome, json)

@@ -1,0 +1,46 @@
+"""tracker export, import and apply: whole databases and files of news, in and out."""
+
+import sys
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from tracker.commands.common import err, store
+
+
+def export(
+    ctx: typer.Context,
+    output: Annotated[Optional[Path], typer.Option("-o", "--output", metavar="FILE", help="Write here instead of stdout.")] = None,
+) -> None:
+    """Everything, items and history, as one JSON document that `tracker import` reads back."""
+    from tracker import transfer
+    from tracker.render.json import dumps
+
+    text = dumps(transfer.export_document(store(ctx))) + "\n"
+    if output is None:
+        sys.stdout.write(text)
+        return
+    transfer.write_file(output, text)
+    err().print(f"exported to {output}")
+
+
+def import_command(
+    ctx: typer.Context,
+    file: Annotated[Path, typer.Argument(metavar="FILE", help="A file written by `tracker export` (- for stdin).")],
+) -> None:
+    """Add the items and history of an export file. Items already here (same uid) are left alone."""
+    from tracker import transfer
+
+    summary = transfer.import_file(store(ctx), file)
+    err().print(summary)
+
+
+def apply_command(
+    ctx: typer.Context,
+    file: Annotated[Path, typer.Argument(metavar="FILE", help="A tracker-updates JSON file (- for stdin).")],
+) -> None:
+    """Replay a file of dated updates (news), each as `tracker add` or `tracker update` would, all or nothing."""
+    from tracker import transfer
+
+    err().print(transfer.apply_file(store(ctx), file))
