@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 
 import pytest
 from hypothesis import given, strategies as st
@@ -69,6 +69,60 @@ def test_a_day_that_loses_an_hour_is_23_hours_long():
     # Subtracted in UTC: Python subtracts two times of one zone by wall clock.
     length = day.end.astimezone(timezone.utc) - day.start.astimezone(timezone.utc)
     assert length.total_seconds() == 23 * 3600
+
+
+def test_a_day_whose_midnight_the_clocks_skip_starts_at_its_first_hour():
+    # Chile moved its clocks from 00:00 to 01:00 on 8 September 2024.
+    day = dates.parse_when("2024-09-08", "America/Santiago")
+    assert day.start.isoformat() == "2024-09-08T01:00:00-03:00"
+    assert dates.utc_text(day.start) == "2024-09-08T04:00:00Z"
+
+
+# Zones with gaps and folds at odd hours, half-hour shifts and midnight changes.
+DST_ZONES = ["Europe/Brussels", "America/New_York", "America/Santiago", "Australia/Lord_Howe",
+             "Asia/Beirut", "America/Havana", "Pacific/Chatham"]
+
+
+def _clock_changes(zone_name: str) -> list[datetime]:
+    """The wall time just before each change of offset from 2000 to 2030 (found a day,
+    then a quarter of an hour, at a time)."""
+    zone = dates.get_zone(zone_name)
+    changes, moment = [], datetime(2000, 1, 1, tzinfo=timezone.utc)
+    while moment.year < 2031:
+        following = moment + timedelta(days=1)
+        if moment.astimezone(zone).utcoffset() != following.astimezone(zone).utcoffset():
+            step = moment
+            while step.astimezone(zone).utcoffset() == moment.astimezone(zone).utcoffset():
+                step += timedelta(minutes=15)
+            changes.append((step - timedelta(minutes=1)).astimezone(zone).replace(tzinfo=None))
+        moment = following
+    return changes
+
+
+CLOCK_CHANGES = [(zone, change) for zone in DST_ZONES for change in _clock_changes(zone)]
+
+
+@given(st.sampled_from(CLOCK_CHANGES), st.integers(min_value=-150, max_value=150))
+def test_gaps_and_folds_are_found_as_dateutil_finds_them(change, minutes):
+    """The DST checks tracker makes on the standard library's zones, held to dateutil's
+    own helpers on dateutil's zones (dateutil stays a dependency, for parsing), at wall
+    times within two and a half hours of a change of the clocks."""
+    from dateutil import tz as dateutil_tz
+
+    zone_name, before = change
+    naive = before + timedelta(minutes=minutes)
+    local, oracle = naive.replace(tzinfo=dates.get_zone(zone_name)), naive.replace(tzinfo=dateutil_tz.gettz(zone_name))
+    assert dates._exists(local) == dateutil_tz.datetime_exists(oracle)
+    assert dates._ambiguous(local) == dateutil_tz.datetime_ambiguous(oracle)
+    assert dates._first_existing(local).astimezone(timezone.utc) == \
+        dateutil_tz.resolve_imaginary(oracle).astimezone(timezone.utc)
+
+
+def test_the_clock_changes_include_gaps_and_folds():
+    # Otherwise the test above would prove nothing.
+    assert len(CLOCK_CHANGES) > 300
+    assert any(not dates._exists((b + timedelta(minutes=5)).replace(tzinfo=dates.get_zone(z))) for z, b in CLOCK_CHANGES)
+    assert any(dates._ambiguous((b - timedelta(minutes=30)).replace(tzinfo=dates.get_zone(z))) for z, b in CLOCK_CHANGES)
 
 
 def test_now_follows_tracker_now(monkeypatch):

@@ -5,7 +5,6 @@ Every operation writes its change and its log rows in one transaction.
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import dataclass, field
 
 from tracker import dates
@@ -276,6 +275,8 @@ def add(store: Store, item_type: ItemType, given: Fields, entry: Entry, uid: str
             raise BadArgument(f"an item with uid {uid} exists already")
         stamp = dates.stamp(dates.now())
         num = store.next_num(item_type)
+        import uuid
+
         row = {"uid": uid or str(uuid.uuid4()), "type": item_type, "num": num,
                "created": stamp, "updated": stamp, **plan.columns}
         item_id = store.insert_item(row, plan.parties or [], plan.tags or [])

@@ -7,13 +7,11 @@ write at once queue on SQLite's lock (WAL, busy timeout) instead of failing.
 
 from __future__ import annotations
 
-import json
 import re
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from importlib import resources
 from pathlib import Path
 
 from tracker.errors import BadArgument, TrackerError
@@ -26,6 +24,8 @@ BUSY_TIMEOUT_MS = 10_000
 
 def migration(to_version: int) -> str:
     """The step that takes a database from version N-1 to N: tracker/migrations/000N-*.sql."""
+    from importlib import resources     # only when a database is made or moved forward
+
     folder = resources.files("tracker").joinpath("migrations")
     for entry in folder.iterdir():
         if entry.name.startswith(f"{to_version:04d}-") and entry.name.endswith(".sql"):
@@ -34,6 +34,8 @@ def migration(to_version: int) -> str:
 
 
 def schema_sql() -> str:
+    from importlib import resources
+
     return resources.files("tracker").joinpath("schema.sql").read_text(encoding="utf-8")
 
 
@@ -376,7 +378,7 @@ class Store:
         return self._items(rows)
 
     def _items(self, rows: list[dict]) -> list[Item]:
-        ids = json.dumps([row["id"] for row in rows])
+        ids = _id_list([row["id"] for row in rows])
         names: dict[tuple[str, int], list[str]] = {}
         for table, column in (("item_parties", "party"), ("item_tags", "tag")):
             for item_id, name in self.conn.execute(
@@ -440,7 +442,7 @@ class Store:
         """How many live agreements have each status: overall (ref None, first), at no
         event (Ref("agreement", 0)), and at each of these events. Read from counts the
         triggers keep, so the cost does not grow with the number of agreements."""
-        ids = json.dumps([-1, 0, *event_ids])
+        ids = _id_list([-1, 0, *event_ids])
         return [
             (None if row[2] == -1 else Ref("agreement", 0) if row[2] == 0 else Ref(row[0], row[1]), row[3], row[4])
             for row in self.conn.execute(
@@ -619,14 +621,24 @@ def fts_query(text: str) -> str:
     return " ".join('"' + word.replace('"', '""') + '"*' for word in words)
 
 
+def _id_list(ids: list[int]) -> str:
+    """Row ids as a JSON array, for json_each(): one parameter however many there are.
+    Written by hand, since they are integers, to spare plain reads importing json."""
+    return "[" + ",".join(str(int(item_id)) for item_id in ids) + "]"
+
+
 def _to_log(value) -> str | None:
     if isinstance(value, list):
+        import json
+
         return json.dumps(value, ensure_ascii=False)
     return value
 
 
 def _from_log(field_name: str | None, value: str | None):
     if field_name in ("parties", "tags") and value is not None:
+        import json
+
         try:
             return json.loads(value)
         except ValueError:
