@@ -3,6 +3,7 @@ indexes from where the answer starts. Speed itself is measured by bench/run.py."
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from pathlib import Path
 
@@ -39,6 +40,29 @@ def test_report_lists_fifty_overdue_and_says_there_are_more(tracker):
     data = tracker.ok("report", "--format", "json").json()
     assert len(data["overdue"]) == 50 and data["more_overdue"] is True
     assert "More are not listed here" in tracker.ok("report").stdout
+
+
+def test_report_lists_a_hundred_changes_and_counts_them_all(tracker, tmp_path):
+    updates = [{"add": "agreement", "uid": f"mou-{n}", "on": "2025-11-25", "set": {"title": f"MoU {n}"}}
+               for n in range(104)]
+    updates += [{"ref": f"mou-{n}", "on": "2025-11-26", "set": {"status": "signed"}} for n in range(3)]
+    path = tmp_path / "news.json"
+    path.write_text(json.dumps({"format": "tracker-updates", "version": 1, "updates": updates}))
+    tracker.ok("apply", str(path))
+    data = tracker.ok("report", "--format", "json").json()
+    assert data["headline"]["changes"] == 107 and data["headline"]["signed"] == 3
+    assert len(data["changes"]) == 100 and data["more_changes"] == 7
+    assert [c["ref"] for c in data["changes"][:2]] == ["A1", "A2"]          # the first ones, in time order
+    for fmt in ("text", "md", "html"):
+        assert "7 more changes in this period are not listed here" in tracker.ok("report", "--format", fmt).stdout
+
+
+def test_report_lists_fifty_coming_up_and_says_there_are_more(tracker):
+    for n in range(52):
+        tracker.ok("add", "event", f"Talks {n}", "--start", "2025-12-03")
+    data = tracker.ok("report", "--format", "json").json()
+    assert len(data["upcoming"]) == 50 and data["more_upcoming"] is True
+    assert "More are coming in those days" in tracker.ok("report").stdout
 
 
 class Plans:

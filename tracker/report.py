@@ -18,7 +18,10 @@ from tracker.store import Store
 
 COMING_DAYS = 14
 QUIET_DAYS = 30
-LISTED = 50        # overdue and quiet items shown at most; the rest are counted as "more"
+# What a report lists at most, so that it reads as a summary (and costs the same) at
+# any size: the rest are counted, and the text says where to see them all.
+LISTED = 50             # overdue items, quiet items, and what is coming up
+LISTED_CHANGES = 100    # changes, the first ones in the period
 _WEEK = re.compile(r"(\d{4})-?W(\d{2})", re.IGNORECASE)
 
 
@@ -94,13 +97,17 @@ class Report:
     quiet: list[Item] = field(default_factory=list)
     more_overdue: bool = False      # there were more than LISTED
     more_quiet: bool = False
+    more_upcoming: bool = False
+    more_changes: int = 0           # changes in the period beyond the LISTED_CHANGES listed
     empty_database: bool = False
 
 
 def build(store: Store, period: Period) -> Report:
     now = dates.now()
     as_of = min(now, period.end)
-    changes = store.history(since_utc=dates.utc_text(period.start), until_utc=dates.utc_text(period.end))
+    since, until = dates.utc_text(period.start), dates.utc_text(period.end)
+    changes = store.history(since_utc=since, until_utc=until, limit=LISTED_CHANGES)
+    counted, signed, held = store.change_counts(since, until)
 
     # Group by event: an event's own changes, and those of what belongs to it.
     events: dict[Ref | None, Item | None] = {}
@@ -114,14 +121,13 @@ def build(store: Store, period: Period) -> Report:
                                              ref.num if ref else 0))
     groups = [EventChanges(events[ref], grouped[ref]) for ref in order]
 
-    after = [entry for entry in coming(store, period.end, COMING_DAYS) if entry.start >= period.end]
+    # Nearest first, under way left out: what starts in the 14 days after the period.
+    coming_after = [entry for entry in coming(store, period.end, COMING_DAYS, limit=3 * LISTED)
+                    if entry.start >= period.end]
+    after = coming_after[:LISTED]
     upcoming_now = coming(store, as_of, None, limit=5)
     headline = Headline(
-        changes=len(changes),
-        signed=len({c.ref for c in changes if c.ref.type == "agreement" and c.new == "signed"
-                    and c.field in ("status", "created")}),
-        held=len({c.ref for c in changes if c.ref.type == "event" and c.new == "held"
-                  and (c.field == "status" or (c.field == "created" and _within(store, c.ref, period)))}),
+        changes=counted, signed=signed, held=held,
         next=next((entry for entry in upcoming_now if entry.start >= as_of), None),
     )
 
@@ -146,16 +152,10 @@ def build(store: Store, period: Period) -> Report:
     quiet = store.quiet(dates.utc_text(as_of - timedelta(days=QUIET_DAYS)), as_of_utc, CLOSED_STATUSES, LISTED + 1)
     return Report(
         period=period, as_of=as_of, generated=now, headline=headline, changes=changes, groups=groups,
-        upcoming=after, pipeline=in_order, pipeline_by_event=pipeline_by_event,
+        upcoming=after, more_upcoming=len(coming_after) > LISTED, more_changes=counted - len(changes),
+        pipeline=in_order, pipeline_by_event=pipeline_by_event,
         overdue=overdue[:LISTED], quiet=quiet[:LISTED],
         more_overdue=len(overdue) > LISTED, more_quiet=len(quiet) > LISTED,
         empty_database=not store.has_items(),
     )
 
-
-def _within(store: Store, ref: Ref, period: Period) -> bool:
-    """Whether an event took place in the period: one logged as held when it was added
-    counts as held this week only if its dates say so."""
-    item = store.item(ref)[1]
-    return bool(item.start_utc) and item.start_utc < dates.utc_text(period.end) \
-        and item.end_utc > dates.utc_text(period.start)

@@ -407,8 +407,9 @@ class Store:
         return items
 
     def history(self, item_id: int | None = None, since_utc: str | None = None,
-                until_utc: str | None = None) -> list[Change]:
-        """The log in the order things happened; `until_utc` is exclusive."""
+                until_utc: str | None = None, limit: int | None = None) -> list[Change]:
+        """The log in the order things happened; `until_utc` is exclusive; the first
+        `limit` changes only, if given."""
         where, params = [], []
         if item_id is not None:
             where.append("changes.item_id = ?")
@@ -426,6 +427,7 @@ class Store:
             "LEFT JOIN items AS parent ON parent.id = items.event_id "
             + (f"WHERE {' AND '.join(where)} " if where else "")
             + "ORDER BY changes.happened_utc, changes.id"
+            + (f" LIMIT {int(limit)}" if limit else "")
         )
         return [
             Change(
@@ -437,6 +439,20 @@ class Store:
             )
             for row in self.query(sql, params)
         ]
+
+    def change_counts(self, since_utc: str, until_utc: str) -> tuple[int, int, int]:
+        """For a period: how many changes were logged, how many agreements were signed,
+        how many events were held (or added as held, if they took place in it)."""
+        return tuple(self.conn.execute(
+            "SELECT count(*), "
+            "count(DISTINCT CASE WHEN items.type = 'agreement' AND changes.new = 'signed' "
+            "     AND changes.field IN ('status', 'created') THEN items.id END), "
+            "count(DISTINCT CASE WHEN items.type = 'event' AND changes.new = 'held' AND (changes.field = 'status' "
+            "     OR (changes.field = 'created' AND items.starts_utc < :until AND items.ends_utc > :since)) "
+            "     THEN items.id END) "
+            "FROM changes JOIN items ON items.id = changes.item_id "
+            "WHERE changes.happened_utc >= :since AND changes.happened_utc < :until",
+            {"since": since_utc, "until": until_utc}).fetchone())
 
     def pipeline(self, event_ids: list[int]) -> list[tuple[Ref | None, str, int]]:
         """How many live agreements have each status: overall (ref None, first), at no

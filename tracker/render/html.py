@@ -15,7 +15,7 @@ from html import escape
 from tracker import __version__
 from tracker.countdown import words
 from tracker.dates import get_zone
-from tracker.render.report_text import MORE_TEXT, period_text
+from tracker.render.report_text import MORE_TEXT, MORE_UPCOMING_TEXT, more_changes_text, period_text
 from tracker.render.safe import printable
 from tracker.render.text import change_text, span_text, when_text
 
@@ -228,6 +228,8 @@ def _changes(report) -> str:
                  _text(change_text(c).plain), _text(c.note), _source(c.source)] for c in group.changes]
         parts.append(_table(["On", "Ref", "Title", "Change", "Note", "Source"], rows,
                             {0: "keep", 1: "keep", 5: "keep"}))
+    if report.more_changes:
+        parts.append(f'<p class="muted">{_text(more_changes_text(report))}</p>')
     return "".join(parts) + "</section>"
 
 
@@ -241,7 +243,8 @@ def _upcoming(report) -> str:
         rows.append([str(item.ref), _text(when), _text(words(entry, report.as_of)),
                      ("due: " if entry.what == "due" else "") + _text(item.title), _status(item.status)])
     return ("<section><h2>Coming up in the 14 days after</h2>"
-            + _table(["Ref", "When", "Time left", "Title", "Status"], rows, {0: "keep", 1: "keep"}) + "</section>")
+            + _table(["Ref", "When", "Time left", "Title", "Status"], rows, {0: "keep", 1: "keep"})
+            + (f'<p class="muted">{_text(MORE_UPCOMING_TEXT)}</p>' if report.more_upcoming else "") + "</section>")
 
 
 def _pipeline(report) -> str:

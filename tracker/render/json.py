@@ -73,6 +73,8 @@ def report_data(report) -> dict[str, Any]:
         "quiet": [item_data(item) for item in report.quiet],
         "more_overdue": report.more_overdue,
         "more_quiet": report.more_quiet,
+        "more_upcoming": report.more_upcoming,
+        "more_changes": report.more_changes,
     }
 
 

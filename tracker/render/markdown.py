@@ -13,7 +13,7 @@ import re
 from urllib.parse import quote
 
 from tracker.countdown import words
-from tracker.render.report_text import MORE_TEXT, headline_text, period_text
+from tracker.render.report_text import MORE_TEXT, MORE_UPCOMING_TEXT, headline_text, more_changes_text, period_text
 from tracker.render.safe import printable
 from tracker.render.text import span_text, when_text
 
@@ -70,6 +70,8 @@ def render_report(report) -> str:
                 lines.append(f"| {escape(change.on[:16].replace('T', ' '))} | {change.ref} | {escape(change.title)} "
                              f"| {_change(change)} | {escape(change.note)} | {link(change.source)} |")
             lines.append("")
+        if report.more_changes:
+            lines += [more_changes_text(report), ""]
     if report.upcoming:
         lines += ["## Coming up in the 14 days after", "", "| Ref | When | Time left | Title | Status |",
                   "|---|---|---|---|---|"]
@@ -80,6 +82,8 @@ def render_report(report) -> str:
             lines.append(f"| {item.ref} | {escape(when)} | {escape(words(entry, report.as_of))} | {title} "
                          f"| {item.status} |")
         lines.append("")
+        if report.more_upcoming:
+            lines += [MORE_UPCOMING_TEXT, ""]
     if report.pipeline:
         statuses = list(report.pipeline)
         lines += ["## Pipeline: agreements by status", "",

@@ -16,6 +16,15 @@ from tracker.render.text import cell, change_text, countdown_table, span_text, s
 
 
 MORE_TEXT = "More are not listed here: `tracker list` with --status or --all shows them all."
+MORE_UPCOMING_TEXT = "More are coming in those days: `tracker countdown --days N` shows them all."
+
+
+def more_changes_text(report) -> str:
+    """What the report leaves out of "What changed", and where to read it all."""
+    n = report.more_changes
+    start = report.period.start.astimezone(get_zone(report.period.zone)).date()
+    return (f"{n} more change{'s' * (n != 1)} in this period {'are' if n != 1 else 'is'} not listed here: "
+            f"`tracker history --since {start}` lists them all.")
 
 
 def period_text(report) -> str:
@@ -62,9 +71,13 @@ def render(report) -> RenderableType:
                 table.add_row(change.on[:16].replace("T", " "), str(change.ref), cell(change.title),
                               change_text(change), cell(change.note), cell(change.source))
             parts.append(table)
+        if report.more_changes:
+            parts.append(Text(more_changes_text(report), style="dim"))
     if report.upcoming:
         parts.append(Rule("Coming up in the 14 days after", align="left"))
         parts.append(countdown_table(report.upcoming, report.as_of))
+        if report.more_upcoming:
+            parts.append(Text(MORE_UPCOMING_TEXT, style="dim"))
     if report.pipeline:
         parts.append(Rule("Pipeline: agreements by status", align="left"))
         table = Table(box=box.SIMPLE_HEAD)
