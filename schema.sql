@@ -2,8 +2,9 @@
 --
 -- A fresh database is made by running this file whole. A database made by an
 -- older release is brought here by the numbered steps in tracker/migrations/
--- (0002-series.sql takes version 1 to 2, 0003-counts.sql 2 to 3), and PRAGMA user_version (last line)
--- says which shape a file has. A change here needs its step there too.
+-- (0002-series.sql takes version 1 to 2, 0003-counts.sql 2 to 3, 0004-indexes.sql
+-- 3 to 4), and PRAGMA user_version (last line) says which shape a file has. A
+-- change here needs its step there too.
 --
 -- Dates are kept twice: as written for people (`starts`, `due`, `happened`:
 -- "2025-12-04" for a whole day, "2025-12-04T10:30:00+05:30" for a time in the
@@ -71,7 +72,8 @@ CREATE TABLE items (
 -- The filters `tracker list` offers.
 CREATE INDEX items_by_status ON items (type, status);
 CREATE INDEX items_by_kind ON items (type, kind);
-CREATE INDEX items_by_start ON items (type, starts_utc);
+-- With the end: what is under way is found in the index alone (version 4).
+CREATE INDEX items_by_start ON items (type, starts_utc, ends_utc);
 CREATE INDEX items_by_end ON items (type, ends_utc);
 CREATE INDEX items_by_due ON items (due_utc) WHERE due_utc IS NOT NULL;
 CREATE INDEX items_by_sector ON items (sector) WHERE sector IS NOT NULL;
@@ -137,6 +139,10 @@ CREATE TABLE changes (
 );
 CREATE INDEX changes_by_item ON changes (item_id, id);
 CREATE INDEX changes_by_happened ON changes (happened_utc);
+-- Agreements signed and events held, by when: a report counts them from here,
+-- however many other changes the period holds (version 4).
+CREATE INDEX changes_settling ON changes (happened_utc, new, field, item_id)
+    WHERE field IN ('status', 'created') AND new IN ('signed', 'held');
 
 CREATE TRIGGER changes_are_never_updated
 BEFORE UPDATE ON changes
@@ -210,4 +216,4 @@ BEGIN
      WHERE rowid = NEW.item_id;
 END;
 
-PRAGMA user_version = 3;
+PRAGMA user_version = 4;

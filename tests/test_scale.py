@@ -108,6 +108,24 @@ def test_countdown_reads_indexes_in_order(plans):
     _no_full_scan_or_sort(plans.plans())
 
 
+def test_the_reports_overdue_and_quiet_items_read_an_index_in_order(plans):
+    from tracker.model import CLOSED_STATUSES
+
+    plans.store.overdue("2025-12-10T00:00:00Z", CLOSED_STATUSES["agreement"], 51)
+    plans.store.quiet("2025-11-01T00:00:00Z", "2025-12-10T00:00:00Z", CLOSED_STATUSES, 51)
+    # The (type, num) index, in order, up to the limit: not every agreement, sorted.
+    _no_full_scan_or_sort(plans.plans())
+    assert all("sqlite_autoindex_items_2 (type=?)" in plan for _, plan in plans.plans())
+
+
+def test_the_reports_counts_read_indexes_only(plans):
+    plans.store.change_counts("2025-11-24T00:00:00Z", "2025-12-01T00:00:00Z")
+    sql = next(s for s in plans.statements if "count(DISTINCT" in s)
+    plan = " | ".join(row[3] for row in plans.store.conn.execute(
+        "EXPLAIN QUERY PLAN " + sql, {"since": "2025-11-24T00:00:00Z", "until": "2025-12-01T00:00:00Z"}))
+    assert "COVERING INDEX changes_settling" in plan and "COVERING INDEX changes_by_happened" in plan, plan
+
+
 def test_a_filtered_list_reads_its_index_in_order(plans):
     list_items(plans.store, ListRequest(types=("agreement",), statuses=["expected"], parties=["Russia"], limit=50))
     # It walks the (type, num) index and stops at the limit, rather than reading

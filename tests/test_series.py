@@ -88,7 +88,8 @@ def _shape(path: Path) -> dict:
     return {
         "version": conn.execute("PRAGMA user_version").fetchone()[0],
         "columns": {t: [tuple(c[1:]) for c in conn.execute(f"PRAGMA table_xinfo('{t}')")] for t in tables},
-        "indexes": sorted(r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'index'")),
+        "indexes": {r[0]: [c[2] for c in conn.execute(f"PRAGMA index_info('{r[0]}')")]
+                    for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'index'")},
         "triggers": sorted(r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")),
     }
 

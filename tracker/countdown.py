@@ -29,29 +29,26 @@ class Countdown:
         return "under-way" if self.start <= now < self.end else "upcoming"
 
 
-def _instant(utc_text: str) -> datetime:
-    return datetime.strptime(utc_text, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=timezone.utc)
-
-
 # Events under way are looked for among those that started within this many days.
 LONGEST_EVENT_DAYS = 366
 
 
-def coming(store: Store, now: datetime, days: int | None = None, limit: int | None = None) -> list[Countdown]:
-    """Events not over yet and open agreements' due dates, nearest first, within `days`
-    if given, at most `limit` if given."""
+def coming(store: Store, now: datetime, days: int | None = None, limit: int | None = None,
+           under_way: bool = True) -> list[Countdown]:
+    """Events not over yet (or only those still to start) and open agreements' due
+    dates, nearest first, within `days` if given, at most `limit` if given."""
     horizon = dates.utc_text(now + timedelta(days=days)) if days is not None else None
-    longest = dates.utc_text(now - timedelta(days=LONGEST_EVENT_DAYS))
+    longest = dates.utc_text(now - timedelta(days=LONGEST_EVENT_DAYS)) if under_way else None
     entries = []
     for item in store.coming(dates.utc_text(now), horizon, CLOSED_STATUSES["agreement"], limit, longest):
         if item.type == "event":
-            entries.append(Countdown(item, "event", _instant(item.start_utc), _instant(item.end_utc),
+            entries.append(Countdown(item, "event", dates.instant(item.start_utc), dates.instant(item.end_utc),
                                      len(item.start) == 10, item.tz or "UTC"))
         else:
             # Due by a day: from its 00:00 to its 24:00, in the zone of the
             # agreement's event (else the user's). Due by a time: that instant.
             zone_name = _due_zone(store, item)
-            end = _instant(item.due_utc)
+            end = dates.instant(item.due_utc)
             all_day = len(item.due) == 10
             start = end
             if all_day:
@@ -63,11 +60,7 @@ def coming(store: Store, now: datetime, days: int | None = None, limit: int | No
 
 
 def _due_zone(store: Store, item: Item) -> str:
-    if item.event:
-        event = store.item(item.event)
-        if event and event[1].tz:
-            return event[1].tz
-    return dates.user_zone_name()
+    return item.link_tz or dates.user_zone_name()
 
 
 def words(entry: Countdown, now: datetime, view_zone: str | None = None) -> str:

@@ -204,6 +204,11 @@ def duration_words(seconds: int) -> str:
     return "under a minute"
 
 
+def instant(utc_text: str) -> datetime:
+    """An aware UTC datetime from the sort-key form utc_text() writes (read in C)."""
+    return datetime.fromisoformat(utc_text)
+
+
 def utc_text(moment: datetime) -> str:
     """The sort key form of an instant: 2025-12-04T04:30:00Z."""
     return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")

@@ -152,6 +152,8 @@ class Item:
     start_utc: str | None = field(default=None, repr=False)
     end_utc: str | None = field(default=None, repr=False)
     due_utc: str | None = field(default=None, repr=False)
+    # The zone of the event it belongs to: an agreement's due date is a day there.
+    link_tz: str | None = field(default=None, repr=False)
 
     @property
     def type(self) -> ItemType:

@@ -110,21 +110,21 @@ def build(store: Store, period: Period) -> Report:
     counted, signed, held = store.change_counts(since, until)
 
     # Group by event: an event's own changes, and those of what belongs to it.
-    events: dict[Ref | None, Item | None] = {}
     grouped: dict[Ref | None, list[Change]] = {}
     for change in changes:
-        key = change.ref if change.ref.type == "event" else change.within
-        if key not in events:
-            events[key] = store.item(key)[1] if key else None
-        grouped.setdefault(key, []).append(change)
-    order = sorted(grouped, key=lambda ref: (ref is None, events[ref].start_utc or "~" if ref else "",
-                                             ref.num if ref else 0))
-    groups = [EventChanges(events[ref], grouped[ref]) for ref in order]
+        grouped.setdefault(change.ref if change.ref.type == "event" else change.within, []).append(change)
 
-    # Nearest first, under way left out: what starts in the 14 days after the period.
-    coming_after = [entry for entry in coming(store, period.end, COMING_DAYS, limit=3 * LISTED)
-                    if entry.start >= period.end]
+    # Nearest first: what starts (or is due) in the 14 days after the period.
+    coming_after = coming(store, period.end, COMING_DAYS, limit=LISTED + 1, under_way=False)
     after = coming_after[:LISTED]
+    # Every event the report speaks of, read at once.
+    shown_events = [ref for ref in grouped if ref] + [e.item.ref for e in after if e.what == "event"] \
+        + [e.item.event for e in after if e.what == "due" and e.item.event]
+    events = store.items_by_ref(dict.fromkeys(shown_events))
+    order = sorted(grouped, key=lambda ref: (ref is None, events[ref][1].start_utc or "~" if ref else "",
+                                             ref.num if ref else 0))
+    groups = [EventChanges(events[ref][1] if ref else None, grouped[ref]) for ref in order]
+
     upcoming_now = coming(store, as_of, None, limit=5)
     headline = Headline(
         changes=counted, signed=signed, held=held,
@@ -132,18 +132,16 @@ def build(store: Store, period: Period) -> Report:
     )
 
     # The pipeline overall, at no event, and at the events this report speaks of.
-    shown_events = [ref for ref in grouped if ref] + [e.item.ref for e in after if e.what == "event"] \
-        + [e.item.event for e in after if e.what == "due" and e.item.event]
     overall: dict[str, int] = {}
     by_event: dict[Ref | None, dict[str, int]] = {}
-    for event_ref, status, count in store.pipeline([i for i in map(store.item_id, dict.fromkeys(shown_events)) if i]):
+    for event_ref, status, count in store.pipeline([item_id for item_id, _ in events.values()]):
         if event_ref is None:
             overall[status] = count
         else:
             by_event.setdefault(None if event_ref.num == 0 else event_ref, {})[status] = count
     in_order = {status: overall[status] for status in AGREEMENT_STATUSES if status in overall}
     pipeline_by_event = [
-        (store.item(ref)[1] if ref else None,
+        (events[ref][1] if ref else None,
          {status: counts[status] for status in AGREEMENT_STATUSES if status in counts})
         for ref, counts in sorted(by_event.items(), key=lambda pair: (pair[0] is None, pair[0].num if pair[0] else 0))
     ]

@@ -17,7 +17,7 @@ from pathlib import Path
 from tracker.errors import BadArgument, TrackerError
 from tracker.model import Change, Item, ItemType, Ref
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 BUSY_TIMEOUT_MS = 10_000
 
 
@@ -31,6 +31,16 @@ def migration(to_version: int) -> str:
         if entry.name.startswith(f"{to_version:04d}-") and entry.name.endswith(".sql"):
             return entry.read_text(encoding="utf-8")
     raise TrackerError(f"this tracker has no step to schema version {to_version}: reinstall it")
+
+
+def _schema_objects() -> dict[str, str]:
+    """The CREATE statements of schema.sql's indexes and triggers, by name."""
+    made = {}
+    for sql in statements(schema_sql()):
+        named = re.search(r"^CREATE (?:INDEX|TRIGGER) (\w+)\b", sql, re.MULTILINE)
+        if named:
+            made[named.group(1)] = sql
+    return made
 
 
 def schema_sql() -> str:
@@ -78,7 +88,7 @@ _ITEM_COLUMNS = """
     items.starts, items.starts_utc, items.ends, items.ends_utc, items.tz, items.location,
     items.sector, items.due, items.due_utc, items.created, items.updated, items.removed,
     items.series, items.series_number,
-    parent.type AS parent_type, parent.num AS parent_num
+    parent.type AS parent_type, parent.num AS parent_num, parent.tz AS parent_tz
 """
 _ITEM_FROM = "items LEFT JOIN items AS parent ON parent.id = items.event_id"
 
@@ -91,6 +101,12 @@ _ITEM_FROM = "items LEFT JOIN items AS parent ON parent.id = items.event_id"
 # FTS5 row rewritten per change was most of an import).
 _BULK_TRIGGERS = ("item_search_on_insert", "item_search_on_change", "agreement_counts_on_insert",
                   "items_event_must_be_event_on_insert")
+# Indexes a load larger than the database drops and builds again at the end: one
+# sort is cheaper than as many inserts at random places. Not the unique ones, nor
+# those an import reads while it runs (a series number is checked as it goes).
+_BULK_INDEXES = ("items_by_status", "items_by_kind", "items_by_start", "items_by_end", "items_by_due",
+                 "items_by_sector", "items_by_event", "item_parties_by_party", "item_tags_by_tag",
+                 "changes_by_item", "changes_by_happened", "changes_settling")
 
 
 class Store:
@@ -201,35 +217,37 @@ class Store:
             raise TrackerError(f"cannot write to {self.path}: {error}; nothing was changed") from None
 
     @contextmanager
-    def bulk_loading(self) -> Iterator[Store]:
-        """Inside writing(): many inserts, with the derived tables filled at the end.
+    def bulk_loading(self, rows: int = 0) -> Iterator[Store]:
+        """Inside writing(): many inserts (about `rows`), with the work of the triggers
+        done once at the end, and the indexes built then if the load is the larger part.
 
-        If the block fails, the transaction's rollback brings the triggers back
-        with everything else.
+        If the block fails, the transaction's rollback brings the triggers and the
+        indexes back with everything else.
         """
         if not self.conn.in_transaction:
             raise RuntimeError("bulk_loading() belongs inside writing()")
         first_item, first_change = self.conn.execute(
             "SELECT (SELECT coalesce(max(id), 0) + 1 FROM items), (SELECT coalesce(max(id), 0) + 1 FROM changes)"
         ).fetchone()
+        rebuild = rows >= first_item
         for name in _BULK_TRIGGERS:
             self.conn.execute(f"DROP TRIGGER IF EXISTS {name}")
+        for name in _BULK_INDEXES if rebuild else ():
+            self.conn.execute(f"DROP INDEX IF EXISTS {name}")
         self._loaded = {"ids": {}, "zones": {}}
         try:
             yield self
         finally:
             self._loaded = None
+        made = _schema_objects()
+        for name in _BULK_INDEXES if rebuild else ():
+            self.conn.execute(made[name])
         wrong = self.conn.execute(
             "SELECT items.type, items.num FROM items JOIN items AS event ON event.id = items.event_id "
             "WHERE items.id >= ? AND event.type <> 'event' LIMIT 1", (first_item,)).fetchone()
         if wrong:
             raise TrackerError(f"{Ref(wrong[0], wrong[1])} belongs to an item that is not an event: nothing was imported")
         self._fill_derived(first_item, first_change)
-        made = {}
-        for sql in statements(schema_sql()):
-            named = re.search(r"^CREATE TRIGGER (\w+)$", sql, re.MULTILINE)
-            if named:
-                made[named.group(1)] = sql
         for name in _BULK_TRIGGERS:
             self.conn.execute(made[name])
 
@@ -281,6 +299,17 @@ class Store:
         if not rows:
             return None
         return rows[0]["id"], self._items(rows)[0]
+
+    def items_by_ref(self, refs) -> dict[Ref, tuple[int, Item]]:
+        """Several items at once, with their ids: one query per type, not one per item."""
+        found: dict[Ref, tuple[int, Item]] = {}
+        for item_type in ("event", "agreement"):
+            nums = [ref.num for ref in refs if ref is not None and ref.type == item_type]
+            if nums:
+                rows = self.query(f"SELECT {_ITEM_COLUMNS} FROM {_ITEM_FROM} WHERE items.type = ? "
+                                  "AND items.num IN (SELECT value FROM json_each(?))", (item_type, _id_list(nums)))
+                found.update((item.ref, (row["id"], item)) for row, item in zip(rows, self._items(rows)))
+        return found
 
     def items(self, query: ItemQuery) -> list[Item]:
         """Items of each type asked for, events first; at most `query.limit` + 1 of each
@@ -357,7 +386,8 @@ class Store:
 
         Each part reads an index from `now_utc` on, so the cost follows the limit, not
         the size of the log. Events under way are looked for among those that started
-        after `longest_utc` (a year before, say), not since the beginning of time.
+        after `longest_utc` (a year before, say), not since the beginning of time, and
+        not at all without it.
         """
         horizon = horizon_utc or "9999"
         cap = f" LIMIT {int(limit)}" if limit else ""
@@ -365,10 +395,11 @@ class Store:
         events = "items.type = 'event' AND items.status <> 'cancelled' AND "
         rows = self.query(
             select + events + "items.starts_utc >= ? AND items.starts_utc < ? "
-            "ORDER BY items.starts_utc, items.id" + cap, (now_utc, horizon))
-        rows += self.query(
-            select + events + "items.starts_utc < ? AND items.starts_utc >= ? AND items.ends_utc > ? "
-            "ORDER BY items.starts_utc, items.id" + cap, (now_utc, longest_utc or "", now_utc))
+            "ORDER BY items.starts_utc, items.ends_utc, items.id" + cap, (now_utc, horizon))
+        if longest_utc:
+            rows += self.query(
+                select + events + "items.starts_utc < ? AND items.starts_utc >= ? AND items.ends_utc > ? "
+                "ORDER BY items.starts_utc, items.ends_utc, items.id" + cap, (now_utc, longest_utc, now_utc))
         # "+items.type" keeps the planner off the (type, ...) indexes: only the
         # due-date index reads these rows in order.
         rows += self.query(
@@ -403,6 +434,7 @@ class Store:
                 sector=row["sector"], due=row["due"],
                 series=row["series"], series_number=row["series_number"],
                 start_utc=row["starts_utc"], end_utc=row["ends_utc"], due_utc=row["due_utc"],
+                link_tz=row["parent_tz"],
             ))
         return items
 
@@ -442,16 +474,19 @@ class Store:
 
     def change_counts(self, since_utc: str, until_utc: str) -> tuple[int, int, int]:
         """For a period: how many changes were logged, how many agreements were signed,
-        how many events were held (or added as held, if they took place in it)."""
+        how many events were held (or added as held, if they took place in it).
+
+        Read from indexes alone (changes_by_happened, changes_settling): the cost does
+        not follow how many changes the period holds. Only agreements are signed and
+        only events held, so the vocabulary says which is which."""
         return tuple(self.conn.execute(
-            "SELECT count(*), "
-            "count(DISTINCT CASE WHEN items.type = 'agreement' AND changes.new = 'signed' "
-            "     AND changes.field IN ('status', 'created') THEN items.id END), "
-            "count(DISTINCT CASE WHEN items.type = 'event' AND changes.new = 'held' AND (changes.field = 'status' "
-            "     OR (changes.field = 'created' AND items.starts_utc < :until AND items.ends_utc > :since)) "
-            "     THEN items.id END) "
-            "FROM changes JOIN items ON items.id = changes.item_id "
-            "WHERE changes.happened_utc >= :since AND changes.happened_utc < :until",
+            "SELECT (SELECT count(*) FROM changes WHERE happened_utc >= :since AND happened_utc < :until), "
+            "count(DISTINCT CASE WHEN new = 'signed' THEN item_id END), "
+            "count(DISTINCT CASE WHEN new = 'held' AND (field = 'status' OR EXISTS ("
+            "    SELECT 1 FROM items WHERE items.id = changes.item_id "
+            "    AND items.starts_utc < :until AND items.ends_utc > :since)) THEN item_id END) "
+            "FROM changes WHERE field IN ('status', 'created') AND new IN ('signed', 'held') "
+            "AND happened_utc >= :since AND happened_utc < :until",
             {"since": since_utc, "until": until_utc}).fetchone())
 
     def pipeline(self, event_ids: list[int]) -> list[tuple[Ref | None, str, int]]:
@@ -469,30 +504,38 @@ class Store:
         ]
 
     def overdue(self, as_of_utc: str, closed: tuple[str, ...], limit: int) -> list[Item]:
-        """Open agreements whose event is over, or whose due date has passed, by `as_of_utc`."""
+        """Open agreements whose event is over, or whose due date has passed, by `as_of_utc`,
+        in the order of their numbers: read from the (type, num) index, which stops at
+        the limit (the planner took a type index instead and sorted every agreement)."""
         marks = ", ".join("?" for _ in closed)
-        return self._items(list(self.query(
+        return self._items(self.query(
             f"SELECT {_ITEM_COLUMNS} FROM {_ITEM_FROM} WHERE items.type = 'agreement' "
             f"AND items.removed IS NULL AND items.status NOT IN ({marks}) "
-            f"AND (items.due_utc <= ? OR parent.ends_utc <= ?) ORDER BY items.id LIMIT {int(limit)}",
+            f"AND (items.due_utc <= ? OR parent.ends_utc <= ?) ORDER BY items.num LIMIT {int(limit)}",
             (*closed, as_of_utc, as_of_utc),
-        )))
+        ))
 
     def quiet(self, since_utc: str, as_of_utc: str, closed: dict[str, tuple[str, ...]], limit: int) -> list[Item]:
-        """Open items with nothing logged from `since_utc` up to `as_of_utc`."""
-        where, params = [], []
-        for item_type, statuses in closed.items():
-            where.append(f"NOT (items.type = ? AND items.status IN ({', '.join('?' for _ in statuses)}))")
-            params += [item_type, *statuses]
-        return self._items(list(self.query(
-            f"SELECT {_ITEM_COLUMNS} FROM {_ITEM_FROM} WHERE items.removed IS NULL AND {' AND '.join(where)} "
-            "AND (items.type <> 'event' OR items.ends_utc IS NULL OR items.ends_utc >= ?) "
-            "AND items.created < ? "
-            "AND NOT EXISTS (SELECT 1 FROM changes WHERE changes.item_id = items.id "
-            "                AND changes.happened_utc >= ? AND changes.happened_utc < ?) "
-            f"ORDER BY items.type DESC, items.id LIMIT {int(limit)}",
-            (*params, as_of_utc, as_of_utc, since_utc, as_of_utc),
-        )))
+        """Open items with nothing logged from `since_utc` up to `as_of_utc`: agreements,
+        then events, each in the order of their numbers (the same index, the same stop)."""
+        found: list[dict] = []
+        for item_type in ("agreement", "event"):
+            if len(found) >= limit:
+                break
+            statuses = closed[item_type]
+            # An event that is over is not waiting for news.
+            over = "AND (items.ends_utc IS NULL OR items.ends_utc >= :as_of) " if item_type == "event" else ""
+            found += self.query(
+                f"SELECT {_ITEM_COLUMNS} FROM {_ITEM_FROM} WHERE items.type = :type AND items.removed IS NULL "
+                f"AND items.status NOT IN (SELECT value FROM json_each(:closed)) {over}"
+                "AND items.created < :as_of "
+                "AND NOT EXISTS (SELECT 1 FROM changes WHERE changes.item_id = items.id "
+                "                AND changes.happened_utc >= :since AND changes.happened_utc < :as_of) "
+                f"ORDER BY items.num LIMIT {int(limit) - len(found)}",
+                {"type": item_type, "closed": "[" + ",".join(f'"{s}"' for s in statuses) + "]",
+                 "as_of": as_of_utc, "since": since_utc},
+            )
+        return self._items(found)
 
     def series_neighbours(self, item_id: int) -> tuple[Ref | None, Ref | None]:
         """The events just before and after this one in its series: by number, else by start."""

@@ -181,7 +181,7 @@ def import_document(store: Store, document: dict[str, Any], name: str) -> str:
     large = len(entries) > BULK_ITEMS
     if large:
         store.bulk()
-    with store.writing(), (store.bulk_loading() if large else nullcontext()):
+    with store.writing(), (store.bulk_loading(len(entries)) if large else nullcontext()):
         known = store.uids()
         taken = {item_type: store.nums(item_type) for item_type in ("event", "agreement")}
         last = {item_type: max(nums, default=0) for item_type, nums in taken.items()}

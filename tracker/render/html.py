@@ -14,7 +14,7 @@ from html import escape
 
 from tracker import __version__
 from tracker.countdown import words
-from tracker.dates import get_zone
+from tracker.dates import get_zone, instant
 from tracker.render.report_text import MORE_TEXT, MORE_UPCOMING_TEXT, more_changes_text, period_text
 from tracker.render.safe import printable
 from tracker.render.text import change_text, span_text, when_text
@@ -127,7 +127,7 @@ def timeline_chart(report) -> str:
         if entry.what == "event":
             events.setdefault(entry.item.ref, entry.item)
     shown = [item for item in events.values()
-             if _instant(item.start_utc) < end and _instant(item.end_utc) > start]
+             if instant(item.start_utc) < end and instant(item.end_utc) > start]
     shown.sort(key=lambda item: item.start_utc)
     shown = shown[:24]
     width, left, row_height, top = 900, 10, 24, 34
@@ -153,7 +153,7 @@ def timeline_chart(report) -> str:
         day += timedelta(days=1)
     for row, item in enumerate(shown):
         y = top + row * row_height
-        first, last = _instant(item.start_utc), _instant(item.end_utc)
+        first, last = instant(item.start_utc), instant(item.end_utc)
         bar_end = max(x(last), x(first) + 6)
         colour = "#2e9e5b" if item.status == "held" else "#4c8bf5" if item.status != "cancelled" else "#d64545"
         label = f"{item.ref} {printable(item.title)}"
@@ -167,10 +167,6 @@ def timeline_chart(report) -> str:
         parts.append(f'<text x="{left}" y="{top + 12}">No dated events in this window.</text>')
     return (f'<svg class="chart" role="img" aria-label="Timeline of the period and the 14 days after" '
             f'viewBox="0 0 {width} {height}" width="100%">{"".join(parts)}</svg>')
-
-
-def _instant(utc_text: str) -> datetime:
-    return datetime.strptime(utc_text, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=timezone.utc)
 
 
 def render_report(report) -> str:

@@ -13,7 +13,7 @@ from datetime import datetime, timezone
 from rich.console import Console
 from rich.text import Text
 
-from tracker.dates import get_zone, zone_abbreviation
+from tracker.dates import get_zone, instant, zone_abbreviation
 from tracker.model import Change, Item
 from tracker.render.safe import printable
 from tracker.render.table import Table
@@ -52,10 +52,6 @@ def cell(text: str | None, style: str = "") -> Text:
     return Text(printable(text), style=style)
 
 
-def _instant(utc_text: str) -> datetime:
-    return datetime.strptime(utc_text, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=timezone.utc)
-
-
 def clock_text(moment: datetime, zone_name: str, seconds: bool = False) -> str:
     """2025-12-04 10:30 IST: an instant as read in a zone."""
     local = moment.astimezone(get_zone(zone_name) or timezone.utc)
@@ -85,12 +81,12 @@ def span_text(item: Item, view_zone: str | None = None, local_zone: str | None =
         text = item.start if not item.end or item.end == item.start else f"{item.start} → {item.end}"
         if local_zone and local_zone != zone and not view_zone:
             # Whose days these are, for a reader elsewhere.
-            text += " " + zone_abbreviation(_instant(item.start_utc).astimezone(get_zone(zone) or timezone.utc))
+            text += " " + zone_abbreviation(instant(item.start_utc).astimezone(get_zone(zone) or timezone.utc))
         return text
-    start = _instant(item.start_utc)
+    start = instant(item.start_utc)
     text = clock_text(start, zone)
     if item.end:
-        end = clock_text(_instant(item.end_utc), zone)
+        end = clock_text(instant(item.end_utc), zone)
         text += " → " + (end[11:] if end[:10] == text[:10] else end)
     if not view_zone and local_zone and local_zone != zone and not all_day:
         local = start.astimezone(get_zone(local_zone) or timezone.utc)
