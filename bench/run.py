@@ -1,16 +1,19 @@
 """Time tracker as whole processes at growing sizes, beside the stack's floor and Taskwarrior.
 
-    .venv/bin/python bench/run.py                       # 1k, 10k, 100k and 1M; 5 runs each
-    .venv/bin/python bench/run.py --sizes 1000,10000 --runs 7
+    .venv/bin/python bench/run.py                       # 1k, 10k, 100k and 1M; 7 runs each
+    .venv/bin/python bench/run.py --sizes 1000,10000 --runs 5
     .venv/bin/python bench/run.py --no-task             # without Taskwarrior
 
 Everything is measured in one run, interleaved (each round runs every command at
 every size once), so that a noisy shared machine slows all of them alike; the
-figures that matter are the ratios. Each database is built through tracker's own
-import path from bench/generate.py. Taskwarrior (Debian: `apt-get install
-taskwarrior`) gets the same agreements as pending or completed tasks, up to 100k;
-its columns stay empty where `task` is not installed. Peak memory is each process's
-maximum resident set (wait4). The table is Markdown, for the README.
+figures that matter are the ratios, and each is the median of the ratios of one
+round (a command against the floor run just before it, a size against 1k in the
+same round), which cancels the drift between rounds. Each database is built
+through tracker's own import path from bench/generate.py. Taskwarrior (Debian:
+`apt-get install taskwarrior`) gets the same agreements as pending or completed
+tasks, up to 100k, in the first --task-runs rounds; its columns stay empty where
+`task` is not installed. Peak memory is each process's maximum resident set
+(wait4). The table is Markdown, for the README.
 """
 
 from __future__ import annotations
@@ -100,7 +103,8 @@ class Launcher:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", default="1000,10000,100000,1000000")
-    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--runs", type=int, default=7)
+    parser.add_argument("--task-runs", type=int, default=3, help="rounds that run Taskwarrior too (it is slow)")
     parser.add_argument("--no-task", action="store_true")
     parser.add_argument("--task-max", type=int, default=100_000)
     args = parser.parse_args()
@@ -147,7 +151,7 @@ def main() -> None:
                 results.setdefault(("floor", size, "floor"), []).append(launcher.run(FLOOR, env))
                 for name, command in tracker_commands(size, round_, open_refs).items():
                     results.setdefault(("tracker", size, name), []).append(launcher.run(command, env))
-                if task_env:
+                if task_env and round_ < args.task_runs:
                     for name, command in task_commands(size, round_).items():
                         # task exits 1 when nothing matches
                         results.setdefault(("task", size, name), []).append(
@@ -159,6 +163,10 @@ def report(sizes, results, imports, task_imports, runs, elapsed) -> None:
     def median(key) -> float:
         return statistics.median(seconds for seconds, _ in results[key])
 
+    def ratio(key, base) -> float:
+        """The median of the round-by-round ratios (rounds that both ran)."""
+        return statistics.median(a / b for (a, _), (b, _) in zip(results[key], results[base]))
+
     def spread(key) -> str:
         values = sorted(seconds for seconds, _ in results[key])
         return f"{values[0] * 1000:.0f}-{values[-1] * 1000:.0f}"
@@ -167,20 +175,19 @@ def report(sizes, results, imports, task_imports, runs, elapsed) -> None:
         return max(mib for _, mib in results[key])
 
     names = list(tracker_commands(sizes[0], 0, ["A1"]))
-    print(f"Medians of {runs} runs each, interleaved; ratios are of medians in this one run "
+    print(f"Medians of {runs} runs each, interleaved; each ratio is the median of one-round ratios "
           f"({elapsed / 60:.1f} minutes in all).\n")
     print("| size | command | median ms | min-max ms | x 1k | x floor | task ms | x task | peak MiB |")
     print("|---:|---|---:|---:|---:|---:|---:|---:|---:|")
     for size in sizes:
-        floor = median(("floor", size, "floor"))
-        print(f"| {size:,} | *floor: import typer, rich* | {floor * 1000:.0f} | {spread(('floor', size, 'floor'))} "
-              f"| | 1.00 | | | {peak(('floor', size, 'floor')):.0f} |")
+        floor = ("floor", size, "floor")
+        print(f"| {size:,} | *floor: import typer, rich* | {median(floor) * 1000:.0f} | {spread(floor)} "
+              f"| | 1.00 | | | {peak(floor):.0f} |")
         for name in names:
             key, base, task = ("tracker", size, name), ("tracker", sizes[0], name), ("task", size, name)
-            task_cells = f"{median(task) * 1000:.0f} | {median(key) / median(task):.2f}" if task in results else " | "
+            task_cells = f"{median(task) * 1000:.0f} | {ratio(key, task):.2f}" if task in results else " | "
             print(f"| {size:,} | {name} | {median(key) * 1000:.0f} | {spread(key)} "
-                  f"| {median(key) / median(base):.2f} | {median(key) / floor:.2f} | {task_cells} "
-                  f"| {peak(key):.0f} |")
+                  f"| {ratio(key, base):.2f} | {ratio(key, floor):.2f} | {task_cells} | {peak(key):.0f} |")
         seconds, mib = imports[size]
         task_cells = (f"{task_imports[size][0] * 1000:.0f} | {seconds / task_imports[size][0]:.2f}"
                       if size in task_imports else " | ")

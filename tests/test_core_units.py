@@ -175,6 +175,24 @@ def test_printable_keeps_ordinary_text():
     assert printable("\u202e") == "\\u202e"
 
 
+@pytest.mark.parametrize("xdg", [None, "", "   ", "/srv/data"])
+def test_the_default_database_is_where_platformdirs_puts_user_data(xdg, monkeypatch):
+    from platformdirs import user_data_path
+
+    from tracker.cli import default_db_path
+
+    if xdg is None:
+        monkeypatch.delenv("XDG_DATA_HOME", raising=False)
+    else:
+        monkeypatch.setenv("XDG_DATA_HOME", xdg)
+    assert default_db_path() == user_data_path("tracker", appauthor=False) / "tracker.db"
+
+
+def test_json_safe_leaves_ascii_alone_but_del():
+    assert json_safe('{"a": "b"}') == '{"a": "b"}'
+    assert json_safe('"\x7f"') == '"\\u007f"'
+
+
 def test_json_safe_escapes_what_json_leaves_raw():
     assert json_safe('"\x9b\u202e"') == '"\\u009b\\u202e"'
 
