@@ -51,11 +51,11 @@ def now() -> datetime:
 @lru_cache(maxsize=4)
 def _fixed_now(text: str, zone_name: str) -> datetime:
     # Read once, not at every date an import parses.
-    return _parse_instant(text, NOW_ENV)
+    return _parse_instant(text, NOW_ENV, zone_name)
 
 
-def _parse_instant(text: str, what: str) -> datetime:
-    when = parse_when(text, user_zone_name(), what=what, relative=False)
+def _parse_instant(text: str, what: str, zone_name: str | None = None) -> datetime:
+    when = parse_when(text, zone_name or user_zone_name(), what=what, relative=False)
     return when.start.astimezone(timezone.utc)
 
 

@@ -230,6 +230,7 @@ class Store:
             "SELECT (SELECT coalesce(max(id), 0) + 1 FROM items), (SELECT coalesce(max(id), 0) + 1 FROM changes)"
         ).fetchone()
         rebuild = rows >= first_item
+        self.conn.execute("PRAGMA cache_size = -262144")      # 256 MiB for the indexes, this connection only
         for name in _BULK_TRIGGERS:
             self.conn.execute(f"DROP TRIGGER IF EXISTS {name}")
         for name in _BULK_INDEXES if rebuild else ():
@@ -593,10 +594,6 @@ class Store:
 
     def nums(self, item_type: ItemType) -> set[int]:
         return {row[0] for row in self.conn.execute("SELECT num FROM items WHERE type = ?", (item_type,))}
-
-    def bulk(self) -> None:
-        """Ready the connection for a large import: a page cache big enough for the indexes."""
-        self.conn.execute("PRAGMA cache_size = -262144")      # 256 MiB, this connection only
 
     def insert_items(self, rows: list[dict], names: list[tuple[list[str], list[str]]]) -> list[int]:
         """Many new items at once (import): one statement per table, run with executemany."""

@@ -125,9 +125,10 @@ def _stamp(entry: dict, key: str, required: bool = True) -> str | None:
     return None if text is None else dates.read_stamp(text, what=key)
 
 
-def _within(where: str, error: BadArgument) -> BadArgument:
+def _within(where: str, error: TrackerError) -> TrackerError:
+    """The same error (and exit code), its message saying which entry of which file."""
     message = str(error)
-    return BadArgument(message if message.startswith(where) else f"{where}: {message}")
+    return type(error)(message if message.startswith(where) else f"{where}: {message}")
 
 
 def _in_order(entries: list[tuple[tuple[str, str], dict]], name: str) -> list[list[tuple[tuple[str, str], dict]]]:
@@ -179,8 +180,6 @@ def import_document(store: Store, document: dict[str, Any], name: str) -> str:
     entries = [_check_item(entry, index, name, seen)
                for index, entry in enumerate(document["items"], start=1)]
     large = len(entries) > BULK_ITEMS
-    if large:
-        store.bulk()
     with store.writing(), (store.bulk_loading(len(entries)) if large else nullcontext()):
         known = store.uids()
         taken = {item_type: store.nums(item_type) for item_type in ("event", "agreement")}
@@ -347,6 +346,5 @@ def apply_file(store: Store, path: Path) -> str:
                     core.update(store, ref, given, said)
                     updated += 1
             except TrackerError as error:
-                message = str(error)
-                raise type(error)(message if message.startswith(where) else f"{where}: {message}") from None
+                raise _within(where, error) from None
     return f"applied {added + updated} updates from {name}: {added} added, {updated} updated"

@@ -105,20 +105,24 @@ class Table:
             yield Segment(self.title, console.get_style("table.title"))
             yield new_line
         if self.box:
-            yield Segment(_TOP[0] + _TOP[2].join(_TOP[1] * (w + 2 * self.padding) for w in widths) + _TOP[3])
+            yield self._frame(_TOP, widths)
             yield new_line
         if self.show_header:
             header_style = console.get_style("table.header")
             yield from self._row([Text(c.header, style=header_style) for c in self.columns], widths, _HEAD,
                                  console, pad, new_line)
-            yield Segment(_RULE[0] + _RULE[2].join(_RULE[1] * (w + 2 * self.padding) for w in widths) + _RULE[3])
+            yield self._frame(_RULE, widths)
             yield new_line
         for row in self.rows:
             yield from self._row(row, widths, _BODY if self.box else None, console, pad, new_line)
         if self.box:
-            yield Segment(_BOTTOM[0] + _BOTTOM[2].join(_BOTTOM[1] * (w + 2 * self.padding) for w in widths)
-                          + _BOTTOM[3])
+            yield self._frame(_BOTTOM, widths)
             yield new_line
+
+    def _frame(self, chars: tuple[str, str, str, str], widths: list[int]) -> Segment:
+        """A line of the frame: left corner, a run of the line over each column, the joints, right corner."""
+        left, line, joint, right = chars
+        return Segment(left + joint.join(line * (width + 2 * self.padding) for width in widths) + right)
 
     def _row(self, row: list[Text], widths: list[int], edges: tuple[str, str, str] | None, console: Console,
              pad: Segment, new_line: Segment) -> Iterator[Segment]:
