@@ -84,3 +84,113 @@ def test_wrap_keeps_words_whole_and_cuts_only_longer_ones():
     assert _wrap("abcdefghij x", 4) == ["abcd", "efgh", "ij x"]
     assert _wrap("one\ntwo three", 9) == ["one", "two three"]
     assert _wrap("", 5) == [""]
+
+
+# -- the layout on a narrow screen ---------------------------------------------------
+
+from hypothesis import given, settings, strategies as st  # noqa: E402
+
+from test_narrow import terminal_cells  # noqa: E402
+from tracker.render.table import cells  # noqa: E402
+
+HINDI = "भारत-रूस वार्षिक शिखर सम्मेलन समझौता"
+
+
+def test_cells_are_what_a_terminal_gives_devanagari_and_cjk():
+    # Rich counts the spacing vowel signs (ा ि ौ) as nothing; a terminal gives each a cell.
+    assert cell_len(HINDI) == 26
+    assert cells(HINDI) == terminal_cells(HINDI) == 32
+    assert cells("日本語") == 6 and cells("Belém") == 5 and cells("e\u0301") == 1
+
+
+def test_wrap_never_splits_a_word_that_fits_a_line():
+    assert _wrap("Tropical Forest Forever Facility", 9) == ["Tropical", "Forest", "Forever", "Facility"]
+    assert _wrap("Leaders' statement", 12) == ["Leaders'", "statement"]
+    assert _wrap("a  b", 10) == ["a  b"]           # the spaces inside a line are the cell's own
+
+
+def test_wrap_breaks_cjk_between_characters_and_never_before_a_mark():
+    assert _wrap("due: 日本語のタイトル", 10) == ["due: 日本", "語のタイト", "ル"]
+    # समझौता cut at 3 cells: each line starts with a letter, its vowel signs kept with it.
+    assert _wrap("समझौता", 3) == ["सम", "झौ", "ता"]
+    lines = _wrap(HINDI, 20)
+    assert len(lines) == 2 and " ".join(lines).split() == HINDI.split()
+    assert all(terminal_cells(line) <= 20 for line in lines)
+
+
+def agreements() -> Table:
+    table = Table(title="Agreements")
+    table.add_column("Ref", no_wrap=True)
+    table.add_column("Title", min_width=20, share=2)
+    table.add_column("Kind", drop=3)
+    table.add_column("Status")
+    table.add_column("Due", no_wrap=True, drop=2)
+    table.add_column("Parties", drop=1)
+    table.add_row("A1", "Additional S-400 air defence systems", "deal", "negotiating", "2026-03-31",
+                  "India, Russia")
+    table.add_row("A12", HINDI, "pact", "expected", "", "India, Russia, European Union")
+    return table
+
+
+def headers_at(table: Table, width: int) -> list[str]:
+    head = printed(table, width).split("\n")[2]
+    return [name.strip() for name in head.split("┃")[1:-1]]
+
+
+def test_columns_go_in_their_order_and_the_others_never():
+    assert headers_at(agreements(), 120) == ["Ref", "Title", "Kind", "Status", "Due", "Parties"]
+    assert headers_at(agreements(), 72) == ["Ref", "Title", "Kind", "Status", "Due"]
+    assert headers_at(agreements(), 60) == ["Ref", "Title", "Kind", "Status"]
+    assert headers_at(agreements(), 44) == ["Ref", "Title", "Status"]
+    assert headers_at(agreements(), 30) == ["Ref", "Title", "Status"]
+    # Narrower than that, words are cut, but the frame still fits.
+    lines = printed(agreements(), 20).rstrip("\n").split("\n")[1:]
+    assert {terminal_cells(line) for line in lines} == {20}
+
+
+def test_a_title_keeps_its_minimum_while_another_column_can_go():
+    layout = agreements()._layout(60)
+    assert layout[1] >= 20 and layout[4] is None and layout[5] is None
+    # Below that, the title gives its minimum up before any word is cut.
+    layout = agreements()._layout(36)
+    assert layout[1] == 36 - 3 - 11 - 10 and layout[1] >= cells("वार्षिक")
+
+
+def test_a_long_url_is_cut_rather_than_holding_its_column_open():
+    table = Table()
+    table.add_column("Change")
+    table.add_column("Note", drop=1)
+    table.add_row("status expected → signed",
+                  "Signed at the summit, see https://example.org/2025/12/05/india-russia-summit-outcomes-list")
+    lines = printed(table, 80).rstrip("\n").split("\n")
+    assert "Note" in lines[1] and all(terminal_cells(line) <= 80 for line in lines)
+
+
+WORDS = st.sampled_from(["India", "Russia", "summit", "MoU", "Tropical", "statement", "Johannesburg,",
+                         "भारत-रूस", "वार्षिक", "समझौता", "日本語", "共同声明", "Belém", "x" * 40])
+
+
+@settings(max_examples=150, deadline=None)
+@given(rows=st.lists(st.lists(st.lists(WORDS, max_size=7).map(" ".join), min_size=4, max_size=4),
+                     min_size=1, max_size=5),
+       width=st.integers(min_value=24, max_value=140))
+def test_any_table_fits_keeps_its_frame_and_its_words(rows, width):
+    table = Table(title="Any")
+    table.add_column("Ref", no_wrap=True)
+    table.add_column("Title", min_width=20, share=2)
+    table.add_column("Kind", drop=2)
+    table.add_column("Parties", drop=1)
+    for number, row in enumerate(rows, 1):
+        table.add_row(f"A{number}", *row[:3])
+    lines = printed(table, width).rstrip("\n").split("\n")[1:]
+    assert all(terminal_cells(line) <= width for line in lines), lines
+    assert len({terminal_cells(line) for line in lines}) == 1, lines
+    layout = [width for width in table._layout(width) if width is not None]
+    body = lines[lines.index(next(line for line in lines if line.startswith("┡"))) + 1:-1]
+    # Every word no wider than its column is printed whole, on one line.
+    for index, column_width in enumerate(layout[1:], 1):
+        printed_words = {word for line in body for word in line.split("│")[index + 1].split()}
+        for row in rows:
+            for word in (row[index - 1].split() if index <= 3 else []):
+                if cells(word) <= column_width and not any(cells(c) == 2 for c in word):
+                    assert word in printed_words, (word, column_width, lines)

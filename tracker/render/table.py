@@ -4,16 +4,23 @@ They look like Rich's default table (a heavy head, a light body, the title above
 in italics) and are a Rich renderable, so a Console prints them, colours them or
 not, and writes them to a file like anything else. What differs is the work: Rich
 measures and renders every cell through its whole pipeline, about 2 ms a row
-here, most of `tracker list`; this measures each cell once with `cell_len`,
-wraps only the cells that do not fit, and yields segments, a tenth of that.
+here, most of `tracker list`; this measures each cell once, wraps only the cells
+that do not fit, and yields segments, a tenth of that.
+
+And the layout, when the screen is narrower than the table (see `_layout`): no
+word is split where a line break between words would do, the columns that matter
+least are left out first (each column says when, `drop`), titles keep a useful
+width, and every line fits: the frame is never cut off.
 """
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import lru_cache
 
-from rich.cells import cell_len, chop_cells
+from rich.cells import cell_len
 from rich.console import Console, ConsoleOptions
 from rich.segment import Segment
 from rich.text import Text
@@ -24,14 +31,24 @@ _HEAD = ("┃", "┃", "┃")
 _RULE = ("┡", "━", "╇", "┩")
 _BODY = ("│", "│", "│")
 _BOTTOM = ("└", "─", "┴", "┘")
-_NARROWEST = 6      # a column that wraps is never made narrower than this (or its header)
+# A longer "word" is a URL, a path or an identifier, not prose: it is cut where it
+# does not fit, rather than holding its column open or pushing others out.
+_LONG_WORD = 30
 
 
 @dataclass
 class Column:
     header: str
-    no_wrap: bool = False       # keeps its width; the others are narrowed first
+    no_wrap: bool = False       # one line, at its full width, as long as the screen allows
     style: str = ""
+    # 0: always shown. 1, 2, ...: when the screen is too narrow for every column
+    # with its words whole, columns are left out in this order (1 first).
+    drop: int = 0
+    # Not narrowed below this (or its full width, if less) while a column can
+    # still be left out instead: a title squeezed to one word a line reads badly.
+    min_width: int = 0
+    # Its part of the width left over once every column has its minimum.
+    share: int = 1
 
 
 class Table:
@@ -51,8 +68,9 @@ class Table:
         """Columns side by side, no borders and no header (a name and its value)."""
         return cls(box=False, padding=padding, show_header=False)
 
-    def add_column(self, header: str = "", *, no_wrap: bool = False, style: str = "") -> None:
-        self.columns.append(Column(header, no_wrap, style))
+    def add_column(self, header: str = "", *, no_wrap: bool = False, style: str = "", drop: int = 0,
+                   min_width: int = 0, share: int = 1) -> None:
+        self.columns.append(Column(header, no_wrap, style, drop, min_width, share))
 
     def add_row(self, *cells: Text | str | None) -> None:
         row = []
@@ -63,42 +81,147 @@ class Table:
                 text = text.copy()
                 text.style = f"{column.style} {text.style}" if isinstance(text.style, str) and text.style \
                     else column.style
+            if "\t" in text.plain:
+                # A terminal moves a tab to its next stop, and the border with it.
+                text = text.copy()
+                text.plain = text.plain.replace("\t", " ")
             row.append(text)
         self.rows.append(row)
 
     # -- layout ---------------------------------------------------------------------
 
-    def _widths(self, max_width: int) -> list[int]:
-        widths = [cell_len(column.header) if self.show_header else 0 for column in self.columns]
+    def _frame_width(self, count: int) -> int:
+        """The cells taken by borders and padding around `count` columns."""
+        if self.box:
+            return (2 * self.padding + 1) * count + 1
+        return self.padding * max(count - 1, 0)
+
+    def _layout(self, max_width: int) -> list[int | None]:
+        """The width of each column, None for one left out.
+
+        Everything fits: each column at its full width. Otherwise, in order:
+        1. A column's floor is its longest word (a run of wide characters may
+           break anywhere, as CJK text does), or its `min_width` if more. A word
+           longer than its column could ever be, or than _LONG_WORD (a URL), is
+           cut anyway, so it does not count.
+        2. While the floors do not fit, the columns with the lowest `drop` go.
+        3. If the columns that stay (drop=0) still do not fit, they give up
+           their `min_width`, and then words are cut, widest column first.
+        4. What is left is shared out: each column grows toward its full width,
+           the narrowest (in proportion to `share`) first, so that short columns
+           stay whole and titles (share=2) get a double part.
+        """
+        columns = self.columns
+        count = len(columns)
+        naturals = [cells(c.header) if self.show_header else 0 for c in columns]
         for row in self.rows:
             for index, text in enumerate(row):
-                length = cell_len(text.plain) if "\n" not in text.plain else \
-                    max(cell_len(line) for line in text.plain.split("\n"))
-                if length > widths[index]:
-                    widths[index] = length
-        frame = (2 * self.padding + 1) * len(widths) + 1 if self.box else self.padding * (len(widths) - 1)
-        excess = sum(widths) + frame - max_width
-        if excess <= 0:
-            return widths
-        # Too wide: narrow the widest column that may wrap, a cell at a time, first
-        # down to its longest word (so that words stay whole), then further.
-        words = [max([cell_len(c.header)] + [cell_len(word) for row in self.rows for word in row[i].plain.split()])
-                 for i, c in enumerate(self.columns)]
-        for floors in (words, [max(_NARROWEST, cell_len(c.header)) for c in self.columns]):
-            while excess > 0:
-                candidates = [i for i, column in enumerate(self.columns)
-                              if not column.no_wrap and widths[i] > floors[i]]
-                if not candidates:
+                plain = text.plain
+                length = cells(plain) if "\n" not in plain else max(map(cells, plain.split("\n")))
+                if length > naturals[index]:
+                    naturals[index] = length
+        if sum(naturals) + self._frame_width(count) <= max_width:
+            return list(naturals)
+
+        # The widths of the words in each column, and of its widest character (with
+        # its marks): the narrowest it can be.
+        units, narrowest = zip(*(self._unit_widths(index) for index in range(count)))
+        words = [naturals[i] if c.no_wrap else max(units[i], default=0) for i, c in enumerate(columns)]
+        kept = [i for i, c in enumerate(columns) if not c.drop]
+        for index, column in enumerate(columns):
+            if column.no_wrap:
+                continue
+            others = [j for j in kept if j != index]
+            room = max_width - self._frame_width(len(others) + 1) - sum(words[j] for j in others)
+            if words[index] > min(room, _LONG_WORD):
+                words[index] = max((size for size in units[index] if size <= min(room, _LONG_WORD)),
+                                   default=narrowest[index])
+        floors = [words[i] if c.no_wrap else max(words[i], min(naturals[i], c.min_width))
+                  for i, c in enumerate(columns)]
+
+        shown = list(range(count))
+        for index in sorted((i for i, c in enumerate(columns) if c.drop), key=lambda i: columns[i].drop):
+            if sum(floors[i] for i in shown) + self._frame_width(len(shown)) <= max_width:
+                break
+            shown.remove(index)
+        available = max_width - self._frame_width(len(shown))
+        widths = {i: floors[i] for i in shown}
+        if sum(widths.values()) > available:
+            widths = {i: words[i] for i in shown}
+        excess = sum(widths.values()) - available
+        while excess > 0:
+            # Words are cut now: the widest column first, none narrower than a character.
+            candidates = [i for i in shown if widths[i] > narrowest[i]]
+            if not candidates:
+                break           # narrower than a frame: the console cuts the lines
+            widest = max(candidates, key=lambda i: (not columns[i].no_wrap, widths[i]))
+            widths[widest] -= 1
+            excess -= 1
+        growing = [i for i in shown if widths[i] < naturals[i]]
+        self._share_out(-excess, widths, naturals, growing)
+        # A wrapped column may not use its last cells ("2025-11-29 10:00" at 14
+        # wraps as at 10): they go to the others, once.
+        freed = 0
+        for index in list(growing):
+            used = self._used_width(index, widths[index])
+            if used < widths[index]:
+                freed += widths[index] - used
+                widths[index] = used
+                growing.remove(index)
+        self._share_out(freed, widths, naturals, [i for i in growing if widths[i] < naturals[i]])
+        return [widths.get(i) for i in range(count)]
+
+    def _share_out(self, spare: int, widths: dict[int, int], naturals: list[int], growing: list[int]) -> None:
+        """Spare cells, one at a time, to the narrowest column (in proportion to its share) still short."""
+        while spare > 0 and growing:
+            neediest = min(growing, key=lambda i: widths[i] / self.columns[i].share)
+            widths[neediest] += 1
+            spare -= 1
+            if widths[neediest] >= naturals[neediest]:
+                growing.remove(neediest)
+
+    def _used_width(self, index: int, width: int) -> int:
+        """The cells a column's widest line takes once its cells are wrapped at `width`."""
+        used = 0
+        texts = [row[index].plain for row in self.rows]
+        if self.show_header:
+            texts.append(self.columns[index].header)
+        for plain in texts:
+            size = cells(plain) if "\n" not in plain else width + 1
+            if size > width:
+                size = max(cells(plain[start:end]) for start, end in _line_ranges(plain, width))
+            if size > used:
+                used = size
+                if used >= width:
                     break
-                widest = max(candidates, key=lambda i: widths[i])
-                widths[widest] -= 1
-                excess -= 1
-        return widths
+        return used
+
+    def _unit_widths(self, index: int) -> tuple[set[int], int]:
+        """The widths of the pieces a column's text is not broken within where it fits
+        (its words), and of the widest character it is never cut within (a wide one, or
+        a letter with its vowel sign)."""
+        texts = [row[index].plain for row in self.rows]
+        if self.show_header:
+            texts.append(self.columns[index].header)
+        sizes: set[int] = set()
+        widest = 1
+        for plain in texts:
+            if plain.isascii():
+                sizes.update(map(len, plain.split()))
+            else:
+                for word in plain.split():
+                    sizes.update(_unit_sizes(word))
+                widest = max(widest, *map(cells, _clusters(plain)))
+        return sizes, widest
+
+    # -- rendering ------------------------------------------------------------------
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> Iterator[Segment]:
         if not self.columns:
             return
-        widths = self._widths(options.max_width)
+        layout = self._layout(options.max_width)
+        shown = [index for index, width in enumerate(layout) if width is not None]
+        widths = [layout[index] for index in shown]
         new_line = Segment.line()
         pad = Segment(" " * self.padding)
         if self.title:
@@ -109,12 +232,14 @@ class Table:
             yield new_line
         if self.show_header:
             header_style = console.get_style("table.header")
-            yield from self._row([Text(c.header, style=header_style) for c in self.columns], widths, _HEAD,
+            yield from self._row([Text(self.columns[i].header, style=header_style) for i in shown], widths, _HEAD,
                                  console, pad, new_line)
             yield self._frame(_RULE, widths)
             yield new_line
+        every = len(shown) == len(self.columns)
         for row in self.rows:
-            yield from self._row(row, widths, _BODY if self.box else None, console, pad, new_line)
+            yield from self._row(row if every else [row[i] for i in shown], widths, _BODY if self.box else None,
+                                 console, pad, new_line)
         if self.box:
             yield self._frame(_BOTTOM, widths)
             yield new_line
@@ -126,21 +251,23 @@ class Table:
 
     def _row(self, row: list[Text], widths: list[int], edges: tuple[str, str, str] | None, console: Console,
              pad: Segment, new_line: Segment) -> Iterator[Segment]:
-        cells: list[list[Text]] = []
+        cells_lines: list[list[Text]] = []
         for text, width in zip(row, widths):
-            if cell_len(text.plain) <= width and "\n" not in text.plain:
-                cells.append([text])
+            plain = text.plain
+            if "\n" not in plain and cells(plain) <= width:
+                cells_lines.append([text])
             elif not text.spans:
-                cells.append([Text(line, style=text.style) for line in _wrap(text.plain, width)] or [Text()])
+                cells_lines.append([Text(plain[start:end], style=text.style)
+                                    for start, end in _line_ranges(plain, width)])
             else:
-                cells.append(list(text.wrap(console, width, overflow="fold")) or [Text()])
+                cells_lines.append([text[start:end] for start, end in _line_ranges(plain, width)])
         pad_text = pad.text
         last = len(widths) - 1
-        for line in range(max(len(lines) for lines in cells)):
+        for line in range(max(len(lines) for lines in cells_lines)):
             # Unstyled runs (borders, padding, plain cells) are joined into one
             # segment: the console's work is per segment.
             plain = edges[0] if edges else ""
-            for index, (lines, width) in enumerate(zip(cells, widths)):
+            for index, (lines, width) in enumerate(zip(cells_lines, widths)):
                 if edges or index:
                     plain += pad_text
                 if line < len(lines):
@@ -155,7 +282,7 @@ class Table:
                             yield Segment(text.plain, console.get_style(text.style))
                     else:
                         plain += text.plain
-                    width -= cell_len(text.plain)
+                    width -= cells(text.plain)
                 if width > 0 and (edges or index < last):
                     plain += " " * width
                 if edges:
@@ -165,27 +292,114 @@ class Table:
             yield new_line
 
 
-def _wrap(plain: str, width: int) -> list[str]:
-    """Words over lines of at most `width` cells; a longer word is cut. Text.wrap does
-    the same for text of many styles, at several times the cost."""
-    lines: list[str] = []
+# -- measuring and wrapping -----------------------------------------------------------
+
+def cells(text: str) -> int:
+    """The cells a terminal gives `text`.
+
+    Rich's cell_len, but for the spacing vowel signs of Devanagari, Bengali, Tamil...
+    (Unicode category Mc): Rich counts them as zero, while terminals (wcwidth(3))
+    give them a cell each. "वार्षिक" takes 5 cells, not 3; a Hindi title would
+    overflow its column by one cell for each."""
+    if text.isascii():
+        return len(text)
+    return _cells(text)
+
+
+@lru_cache(maxsize=4096)
+def _cells(text: str) -> int:
+    return cell_len(text) + sum(1 for character in text
+                                if character >= "\u0900" and unicodedata.category(character) == "Mc")
+
+
+def _clusters(text: str) -> list[str]:
+    """Characters with the marks that follow them: a line never starts with a mark."""
+    clusters: list[str] = []
+    for character in text:
+        if clusters and (unicodedata.category(character) in ("Mn", "Mc", "Me")
+                         or character in "\u200d\ufe0f" or clusters[-1].endswith("\u200d")):
+            clusters[-1] += character
+        else:
+            clusters.append(character)
+    return clusters
+
+
+def _units(word: str) -> list[str]:
+    """A word in the pieces a line may break between: each wide (CJK) character on its
+    own, as CJK text breaks anywhere; any other run stays whole."""
+    if word.isascii():
+        return [word]
+    pieces: list[str] = []
+    run = ""
+    for cluster in _clusters(word):
+        if cell_len(cluster[0]) == 2:       # East Asian wide, not a letter with its marks
+            if run:
+                pieces.append(run)
+                run = ""
+            pieces.append(cluster)
+        else:
+            run += cluster
+    if run:
+        pieces.append(run)
+    return pieces
+
+
+def _unit_sizes(word: str) -> list[int]:
+    return [len(word)] if word.isascii() else [cells(unit) for unit in _units(word)]
+
+
+@lru_cache(maxsize=4096)
+def _line_ranges(plain: str, width: int) -> tuple[tuple[int, int], ...]:
+    """Where each line of `plain` starts and ends when wrapped at `width` cells.
+
+    Lines break between words; a word is cut only when it is longer than a line
+    (between characters, never before a combining mark), and CJK text breaks
+    between any two of its characters. Offsets, so that a cell of several styles
+    is sliced with its styles (Text.wrap does this too, at several times the cost)."""
+    ranges: list[tuple[int, int]] = []
+    offset = 0
+    width = max(width, 1)
     for paragraph in plain.split("\n"):
-        current: list[str] = []
+        start = end = -1        # the current line, in the paragraph; -1: none yet
         used = 0
+        cursor = 0
         for word in paragraph.split():
-            size = cell_len(word)
-            if size > width:
-                if current:
-                    lines.append(" ".join(current))
-                pieces = chop_cells(word, width)
-                lines += pieces[:-1]
-                current, used = [pieces[-1]], cell_len(pieces[-1])
+            at = paragraph.find(word, cursor)
+            cursor = at + len(word)
+            size = cells(word)
+            gap = cells(paragraph[end:at]) if start >= 0 else 0
+            if start >= 0 and used + gap + size <= width:
+                end, used = cursor, used + gap + size
                 continue
-            needed = used + 1 + size if current else size
-            if current and needed > width:
-                lines.append(" ".join(current))
-                current, needed = [], size
-            current.append(word)
-            used = needed
-        lines.append(" ".join(current))
-    return lines
+            pieces = _units(word)
+            if size <= width and len(pieces) == 1:
+                if start >= 0:
+                    ranges.append((offset + start, offset + end))
+                start, end, used = at, cursor, size
+                continue
+            # Cut the word: CJK continues the line it is on; anything else starts a
+            # new one, so that as much of it as possible reads whole.
+            if start >= 0 and len(pieces) == 1:
+                ranges.append((offset + start, offset + end))
+                start, gap = -1, 0
+            position = at
+            for piece in pieces:
+                for part in ([piece] if cells(piece) <= width else _clusters(piece)):
+                    size = cells(part)
+                    if start >= 0 and used + gap + size <= width:
+                        used += gap + size
+                    else:
+                        if start >= 0:
+                            ranges.append((offset + start, offset + end))
+                        start, used = position, size
+                    gap = 0
+                    position += len(part)
+                    end = position
+        ranges.append((offset + max(start, 0), offset + max(end, 0)))
+        offset += len(paragraph) + 1
+    return tuple(ranges)
+
+
+def _wrap(plain: str, width: int) -> list[str]:
+    """`plain` over lines of at most `width` cells (see _line_ranges)."""
+    return [plain[start:end] for start, end in _line_ranges(plain, width)]

@@ -106,8 +106,14 @@ def items_tables(items: list[Item], view_zone: str | None = None, local_zone: st
     agreements = [item for item in items if item.type == "agreement"]
     if events:
         table = Table(title="Events")
-        for name in ("Ref", "When", "Title", "Kind", "Status", "Where", "Parties"):
-            table.add_column(name, no_wrap=name == "Ref")
+        # On a narrow screen, Parties go first, then Where, Kind, When (see Table._layout).
+        table.add_column("Ref", no_wrap=True)
+        table.add_column("When", drop=4, min_width=14)
+        table.add_column("Title", min_width=20, share=2)
+        table.add_column("Kind", drop=3)
+        table.add_column("Status")
+        table.add_column("Where", drop=2, min_width=12)
+        table.add_column("Parties", drop=1, min_width=14)
         for item in events:
             title = cell(item.title)
             if item.parent:
@@ -117,8 +123,15 @@ def items_tables(items: list[Item], view_zone: str | None = None, local_zone: st
         tables.append(table)
     if agreements:
         table = Table(title="Agreements")
-        for name in ("Ref", "Title", "Kind", "Sector", "Status", "Event", "Due", "Parties"):
-            table.add_column(name, no_wrap=name in ("Ref", "Event", "Due"))
+        # On a narrow screen, Parties go first, then Due, Sector, Kind, Event.
+        table.add_column("Ref", no_wrap=True)
+        table.add_column("Title", min_width=20, share=2)
+        table.add_column("Kind", drop=4)
+        table.add_column("Sector", drop=3)
+        table.add_column("Status")
+        table.add_column("Event", no_wrap=True, drop=5)
+        table.add_column("Due", no_wrap=True, drop=2)
+        table.add_column("Parties", drop=1, min_width=14)
         for item in agreements:
             table.add_row(str(item.ref), cell(item.title), item.kind, cell(item.sector),
                           status_cell(item.status), str(item.event or ""), item.due or "",
@@ -188,13 +201,15 @@ def change_text(change: Change) -> Text:
 
 def history_table(changes: list[Change], with_ref: bool = True) -> Table:
     table = Table(title="History")
-    table.add_column("On", no_wrap=True)
+    # On a narrow screen, Source goes first, then Note, then Title; a date wraps before its time.
+    # The note, the substance of a change, gets a double part of the width.
+    table.add_column("On")
     if with_ref:
         table.add_column("Ref", no_wrap=True)
-        table.add_column("Title")
+        table.add_column("Title", drop=3, min_width=16)
     table.add_column("Change")
-    table.add_column("Note")
-    table.add_column("Source")
+    table.add_column("Note", drop=2, min_width=20, share=2)
+    table.add_column("Source", drop=1, min_width=20)
     for change in changes:
         row = [change.on[:16].replace("T", " ")]
         if with_ref:
@@ -209,8 +224,12 @@ def countdown_table(entries, now: datetime, view_zone: str | None = None,
     from tracker.countdown import words
 
     table = Table(title="Coming up")
-    for name in ("Ref", "When", "Time left", "Title", "Status"):
-        table.add_column(name, no_wrap=name == "Ref")
+    # On a narrow screen, When goes first (Time left names the day), then Status.
+    table.add_column("Ref", no_wrap=True)
+    table.add_column("When", drop=1, min_width=14)
+    table.add_column("Time left", min_width=12)
+    table.add_column("Title", min_width=20, share=2)
+    table.add_column("Status", drop=2)
     for entry in entries:
         item = entry.item
         if entry.what == "event":
