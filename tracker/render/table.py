@@ -208,10 +208,14 @@ class Table:
         for plain in texts:
             if plain.isascii():
                 sizes.update(map(len, plain.split()))
-            else:
-                for word in plain.split():
-                    sizes.update(_unit_sizes(word))
-                widest = max(widest, *map(cells, _clusters(plain)))
+                continue
+            for word in plain.split():
+                if word.isascii():
+                    sizes.add(len(word))
+                else:
+                    pieces, character = _word_sizes(word)
+                    sizes.update(pieces)
+                    widest = max(widest, character)
         return sizes, widest
 
     # -- rendering ------------------------------------------------------------------
@@ -344,8 +348,10 @@ def _units(word: str) -> list[str]:
     return pieces
 
 
-def _unit_sizes(word: str) -> list[int]:
-    return [len(word)] if word.isascii() else [cells(unit) for unit in _units(word)]
+@lru_cache(maxsize=4096)
+def _word_sizes(word: str) -> tuple[tuple[int, ...], int]:
+    """The widths of a word's unbreakable pieces, and of its widest character with its marks."""
+    return tuple(cells(unit) for unit in _units(word)), max(map(cells, _clusters(word)))
 
 
 @lru_cache(maxsize=4096)
