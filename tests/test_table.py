@@ -194,3 +194,11 @@ def test_any_table_fits_keeps_its_frame_and_its_words(rows, width):
             for word in (row[index - 1].split() if index <= 3 else []):
                 if cells(word) <= column_width and not any(cells(c) == 2 for c in word):
                     assert word in printed_words, (word, column_width, lines)
+
+
+def test_a_tab_in_a_cell_prints_as_a_space_and_keeps_the_border_in_place():
+    table = Table()
+    table.add_column("Note")
+    table.add_row(Text("see\tannex", style="dim"))
+    lines = printed(table, 40).rstrip("\n").split("\n")
+    assert "\t" not in "".join(lines) and "see annex" in lines[3]
