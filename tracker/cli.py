@@ -16,7 +16,7 @@ import typer
 from typer.core import TyperCommand, TyperGroup
 
 from tracker import __version__, dates
-from tracker.errors import TrackerError, closest, did_you_mean
+from tracker.errors import BadArgument, TrackerError, closest, did_you_mean
 
 # name -> "module:attribute" under tracker.commands: a function becomes a command,
 # a Typer app a group of them. In the order `tracker --help` lists them.
@@ -33,6 +33,10 @@ COMMANDS = {
     "import": "transfer:import_command",
     "apply": "transfer:apply_command",
 }
+
+
+# Set by the completion scripts of `tracker --show-completion` (Click's name for it).
+COMPLETE_VAR = "_TRACKER_COMPLETE"
 
 
 def _fail(message: str, code: int) -> None:
@@ -130,6 +134,21 @@ class TrackerGroup(ParsedHere, TyperGroup):
     def resolve_command(self, ctx, args):
         return _resolved(self, ctx, args)
 
+    def shell_complete(self, ctx, incomplete):
+        from tracker.completion import command_names
+
+        return command_names(self, ctx, incomplete) + super(TyperGroup, self).shell_complete(ctx, incomplete)
+
+    def parse_args(self, ctx, args):
+        # `--show-completion` alone means the shell in use: given a blank name, as Click
+        # has no option whose value may be left out.
+        for index, arg in enumerate(args):
+            if arg in ("--install-completion", "--show-completion") and \
+                    (index + 1 == len(args) or args[index + 1].startswith("-")):
+                args.insert(index + 1, "")
+                break
+        return super().parse_args(ctx, args)
+
     # Typer's main turns a broken pipe into exit 1: caught before, while reading the
     # command line (help printed by omission) and while running the command.
     def make_context(self, *args, **kwargs):
@@ -156,10 +175,19 @@ class TrackerGroup(ParsedHere, TyperGroup):
                 target = single
             command = typer.main.get_command(target)
             command.name = name
+            if os.environ.get(COMPLETE_VAR):
+                from tracker.completion import attach
+
+                attach(command)
             self.commands[name] = command
         return self.commands[name]
 
     def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
+        if os.environ.get(COMPLETE_VAR):
+            # A shell asks for completions (see tracker/completion.py); no other run loads them.
+            from tracker.completion import register
+
+            register()
         try:
             result = super().main(args=args, prog_name="tracker",
                                   complete_var=complete_var, standalone_mode=False, **extra)
@@ -204,6 +232,7 @@ def _flush_stdout() -> None:
 app = typer.Typer(
     cls=TrackerGroup,
     help="Follow summits, state visits and the agreements expected at them.",
+    # Typer's --install-completion and --show-completion take no shell name: ours below do.
     add_completion=False,
     pretty_exceptions_show_locals=False,
     context_settings={"help_option_names": ["-h", "--help"]},
@@ -249,6 +278,24 @@ def _version(value: bool) -> None:
         raise typer.Exit()
 
 
+SHELLS = ("bash", "zsh", "fish")
+
+
+def _completion(ctx: typer.Context, param, shell: Optional[str]) -> None:
+    """--install-completion and --show-completion, for the shell named or the one in use."""
+    if shell is None or ctx.resilient_parsing:
+        return
+    from typer._completion_shared import _get_shell_name
+    from typer.completion import install_callback, show_callback
+
+    shell = shell.strip().lower() or _get_shell_name() or ""
+    if shell not in SHELLS:
+        raise BadArgument(f"completion is for {', '.join(SHELLS)}, not {shell or 'a shell tracker cannot tell'}: "
+                          f"name yours, as in `tracker {param.opts[0]} bash`")
+    # Typer writes the script (and, to install, the line in ~/.bashrc or ~/.zshrc) and exits.
+    (install_callback if param.name == "install_completion" else show_callback)(ctx, param, shell)
+
+
 @app.callback(invoke_without_command=True)
 def main_options(
     ctx: typer.Context,
@@ -259,6 +306,14 @@ def main_options(
         "--now", metavar="WHEN", help="Act as if it were this instant (also TRACKER_NOW).")] = None,
     version: Annotated[bool, typer.Option(
         "--version", callback=_version, is_eager=True, help="Print the version and exit.")] = False,
+    install_completion: Annotated[Optional[str], typer.Option(
+        "--install-completion", metavar="[SHELL]", expose_value=False,
+        is_eager=True, callback=_completion,
+        help="Set up Tab completion for bash, zsh or fish (default: the shell you are in).")] = None,
+    show_completion: Annotated[Optional[str], typer.Option(
+        "--show-completion", metavar="[SHELL]", expose_value=False,
+        is_eager=True, callback=_completion,
+        help="Print the completion script for bash, zsh or fish, to set it up yourself.")] = None,
 ) -> None:
     dates.set_now(now)      # None clears an earlier run's clock (tests run many in one process)
     session = Session(db.expanduser() if db else None)
