@@ -170,3 +170,34 @@ def test_ordinary_runs_do_not_load_completion(tracker):
             "print('tracker.completion' in sys.modules)")
     run = subprocess.run([str(TRACKER_BIN.parent / "python"), "-c", code], capture_output=True, text=True)
     assert run.stdout.splitlines()[-1] == "False", run.stderr
+
+
+@pytest.mark.skipif(shutil.which("fish") is None, reason="no fish")
+def test_fish_loads_the_script_and_completes_with_it(shell_env, tmp_path):
+    script = tmp_path / "tracker.fish"
+    script.write_text(subprocess.run([str(TRACKER_BIN), "--show-completion", "fish"], env=shell_env,
+                                     capture_output=True, text=True, check=True).stdout)
+    run = subprocess.run(["fish", "--no-config", "-c", f"source {script}; complete -C 'tracker show A'; "
+                          "complete -C 'tracker list --party Uni'; complete -C 'tracker upd'"],
+                         env=shell_env, capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr
+    assert sorted(run.stdout.splitlines()) == sorted([      # fish sorts them its own way
+        "A3\t[bold]Defence[/] MoU \\x1b[31mred", "A2\tAdditional S-400 systems", "A1\tLabour mobility pact",
+        "United States", "update\tChange an item's fields, or add a note;..."])
+
+
+@pytest.mark.skipif(shutil.which("zsh") is None, reason="no zsh")
+def test_zsh_loads_the_script_and_hands_its_answers_to_arguments(shell_env, tmp_path, summit):
+    summit.ok("add", "agreement", "It's \"quoted\" $HOME `id` a:b")      # A4: what a shell would expand
+    script = tmp_path / "_tracker"
+    script.write_text(subprocess.run([str(TRACKER_BIN), "--show-completion", "zsh"], env=shell_env,
+                                     capture_output=True, text=True, check=True).stdout)
+    assert subprocess.run(["zsh", "-n", str(script)]).returncode == 0
+    # zsh's own _arguments runs only inside a completion widget: a stand-in shows what it is given.
+    run = subprocess.run(["zsh", "-f", "-c", f"compdef() {{ : }}; source {script}; "
+                          "_arguments() { print -r -- \"$@\" }; words=(tracker show A); CURRENT=3; "
+                          "_tracker_completion"], env=shell_env, capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.startswith('*: :(("A4":"Its ""quoted"" \\$HOME \\`id\\` a\\\\:b" "A3":')
+    assert '"A1":"Labour mobility pact"))' in run.stdout
+    assert str(shell_env["HOME"]) not in run.stdout

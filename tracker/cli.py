@@ -65,7 +65,7 @@ class ParsedHere:
 
 
 class TrackerCommand(ParsedHere, TyperCommand):
-    pass
+    """A command of tracker (list, add event ...)."""
 
 
 class TrackerSubGroup(ParsedHere, TyperGroup):
@@ -96,11 +96,12 @@ def _unknown_option(name: str, ctx, args: list[str]) -> str:
     root = ctx.find_root()
     if ctx is not root and name in _option_names(root.command):
         # `tracker list --now X`: an option of tracker itself, given after the command.
+        takes_value = not any(name in param.opts and param.is_flag for param in root.command.params)
         value = ""
         for index, arg in enumerate(args):
             if arg.startswith(name + "="):
                 value = " " + arg.split("=", 1)[1]
-            elif arg == name and index + 1 < len(args) and name != "--version":
+            elif arg == name and index + 1 < len(args) and takes_value:
                 value = " " + args[index + 1]
         if " " in value.strip():
             value = f' "{value.strip()}"'
