@@ -154,11 +154,20 @@ def test_show_completion_alone_is_for_the_shell_in_use(shell_env):
     assert "complete -o default -F _tracker_completion tracker" in run.stdout
 
 
-def test_install_completion_writes_the_script_for_the_shell_named(tracker, tmp_path):
-    run = tracker("--install-completion", "fish", HOME=str(tmp_path))
+@pytest.mark.parametrize("shell, script_path, startup_file", [
+    ("bash", ".bash_completions/tracker.sh", ".bashrc"),
+    ("zsh", ".zfunc/_tracker", ".zshrc"),
+    ("fish", ".config/fish/completions/tracker.fish", None),
+])
+def test_install_completion_writes_the_script_for_the_shell_named(tracker, tmp_path, shell, script_path,
+                                                                   startup_file):
+    run = tracker("--install-completion", shell, HOME=str(tmp_path))
     assert run.code == 0, run.stderr
-    script = (tmp_path / ".config" / "fish" / "completions" / "tracker.fish").read_text()
-    assert "_TRACKER_COMPLETE=complete_fish" in script
+    assert f"_TRACKER_COMPLETE=complete_{shell}" in (tmp_path / script_path).read_text()
+    if startup_file == ".bashrc":
+        assert f"source '{tmp_path / script_path}'" in (tmp_path / startup_file).read_text()
+    elif startup_file:
+        assert "fpath+=~/.zfunc" in (tmp_path / startup_file).read_text()
 
 
 @pytest.mark.skipif(not os.path.exists("/bin/sh"), reason="no /bin/sh")

@@ -14,7 +14,10 @@ import re
 import sqlite3
 from pathlib import Path
 
-from typer._click.shell_completion import CompletionItem, add_completion_class
+try:        # newer Typers carry their own copy of Click, older ones use Click's
+    from typer._click.shell_completion import CompletionItem, add_completion_class
+except ImportError:
+    from click.shell_completion import CompletionItem, add_completion_class
 from typer._completion_classes import BashComplete, FishComplete, ZshComplete
 
 from tracker.model import KINDS, STATUSES
@@ -43,19 +46,19 @@ def attach(command) -> None:
 def command_names(group, ctx, incomplete: str) -> list[CompletionItem]:
     """tracker's commands that begin with what is typed. Their help (what zsh and fish show
     beside them) means building each command: not for bash, which shows names only."""
-    names = [name for name in group.list_commands(ctx) if name.startswith(incomplete)]
     from tracker.cli import COMPLETE_VAR
 
+    names = [name for name in group.list_commands(ctx) if name.startswith(incomplete)]
     if os.environ.get(COMPLETE_VAR, "").endswith("bash"):
         return [CompletionItem(name) for name in names]
     return [CompletionItem(name, help=group.get_command(ctx, name).get_short_help_str()) for name in names]
 
 
-def _values(incomplete: str, values, helps=None) -> list[CompletionItem]:
+def _values(incomplete: str, values) -> list[CompletionItem]:
     """The values that begin with what is typed (any case)."""
     typed = incomplete.lower()
     found = [value for value in dict.fromkeys(values) if value.lower().startswith(typed)]
-    return [CompletionItem(value, help=(helps or {}).get(value)) for value in found[:MOST]]
+    return [CompletionItem(value) for value in found[:MOST]]
 
 
 def _types(ctx) -> tuple[str, ...]:
