@@ -11,7 +11,6 @@ import subprocess
 import pytest
 
 from conftest import TRACKER_BIN
-from tracker.completion import ref_numbers, zone_names
 
 
 @pytest.fixture
@@ -99,6 +98,8 @@ def test_completion_through_click_in_process(summit):
 
 
 def test_ref_numbers_are_ranges_of_the_index():
+    from tracker.completion import ref_numbers
+
     assert ref_numbers("3", 450) == [(3, 3), (30, 39), (300, 399)]
     assert ref_numbers("4", 450) == [(4, 4), (40, 49), (400, 450)]
     assert ref_numbers("", 7) == [(1, 7)]
@@ -107,6 +108,8 @@ def test_ref_numbers_are_ranges_of_the_index():
 
 
 def test_zone_names_include_the_usual_ones():
+    from tracker.completion import zone_names
+
     names = zone_names()
     assert {"Asia/Kolkata", "Europe/Brussels", "America/Sao_Paulo", "UTC"} <= set(names)
 
