@@ -81,7 +81,7 @@ REFUSED = [
     ("2025-12-04 25:00", "does not exist"),
     ("tomorrow 24:30", "no such time of day"),
     ("10:30", "is not a date"),
-    ("Dec 2025", "is not a date"),
+    ("Dec 2025", "is a month, not a day: give the day, such as 2025-12-01"),
     ("next blursday", "is not a date"),
     ("soon", "is not a date"),
     ("4th of December", "is not a date"),

@@ -13,10 +13,10 @@ from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
-from typer.core import TyperGroup
+from typer.core import TyperCommand, TyperGroup
 
 from tracker import __version__, dates
-from tracker.errors import TrackerError
+from tracker.errors import BadArgument, TrackerError, closest, did_you_mean
 
 # name -> "module:attribute" under tracker.commands: a function becomes a command,
 # a Typer app a group of them. In the order `tracker --help` lists them.
@@ -35,6 +35,10 @@ COMMANDS = {
 }
 
 
+# Set by the completion scripts of `tracker --show-completion` (Click's name for it).
+COMPLETE_VAR = "_TRACKER_COMPLETE"
+
+
 def _fail(message: str, code: int) -> None:
     from tracker.render.safe import printable
 
@@ -43,12 +47,122 @@ def _fail(message: str, code: int) -> None:
     sys.exit(code)
 
 
-class TrackerGroup(TyperGroup):
+class ParsedHere:
+    """A usage error met while reading a command's own arguments names that command
+    (Click leaves some without one, such as a missing value, and the hint then named
+    `tracker --help`), and an unknown option gets the advice that fits it."""
+
+    def parse_args(self, ctx, args):
+        given = list(args)      # Click's parser consumes the list
+        try:
+            return super().parse_args(ctx, args)
+        except typer.TyperException as error:
+            if getattr(error, "ctx", None) is None:
+                error.ctx = ctx
+            if type(error).__name__ == "NoSuchOption":
+                error.message, error.possibilities = _unknown_option(error.option_name, ctx, given), None
+            raise
+
+
+class TrackerCommand(ParsedHere, TyperCommand):
+    """A command of tracker (list, add event ...)."""
+
+
+class TrackerSubGroup(ParsedHere, TyperGroup):
+    """A group under tracker (add): its commands named as the root names its own."""
+
+    def resolve_command(self, ctx, args):
+        return _resolved(self, ctx, args)
+
+
+def _resolved(group, ctx, args):
+    """Click's resolution, with the closest command names when there is no such one
+    (Typer's suggestions see only the commands loaded so far)."""
+    try:
+        return TyperGroup.resolve_command(group, ctx, args)
+    except typer.TyperException as error:
+        if type(error).__name__ == "UsageError" and args and group.get_command(ctx, args[0]) is None:
+            error.message = f"No such command {args[0]!r}{did_you_mean(closest(args[0], group.list_commands(ctx)))}"
+        raise
+
+
+def _option_names(command) -> list[str]:
+    return [name for param in command.params if param.param_type_name == "option"
+            for name in param.opts + param.secondary_opts if name.startswith("--")]
+
+
+def _unknown_option(name: str, ctx, args: list[str]) -> str:
+    """Why `name` is refused here, and what was probably meant."""
+    root = ctx.find_root()
+    if ctx is not root and name in _option_names(root.command):
+        # `tracker list --now X`: an option of tracker itself, given after the command.
+        takes_value = not any(name in param.opts and param.is_flag for param in root.command.params)
+        value = ""
+        for index, arg in enumerate(args):
+            if arg.startswith(name + "="):
+                value = " " + arg.split("=", 1)[1]
+            elif arg == name and index + 1 < len(args) and takes_value:
+                value = " " + args[index + 1]
+        if " " in value.strip():
+            value = f' "{value.strip()}"'
+        path = ctx.command_path.split(" ", 1)[1]
+        return (f"{name} is an option of tracker itself, not of `{path}`: put it before the command, "
+                f"as in `tracker {name}{value} {path}`")
+    for param in ctx.command.params:
+        if param.param_type_name == "argument" and name.lstrip("-").replace("-", "_") == param.name:
+            # `add event --title x`: the title is the command's argument.
+            return (f"No such option {name}: give the {param.name} as an argument, without {name}, "
+                    f"as in `{ctx.command_path} {param.human_readable_name} [OPTIONS]`")
+    return f"No such option: {name}{did_you_mean(closest(name, _option_names(ctx.command)))}"
+
+
+def _reader_gone() -> None:
+    """The reader of stdout (head, less) has gone: not a failure. What is left in
+    stdout's buffer goes nowhere rather than failing again when Python flushes it
+    at exit."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    sys.exit(0)
+
+
+class TrackerGroup(ParsedHere, TyperGroup):
     """Loads a command when it is asked for; turns every expected failure into one
     line on stderr and an exit code."""
 
     def list_commands(self, ctx) -> list[str]:
         return list(COMMANDS)
+
+    def resolve_command(self, ctx, args):
+        return _resolved(self, ctx, args)
+
+    def shell_complete(self, ctx, incomplete):
+        from tracker.completion import command_names
+
+        return command_names(self, ctx, incomplete) + super(TyperGroup, self).shell_complete(ctx, incomplete)
+
+    def parse_args(self, ctx, args):
+        # `--show-completion` alone means the shell in use: given a blank name, as Click
+        # has no option whose value may be left out.
+        for index, arg in enumerate(args):
+            if arg in ("--install-completion", "--show-completion") and \
+                    (index + 1 == len(args) or args[index + 1].startswith("-")):
+                args.insert(index + 1, "")
+                break
+        return super().parse_args(ctx, args)
+
+    # Typer's main turns a broken pipe into exit 1: caught before, while reading the
+    # command line (help printed by omission) and while running the command.
+    def make_context(self, *args, **kwargs):
+        try:
+            return super().make_context(*args, **kwargs)
+        except BrokenPipeError:
+            _reader_gone()
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except BrokenPipeError:
+            _reader_gone()
 
     def get_command(self, ctx, name: str):
         if name not in COMMANDS:
@@ -58,14 +172,23 @@ class TrackerGroup(TyperGroup):
             target = getattr(import_module(f"tracker.commands.{module}"), attribute)
             if not isinstance(target, typer.Typer):
                 single = typer.Typer(add_completion=False)
-                single.command(name)(target)
+                single.command(name, cls=TrackerCommand)(target)
                 target = single
             command = typer.main.get_command(target)
             command.name = name
+            if os.environ.get(COMPLETE_VAR):
+                from tracker.completion import attach
+
+                attach(command)
             self.commands[name] = command
         return self.commands[name]
 
     def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
+        if os.environ.get(COMPLETE_VAR):
+            # A shell asks for completions (see tracker/completion.py); no other run loads them.
+            from tracker.completion import register
+
+            register()
         try:
             result = super().main(args=args, prog_name="tracker",
                                   complete_var=complete_var, standalone_mode=False, **extra)
@@ -75,25 +198,42 @@ class TrackerGroup(TyperGroup):
             context = getattr(error, "ctx", None)
             where = context.command_path if context else "tracker"
             if type(error).__name__ == "NoArgsIsHelpError":
-                sys.stderr.write(error.format_message() + "\n")
-                sys.exit(error.exit_code)
+                # Help asked for by omission (`tracker add`), as `tracker` alone: Rich has
+                # printed it to stdout already; plain Click returns it.
+                sys.stdout.write(error.format_message().strip() and error.format_message() + "\n")
+                _flush_stdout()
+                sys.exit(0)
             _fail(f"{error.format_message()} (see `{where} --help`)", error.exit_code)
         except typer.Abort:
             _fail("aborted", 1)
         except KeyboardInterrupt:
             sys.exit(130)
         except BrokenPipeError:
-            # The reader (head, less) went away: not an error of ours.
-            sys.stderr.close()
-            sys.exit(0)
+            _reader_gone()
+        except SystemExit as leaving:
+            # Rich's console exits 1 when its reader has gone, from within its own
+            # `except BrokenPipeError`.
+            if isinstance(leaving.__context__, BrokenPipeError):
+                _reader_gone()
+            raise
         except sqlite3.Error as error:
             _fail(f"database error: {error}", 1)
+        # Flushed here, not at exit, where a closed pipe would be exit 120.
+        _flush_stdout()
         sys.exit(result if isinstance(result, int) else 0)
+
+
+def _flush_stdout() -> None:
+    try:
+        sys.stdout.flush()
+    except BrokenPipeError:
+        _reader_gone()
 
 
 app = typer.Typer(
     cls=TrackerGroup,
     help="Follow summits, state visits and the agreements expected at them.",
+    # Typer's --install-completion and --show-completion take no shell name: ours below do.
     add_completion=False,
     pretty_exceptions_show_locals=False,
     context_settings={"help_option_names": ["-h", "--help"]},
@@ -139,6 +279,24 @@ def _version(value: bool) -> None:
         raise typer.Exit()
 
 
+SHELLS = ("bash", "zsh", "fish")
+
+
+def _completion(ctx: typer.Context, param, shell: Optional[str]) -> None:
+    """--install-completion and --show-completion, for the shell named or the one in use."""
+    if shell is None or ctx.resilient_parsing:
+        return
+    from typer._completion_shared import _get_shell_name
+    from typer.completion import install_callback, show_callback
+
+    shell = shell.strip().lower() or _get_shell_name() or ""
+    if shell not in SHELLS:
+        raise BadArgument(f"completion is for {', '.join(SHELLS)}, not {shell or 'a shell tracker cannot tell'}: "
+                          f"name yours, as in `tracker {param.opts[0]} bash`")
+    # Typer writes the script (and, to install, the line in ~/.bashrc or ~/.zshrc) and exits.
+    (install_callback if param.name == "install_completion" else show_callback)(ctx, param, shell)
+
+
 @app.callback(invoke_without_command=True)
 def main_options(
     ctx: typer.Context,
@@ -149,6 +307,14 @@ def main_options(
         "--now", metavar="WHEN", help="Act as if it were this instant (also TRACKER_NOW).")] = None,
     version: Annotated[bool, typer.Option(
         "--version", callback=_version, is_eager=True, help="Print the version and exit.")] = False,
+    install_completion: Annotated[Optional[str], typer.Option(
+        "--install-completion", metavar="[SHELL]", expose_value=False,
+        is_eager=True, callback=_completion,
+        help="Set up Tab completion for bash, zsh or fish (default: the shell you are in).")] = None,
+    show_completion: Annotated[Optional[str], typer.Option(
+        "--show-completion", metavar="[SHELL]", expose_value=False,
+        is_eager=True, callback=_completion,
+        help="Print the completion script for bash, zsh or fish, to set it up yourself.")] = None,
 ) -> None:
     dates.set_now(now)      # None clears an earlier run's clock (tests run many in one process)
     session = Session(db.expanduser() if db else None)

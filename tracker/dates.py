@@ -264,6 +264,9 @@ _WRITTEN = _Lazy(
     rf"(?:,?\s+{_CLOCK})?",
     re.IGNORECASE,
 )
+_MONTH_ABBREVIATIONS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
+# "Dec 2025", "December 2025": a month, written out.
+_WRITTEN_MONTH = _Lazy(rf"(?P<month>{_MONTHS})\.?,?\s+(?P<year>\d{{4}})", re.IGNORECASE)
 _NUMERIC = _Lazy(r"(\d{1,4})[/.](\d{1,2})[/.](\d{1,4})")
 _SHIFT = _Lazy(r"(?P<sign>[+-])(?P<count>\d{1,5})(?P<unit>[dwh])")
 _IN = _Lazy(r"in\s+(?P<count>\d{1,5})\s+(?P<unit>day|week|hour)s?")
@@ -324,6 +327,12 @@ def parse_when(text: str, zone_name: str, *, what: str = "date", relative: bool 
     numeric = _NUMERIC.fullmatch(raw)
     if numeric:
         raise BadArgument(f"{what} {text!r} {_readings(numeric)}")
+    written_month = _WRITTEN_MONTH.fullmatch(raw)
+    if written_month:
+        number = _MONTH_ABBREVIATIONS.index(written_month.group("month").lower()[:3]) + 1
+        raw = f"{written_month.group('year')}-{number:02d}"
+        if month:
+            raise BadArgument(f"{what} {text!r} is a month written out: write it as {raw}")
     if _MONTH.fullmatch(raw):
         raise BadArgument(f"{what} {text!r} is a month, not a day: give the day, such as {raw}-01")
     raise BadArgument(f"{what} {text!r} is not a date: {FORMS_HINT}")

@@ -11,3 +11,21 @@ class BadArgument(TrackerError):
     """The command line (or a file it names) holds something tracker cannot accept."""
 
     exit_code = 2
+
+
+def closest(word: str, choices) -> list[str]:
+    """What a mistyped word most likely meant: the choices it begins (--stat, --status),
+    else the nearest in spelling (lst, list), best first; none when nothing is near."""
+    word = word.lower()
+    if not word:
+        return []
+    starting = [choice for choice in choices if choice.startswith(word)]
+    if starting:
+        return starting[:3]
+    from difflib import get_close_matches     # only when something is mistyped
+
+    return get_close_matches(word, list(choices), n=3, cutoff=0.6)
+
+
+def did_you_mean(suggestions: list[str]) -> str:
+    return f"; did you mean {' or '.join(suggestions)}?" if suggestions else ""

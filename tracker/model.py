@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Literal, NamedTuple
 
-from tracker.errors import BadArgument
+from tracker.errors import BadArgument, closest, did_you_mean
 
 ItemType = Literal["event", "agreement"]
 
@@ -85,7 +85,8 @@ def check_choice(value: str, choices: tuple[str, ...], what: str) -> str:
     """Normalise case and spacing, and name the valid choices when it is not one."""
     normal = (value or "").strip().lower().replace("_", "-").replace(" ", "-")
     if normal not in choices:
-        raise BadArgument(f"{what} {value!r} is not one of: {', '.join(choices)}")
+        raise BadArgument(f"{what} {value!r} is not one of: {', '.join(choices)}"
+                          f"{did_you_mean(closest(normal, choices) if normal else [])}")
     return normal
 
 

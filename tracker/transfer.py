@@ -68,7 +68,9 @@ def read_document(path: Path, kind: str = FORMAT, key: str = "items") -> dict[st
     try:
         document = json.loads(text)
     except ValueError as error:
-        raise BadArgument(f"{name} is not JSON ({error}): give a file written by `tracker export`") from None
+        wanted = ("a file written by `tracker export`" if kind == FORMAT else
+                  f'a {kind} file, {{"format": "{kind}", "version": {VERSION}, "{key}": [...]}} (see JSON shapes in the README)')
+        raise BadArgument(f"{name} is not JSON ({error}): give {wanted}") from None
     if not isinstance(document, dict) or document.get("format") != kind:
         raise BadArgument(f"{name} is not a {kind} file (no \"format\": \"{kind}\")")
     if document.get("version") != VERSION:

@@ -5,27 +5,28 @@ from typing import Annotated
 import typer
 
 from tracker import core
+from tracker.cli import TrackerCommand, TrackerSubGroup
 from tracker.commands.common import (
-    AtEvent, Due, End, Json, Kind, Location, Note, Number, On, Parties, Sector, Series, Source, Start,
-    Status, Tags, Within, Zone, announce, store,
+    AgreementKind, AgreementStatus, AtEvent, Due, End, EventKind, EventStatus, Json, Location, Note,
+    Number, On, Parties, Sector, Series, Source, Start, Tags, Within, Zone, announce, store,
 )
 
-app = typer.Typer(help="Add an event or an agreement.", no_args_is_help=True, add_completion=False)
+app = typer.Typer(cls=TrackerSubGroup, help="Add an event or an agreement.", no_args_is_help=True,
+                  add_completion=False)
 
 
-@app.command("event")
+@app.command("event", cls=TrackerCommand)
 def add_event(
     ctx: typer.Context,
-    title: Annotated[str, typer.Argument(help="What the event is called.")],
-    kind: Kind = None, status: Status = None, start: Start = None, end: End = None,
+    title: Annotated[str, typer.Argument(metavar="TITLE", help="What the event is called.")],
+    kind: EventKind = None, status: EventStatus = None, start: Start = None, end: End = None,
     tz: Zone = None, location: Location = None, within: Within = None,
     series: Series = None, number: Number = None, party: Parties = None, tag: Tags = None,
     on: On = None, source: Source = None, note: Note = None, json: Json = False,
 ) -> None:
     """Add a summit, visit, meeting or other event. Prints its reference (E<n>).
 
-    Kind defaults to other and status to announced. Without --tz, an event takes the zone
-    of the event it is in (--in), else yours.
+    Without --tz, an event takes the zone of the event it is in (--in), else yours.
     """
     outcome = core.add(store(ctx), "event", core.Fields(
         title=title, kind=kind, status=status, parties=party, tags=tag, start=start, end=end,
@@ -33,18 +34,15 @@ def add_event(
     _added(outcome, json)
 
 
-@app.command("agreement")
+@app.command("agreement", cls=TrackerCommand)
 def add_agreement(
     ctx: typer.Context,
-    title: Annotated[str, typer.Argument(help="What the agreement is called.")],
-    kind: Kind = None, status: Status = None, event: AtEvent = None, sector: Sector = None,
+    title: Annotated[str, typer.Argument(metavar="TITLE", help="What the agreement is called.")],
+    kind: AgreementKind = None, status: AgreementStatus = None, event: AtEvent = None, sector: Sector = None,
     due: Due = None, party: Parties = None, tag: Tags = None,
     on: On = None, source: Source = None, note: Note = None, json: Json = False,
 ) -> None:
-    """Add an agreement expected somewhere: a treaty, MoU, pact, deal. Prints its reference (A<n>).
-
-    Kind defaults to other and status to expected.
-    """
+    """Add an agreement expected somewhere: a treaty, MoU, pact, deal. Prints its reference (A<n>)."""
     outcome = core.add(store(ctx), "agreement", core.Fields(
         title=title, kind=kind, status=status, parties=party, tags=tag, within=event,
         sector=sector, due=due), core.Entry(on, source, note))

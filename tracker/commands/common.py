@@ -32,12 +32,22 @@ def print_json(data) -> None:
     sys.stdout.write(dumps(data) + "\n")
 
 
+# Each command lists the vocabulary it takes: add event the events', add agreement the
+# agreements', update both, labelled.
 _KINDS = f"Events: {', '.join(EVENT_KINDS)}. Agreements: {', '.join(AGREEMENT_KINDS)}."
 _STATUSES = f"Events: {', '.join(EVENT_STATUSES)}. Agreements: {', '.join(AGREEMENT_STATUSES)}."
 Title = Annotated[Optional[str], typer.Option("--title", metavar="TEXT", help="A new title.")]
 Kind = Annotated[Optional[str], typer.Option("--kind", metavar="KIND", help=_KINDS)]
 Status = Annotated[Optional[str], typer.Option(
     "--status", metavar="STATUS", help=_STATUSES)]
+EventKind = Annotated[Optional[str], typer.Option(
+    "--kind", metavar="KIND", help=f"{', '.join(EVENT_KINDS)} (default: other).")]
+EventStatus = Annotated[Optional[str], typer.Option(
+    "--status", metavar="STATUS", help=f"{', '.join(EVENT_STATUSES)} (default: announced).")]
+AgreementKind = Annotated[Optional[str], typer.Option(
+    "--kind", metavar="KIND", help=f"{', '.join(AGREEMENT_KINDS)} (default: other).")]
+AgreementStatus = Annotated[Optional[str], typer.Option(
+    "--status", metavar="STATUS", help=f"{', '.join(AGREEMENT_STATUSES)} (default: expected).")]
 Parties = Annotated[Optional[list[str]], typer.Option(
     "--party", metavar="NAME", help="A country, organisation or person involved; repeat for each.")]
 Tags = Annotated[Optional[list[str]], typer.Option("--tag", metavar="TAG", help="A label; repeat for each.")]

@@ -1,0 +1,215 @@
+"""Shell completion: the scripts of --show-completion, and the answers the installed tracker
+gives a shell through the variables its scripts set (commands, options, references with
+their titles, values from the vocabularies and the database)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+
+import pytest
+
+from conftest import TRACKER_BIN
+
+
+@pytest.fixture
+def shell_env(summit, tmp_path):
+    summit.ok("add", "agreement", "[bold]Defence[/] MoU \x1b[31mred", "--party", "United States",
+              "--sector", "defence")      # A3: a title with markup and a control character
+    return {"PATH": f"{TRACKER_BIN.parent}:/usr/bin:/bin", "HOME": str(tmp_path), "TRACKER_DB": str(summit.db)}
+
+
+def bash_answer(env, line: str) -> list[str]:
+    """What tracker tells bash for the command line typed so far (the cursor at its end)."""
+    words = line.split(" ")
+    run = subprocess.run([str(TRACKER_BIN)], capture_output=True, text=True, env={
+        **env, "_TRACKER_COMPLETE": "complete_bash", "COMP_WORDS": line, "COMP_CWORD": str(len(words) - 1)})
+    assert run.returncode == 0 and run.stderr == "", run.stderr
+    return [line for line in run.stdout.splitlines() if line]     # nothing is an empty line
+
+
+def typed_answer(env, shell: str, line: str, **extra: str) -> str:
+    run = subprocess.run([str(TRACKER_BIN)], capture_output=True, text=True, env={
+        **env, "_TRACKER_COMPLETE": f"complete_{shell}", "_TYPER_COMPLETE_ARGS": line, **extra})
+    assert run.returncode == 0 and run.stderr == "", run.stderr
+    return run.stdout
+
+
+def test_bash_completes_commands_and_options(shell_env):
+    assert bash_answer(shell_env, "tracker co") == ["countdown"]
+    assert bash_answer(shell_env, "tracker add ") == ["event", "agreement"]
+    assert bash_answer(shell_env, "tracker list --st") == ["--status"]
+    assert "--install-completion" in bash_answer(shell_env, "tracker --")
+
+
+def test_bash_completes_references_newest_first_and_by_prefix(shell_env):
+    assert bash_answer(shell_env, "tracker show A") == ["A3", "A2", "A1"]
+    assert bash_answer(shell_env, "tracker update E") == ["E2", "E1"]
+    assert bash_answer(shell_env, "tracker show a1") == ["a1"]
+    assert bash_answer(shell_env, "tracker add agreement X --event ") == ["E2", "E1"]
+
+
+def test_statuses_and_kinds_are_those_of_the_item_at_hand(shell_env):
+    assert bash_answer(shell_env, "tracker update A1 --status s") == ["signed", "stalled"]
+    assert bash_answer(shell_env, "tracker update E1 --status ") == [
+        "rumoured", "announced", "confirmed", "held", "postponed", "cancelled"]
+    assert bash_answer(shell_env, "tracker add event X --kind s") == ["summit", "state-visit"]
+    assert bash_answer(shell_env, "tracker add agreement X --kind s") == ["statement"]
+    assert bash_answer(shell_env, "tracker list agreements --status d") == ["dropped"]
+    assert bash_answer(shell_env, "tracker update A1 --clear e") == ["event"]
+
+
+def test_values_from_the_database_and_zones(shell_env):
+    assert bash_answer(shell_env, "tracker list --party ") == ["India", "Russia", "United\\ States"]
+    assert bash_answer(shell_env, "tracker list --party r") == ["Russia"]
+    assert bash_answer(shell_env, "tracker list --sector ") == ["defence", "labour"]
+    assert "Asia/Kolkata" in bash_answer(shell_env, "tracker add event X --tz Asia/Ko")
+    assert bash_answer(shell_env, "tracker report --format m") == ["md"]
+
+
+def test_zsh_and_fish_show_each_reference_with_its_title_literally(shell_env):
+    zsh = typed_answer(shell_env, "zsh", "tracker show A")
+    assert zsh.startswith("_arguments '*: :((")
+    assert '"A1":"Labour mobility pact"' in zsh
+    assert '"A3":"[bold]Defence[/] MoU \\\\x1b[31mred"' in zsh     # \x1b shown, never sent raw
+    fish = typed_answer(shell_env, "fish", "tracker show A", _TYPER_COMPLETE_FISH_ACTION="get-args")
+    assert fish.splitlines()[1:] == ["A2\tAdditional S-400 systems", "A1\tLabour mobility pact"]
+    assert fish.splitlines()[0] == "A3\t[bold]Defence[/] MoU \\x1b[31mred"
+    assert "\x1b" not in zsh + fish
+    assert '"countdown":"What is next' in typed_answer(shell_env, "zsh", "tracker cou")
+
+
+def test_completion_never_creates_a_database(tmp_path):
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "TRACKER_DB": str(tmp_path / "none.db")}
+    assert bash_answer(env, "tracker show A") == []
+    assert bash_answer(env, "tracker update A1 --status sig") == ["signed"]
+    assert not (tmp_path / "none.db").exists()
+
+
+def test_completion_through_click_in_process(summit):
+    """The same answers through CliRunner: the mechanism, not only the installed script."""
+    run = summit(_TRACKER_COMPLETE="complete_bash", COMP_WORDS="tracker update A1 --status sig",
+                 COMP_CWORD="4")
+    assert run.stdout.split() == ["signed"]
+    run = summit(_TRACKER_COMPLETE="complete_fish", _TYPER_COMPLETE_FISH_ACTION="get-args",
+                 _TYPER_COMPLETE_ARGS="tracker history E")
+    assert run.stdout.splitlines() == ["E2\tState banquet", "E1\t23rd India-Russia Annual Summit"]
+
+
+def test_ref_numbers_are_ranges_of_the_index():
+    from tracker.completion import ref_numbers
+
+    assert ref_numbers("3", 450) == [(3, 3), (30, 39), (300, 399)]
+    assert ref_numbers("4", 450) == [(4, 4), (40, 49), (400, 450)]
+    assert ref_numbers("", 7) == [(1, 7)]
+    assert ref_numbers("0", 7) == []
+    assert ref_numbers("9", 5) == []
+
+
+def test_zone_names_include_the_usual_ones():
+    from tracker.completion import zone_names
+
+    names = zone_names()
+    assert {"Asia/Kolkata", "Europe/Brussels", "America/Sao_Paulo", "UTC"} <= set(names)
+
+
+@pytest.mark.parametrize("shell", ["bash", "zsh", "fish"])
+def test_show_completion_prints_each_shells_script(tracker, shell):
+    script = tracker.ok("--show-completion", shell).stdout
+    assert "_TRACKER_COMPLETE=complete_" + shell in script
+    assert "tracker" in script
+
+
+def test_show_completion_refuses_another_shell(tracker):
+    run = tracker("--show-completion", "tcsh")
+    assert run.code == 2
+    assert run.stderr == ("tracker: error: completion is for bash, zsh, fish, not tcsh: "
+                          "name yours, as in `tracker --show-completion bash`\n")
+
+
+@pytest.mark.skipif(shutil.which("bash") is None, reason="no bash")
+def test_bash_loads_the_script_and_completes_with_it(shell_env):
+    script = subprocess.run([str(TRACKER_BIN), "--show-completion", "bash"], env=shell_env,
+                            capture_output=True, text=True, check=True).stdout
+    assert subprocess.run(["bash", "-n"], input=script, text=True).returncode == 0
+    # Bash sources it, then its completion function runs as a Tab would run it.
+    run = subprocess.run(["bash", "--norc", "-c", """
+        source <(tracker --show-completion bash)
+        complete -p tracker
+        COMP_WORDS=(tracker update A1 --status si); COMP_CWORD=4
+        _tracker_completion tracker si --status
+        printf '%s\\n' "${COMPREPLY[@]}"
+        COMP_WORDS=(tracker list --party Uni); COMP_CWORD=3
+        _tracker_completion tracker Uni --party
+        printf '%s\\n' "${COMPREPLY[@]}"
+    """], env=shell_env, capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.splitlines() == ["complete -o default -F _tracker_completion tracker", "signed",
+                                       "United\\ States"]
+
+
+@pytest.mark.skipif(shutil.which("bash") is None, reason="no bash")
+def test_show_completion_alone_is_for_the_shell_in_use(shell_env):
+    run = subprocess.run(["bash", "--norc", "-c", "tracker --show-completion"], env=shell_env,
+                         capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr
+    assert "complete -o default -F _tracker_completion tracker" in run.stdout
+
+
+@pytest.mark.parametrize("shell, script_path, startup_file", [
+    ("bash", ".bash_completions/tracker.sh", ".bashrc"),
+    ("zsh", ".zfunc/_tracker", ".zshrc"),
+    ("fish", ".config/fish/completions/tracker.fish", None),
+])
+def test_install_completion_writes_the_script_for_the_shell_named(tracker, tmp_path, shell, script_path,
+                                                                   startup_file):
+    run = tracker("--install-completion", shell, HOME=str(tmp_path))
+    assert run.code == 0, run.stderr
+    assert f"_TRACKER_COMPLETE=complete_{shell}" in (tmp_path / script_path).read_text()
+    if startup_file == ".bashrc":
+        assert f"source '{tmp_path / script_path}'" in (tmp_path / startup_file).read_text()
+    elif startup_file:
+        assert "fpath+=~/.zfunc" in (tmp_path / startup_file).read_text()
+
+
+@pytest.mark.skipif(not os.path.exists("/bin/sh"), reason="no /bin/sh")
+def test_ordinary_runs_do_not_load_completion(tracker):
+    """Start-up stays as it was: completion code is imported only while completing."""
+    code = ("import sys, os; os.environ.pop('_TRACKER_COMPLETE', None); sys.argv = ['tracker', '--version']\n"
+            "from tracker.cli import main\n"
+            "try:\n    main()\nexcept SystemExit:\n    pass\n"
+            "print('tracker.completion' in sys.modules)")
+    run = subprocess.run([str(TRACKER_BIN.parent / "python"), "-c", code], capture_output=True, text=True)
+    assert run.stdout.splitlines()[-1] == "False", run.stderr
+
+
+@pytest.mark.skipif(shutil.which("fish") is None, reason="no fish")
+def test_fish_loads_the_script_and_completes_with_it(shell_env, tmp_path):
+    script = tmp_path / "tracker.fish"
+    script.write_text(subprocess.run([str(TRACKER_BIN), "--show-completion", "fish"], env=shell_env,
+                                     capture_output=True, text=True, check=True).stdout)
+    run = subprocess.run(["fish", "--no-config", "-c", f"source {script}; complete -C 'tracker show A'; "
+                          "complete -C 'tracker list --party Uni'; complete -C 'tracker upd'"],
+                         env=shell_env, capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr
+    assert sorted(run.stdout.splitlines()) == sorted([      # fish sorts them its own way
+        "A3\t[bold]Defence[/] MoU \\x1b[31mred", "A2\tAdditional S-400 systems", "A1\tLabour mobility pact",
+        "United States", "update\tChange an item's fields, or add a note;..."])
+
+
+@pytest.mark.skipif(shutil.which("zsh") is None, reason="no zsh")
+def test_zsh_loads_the_script_and_hands_its_answers_to_arguments(shell_env, tmp_path, summit):
+    summit.ok("add", "agreement", "It's \"quoted\" $HOME `id` a:b")      # A4: what a shell would expand
+    script = tmp_path / "_tracker"
+    script.write_text(subprocess.run([str(TRACKER_BIN), "--show-completion", "zsh"], env=shell_env,
+                                     capture_output=True, text=True, check=True).stdout)
+    assert subprocess.run(["zsh", "-n", str(script)]).returncode == 0
+    # zsh's own _arguments runs only inside a completion widget: a stand-in shows what it is given.
+    run = subprocess.run(["zsh", "-f", "-c", f"compdef() {{ : }}; source {script}; "
+                          "_arguments() { print -r -- \"$@\" }; words=(tracker show A); CURRENT=3; "
+                          "_tracker_completion"], env=shell_env, capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.startswith('*: :(("A4":"Its ""quoted"" \\$HOME \\`id\\` a\\\\:b" "A3":')
+    assert '"A1":"Labour mobility pact"))' in run.stdout
+    assert str(shell_env["HOME"]) not in run.stdout
