@@ -11,7 +11,7 @@ DEMO   := demo/tracker.db
 SEED_NOW := 2025-11-29T12:00:00+05:30
 NEWS_NOW := 2025-12-12T09:00:00+05:30
 
-.PHONY: demo test install browser clean
+.PHONY: demo test install tools clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -43,15 +43,20 @@ demo: install
 	TRACKER_DB=$(DEMO) TRACKER_NOW=$(NEWS_NOW) TZ=Asia/Kolkata $(BIN)/tracker report --week 2025-W49
 	@echo "== Try it yourself: export TRACKER_DB=$(DEMO); $(BIN)/tracker --help"
 
-# The HTML report is printed to PDF by a real headless Chromium in the tests:
-# install Debian's where it is missing and we may (root, apt).
-browser:
-	@command -v chromium >/dev/null 2>&1 || { \
-	    if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
-	        apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
-	    else echo "chromium is missing and cannot be installed here: its tests will be skipped"; fi; }
+# Programs the tests drive for real: Debian's headless Chromium (the HTML report
+# printed to PDF and measured at phone width) and the shells that tab completion
+# is tested in (bash is there already; zsh and fish). Installed where missing and
+# we may (root, apt); elsewhere their tests are skipped, and fail in CI.
+TOOLS := chromium zsh fish
 
-test: install browser
+tools:
+	@missing=""; for tool in $(TOOLS); do command -v $$tool >/dev/null 2>&1 || missing="$$missing $$tool"; done; \
+	if [ -n "$$missing" ]; then \
+	    if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	        apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	    else echo "missing and cannot be installed here:$$missing: their tests will be skipped"; fi; fi
+
+test: install tools
 	$(BIN)/pytest -p no:cacheprovider
 
 clean:
