@@ -5,7 +5,9 @@ Every operation writes its change and its log rows in one transaction.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Iterator
+from dataclasses import dataclass, field, replace
+from datetime import timedelta
 
 from tracker import dates
 from tracker.errors import BadArgument, TrackerError
@@ -13,6 +15,7 @@ from tracker.model import (
     CLOSED_STATUSES, KINDS, STATUSES, Change, Item, ItemType, Ref,
     check_choice, check_names, check_sector, check_source, check_title, parse_ref,
 )
+from tracker.countdown import LONGEST_EVENT_DAYS
 from tracker.store import ItemQuery, Store
 
 # What `--clear` can empty, per type.
@@ -385,13 +388,33 @@ class ListRequest:
     limit: int | None = None     # of each type
 
 
-@dataclass
 class Listing:
-    items: list[Item]
-    cut: list[str]               # the types of which there were more than the limit
+    """The items of a list, read as they are used: at most `limit` of each type.
+    Once they have been read, `cut` names the types of which more match."""
+
+    def __init__(self, store: Store, query: ItemQuery):
+        self.store, self.query = store, query
+        self.cut: list[str] = []
+
+    def __iter__(self) -> Iterator[Item]:
+        limit, shown = self.query.limit, {}
+        for item in self.store.iter_items(self.query):
+            # The store reads one more of each type than the limit: it says there are more.
+            shown[item.type] = shown.get(item.type, 0) + 1
+            if limit and shown[item.type] > limit:
+                self.cut.append(item.type)
+                continue
+            yield item
+
+    def left_out(self, item_type: str, cap: int) -> int | None:
+        """How many more of a type match than were shown: counted up to `cap` more (then
+        None, "many"), so that the count costs little whatever the size of the database."""
+        limit = self.query.limit
+        found = self.store.count_items(replace(self.query, types=(item_type,)), item_type, limit + cap + 1)
+        return found - limit if found <= limit + cap else None
 
 
-def list_items(store: Store, request: ListRequest) -> Listing:
+def list_query(store: Store, request: ListRequest) -> ItemQuery:
     def allowed(table: dict[str, tuple[str, ...]]) -> tuple[str, ...]:
         return tuple(dict.fromkeys(value for t in request.types for value in table[t]))
 
@@ -418,17 +441,15 @@ def list_items(store: Store, request: ListRequest) -> Listing:
         query.to_utc = dates.utc_text(dates.parse_when(request.end, zone, what="--to", month=True).end)
     if query.from_utc and query.to_utc and query.to_utc <= query.from_utc:
         raise BadArgument("--to is before --from: give a period that ends after it starts")
-    # With no filter on status or period, a list shows what is still open.
+    # With no filter on status or period, a list shows what is still open (a
+    # search shows that first, then the rest).
     if not (request.everything or query.statuses or query.from_utc or query.to_utc or query.series):
-        query.open_at_utc = dates.utc_text(dates.now())
+        now = dates.now()
+        query.open_at_utc = dates.utc_text(now)
+        query.under_way_since_utc = dates.utc_text(now - timedelta(days=LONGEST_EVENT_DAYS))
         query.closed = {t: CLOSED_STATUSES[t] for t in request.types}
-    found = store.items(query)
-    if not query.limit:
-        return Listing(found, [])
-    kept, cut = [], []
-    for item_type in request.types:
-        of_type = [item for item in found if item.type == item_type]
-        kept += of_type[:query.limit]
-        if len(of_type) > query.limit:
-            cut.append(item_type)
-    return Listing(kept, cut)
+    return query
+
+
+def list_items(store: Store, request: ListRequest) -> Listing:
+    return Listing(store, list_query(store, request))

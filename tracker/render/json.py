@@ -31,6 +31,18 @@ def change_data(change: Change) -> dict[str, Any]:
     }
 
 
+def write_items(items, stream) -> int:
+    """Items as a JSON array, written one by one as they come (the same text as
+    dumps() of the whole list): memory stays flat however many there are."""
+    written = 0
+    for item in items:
+        text = dumps(item_data(item)).replace("\n", "\n  ")
+        stream.write(("[\n  " if not written else ",\n  ") + text)
+        written += 1
+    stream.write("\n]\n" if written else "[]\n")
+    return written
+
+
 def dumps(data: Any) -> str:
     return json_safe(json.dumps(data, ensure_ascii=False, indent=2))
 
