@@ -483,6 +483,16 @@ class Store:
             (now_utc, horizon, *closed))
         return self._items(rows)
 
+    def past_due(self, now_utc: str, closed: tuple[str, ...], limit: int | None = None) -> list[Item]:
+        """Open agreements due before `now_utc`, the most recently due first: read
+        backwards from now on the due-date index, so the cost follows the limit."""
+        return self._items(self.query(
+            f"SELECT {_ITEM_COLUMNS} FROM {_ITEM_FROM} WHERE items.removed IS NULL "
+            f"AND +items.type = 'agreement' AND items.due_utc <= ? "
+            f"AND items.status NOT IN ({', '.join('?' for _ in closed)}) "
+            "ORDER BY items.due_utc DESC, items.id DESC" + (f" LIMIT {int(limit)}" if limit else ""),
+            (now_utc, *closed)))
+
     def _items(self, rows: list[dict]) -> list[Item]:
         ids = _id_list([row["id"] for row in rows])
         names: dict[tuple[str, int], list[str]] = {}

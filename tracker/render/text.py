@@ -218,7 +218,7 @@ def countdown_table(entries, now: datetime, view_zone: str | None = None,
         else:
             when = when_text(item.due, entry.zone) if not view_zone else clock_text(entry.end, view_zone)
         state = entry.state(now)
-        left = Text(words(entry, now, view_zone), style="bold" if state == "under-way" else "")
+        left = Text(words(entry, now, view_zone), style={"under-way": "bold", "overdue": "red"}.get(state, ""))
         title = cell(item.title)
         if entry.what == "due":
             title = Text.assemble(("due: ", "dim"), title)
