@@ -655,6 +655,28 @@ class Store:
             (item_id,),
         )]
 
+    def logged_fields(self, item_id: int, happened: str | None, source: str | None, note: str | None) -> set:
+        """The fields (None for a note) of an item's logged changes with this source and
+        note, and this happened date if given (read from the item's own log)."""
+        return {row[0] for row in self.conn.execute(
+            "SELECT DISTINCT field FROM changes WHERE item_id = ? AND source IS ? AND note IS ? "
+            "AND (? IS NULL OR happened = ?)", (item_id, source, note, happened, happened))}
+
+    def dependants(self, item_id: int, named: int) -> tuple[list[tuple[Ref, str]], int]:
+        """The live items that belong to an event: the first `named` (events first, by
+        number) with their titles, and how many there are (read from items_by_event)."""
+        first = [(Ref(row[0], row[1]), row[2]) for row in self.conn.execute(
+            "SELECT type, num, title FROM items WHERE event_id = ? AND removed IS NULL "
+            f"ORDER BY type = 'agreement', num LIMIT {int(named)}", (item_id,))]
+        count = self.conn.execute("SELECT count(*) FROM items WHERE event_id = ? AND removed IS NULL",
+                                  (item_id,)).fetchone()[0] if first else 0
+        return first, count
+
+    def dependant_ids(self, item_id: int) -> list[tuple[int, str]]:
+        """Every live item that belongs to an event: (id, type)."""
+        return [(row[0], row[1]) for row in self.conn.execute(
+            "SELECT id, type FROM items WHERE event_id = ? AND removed IS NULL ORDER BY id", (item_id,))]
+
     def columns(self, item_id: int) -> dict:
         """The raw row of an item, for computing what an update changes."""
         return self.query("SELECT * FROM items WHERE id = ?", (item_id,))[0]
