@@ -328,7 +328,12 @@ class Store:
     def _filters(self, item_type: str, query: ItemQuery) -> tuple[str, list]:
         """The WHERE of a list query for one type, and its parameters."""
         where, params = ([] if query.with_removed else ["items.removed IS NULL"]), []
-        where.append("+items.type = ?" if query.search and self._few_match(query.search) else "items.type = ?")
+        # What belongs to one event, or a search with few matches, is a handful of rows
+        # found by their own index (items_by_event, the search index) and sorted: "+"
+        # keeps the planner off the (type, ...) indexes, which would walk every item of
+        # the type to find them.
+        few = query.within is not None or (query.search and self._few_match(query.search))
+        where.append("+items.type = ?" if few else "items.type = ?")
         params.append(item_type)
         for column, values in (("status", query.statuses), ("kind", query.kinds), ("sector", query.sectors)):
             if values:
@@ -360,9 +365,8 @@ class Store:
         return " AND ".join(where), params
 
     # A search that matches up to this many items reads them from the search index and
-    # sorts them ("+" keeps the planner off the (type, ...) indexes, which would walk
-    # every item of the type to find the few that match); one that matches more walks
-    # those indexes in order, where matches are close together.
+    # sorts them; one that matches more walks the (type, ...) indexes in order, where
+    # matches are close together.
     FEW_MATCHES = 5000
 
     def _few_match(self, search: str) -> bool:
