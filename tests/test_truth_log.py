@@ -60,6 +60,9 @@ def test_a_change_cannot_be_dated_in_the_future(summit):
     history = summit.ok("history", "A1", "--json").json()
     # A change dated before the item was added is kept, in its place in time: first.
     assert [entry["note"] for entry in history] == ["first rumour", "talks began", "expected to be signed"]
+    # ... and marked in tables; a date-only change on the day it was added is not.
+    rows = _rows(summit.ok("history", "A1"))
+    assert rows[0][3] == "note (dated before it was added)" and rows[1][3] == "note"
 
 
 def test_apply_refuses_a_file_with_a_change_after_now(seeded, tmp_path):

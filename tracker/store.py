@@ -543,7 +543,14 @@ class Store:
             params.append(until_utc)
         sql = (
             "SELECT changes.*, items.type, items.num, items.title, "
-            "parent.type AS parent_type, parent.num AS parent_num FROM changes "
+            "parent.type AS parent_type, parent.num AS parent_num, "
+            # Dated before the item's creation (by day where either is a day), read from
+            # the item's own log (changes_by_item).
+            "(SELECT CASE WHEN length(changes.happened) = 10 OR length(created.happened) = 10 "
+            "    THEN substr(changes.happened, 1, 10) < substr(created.happened, 1, 10) "
+            "    ELSE changes.happened_utc < created.happened_utc END "
+            "  FROM changes AS created WHERE created.item_id = changes.item_id AND created.field = 'created' "
+            "  ORDER BY created.id LIMIT 1) AS early FROM changes "
             "JOIN items ON items.id = changes.item_id "
             "LEFT JOIN items AS parent ON parent.id = items.event_id "
             + (f"WHERE {' AND '.join(where)} " if where else "")
@@ -557,6 +564,7 @@ class Store:
                 on=row["happened"], recorded=row["recorded"], source=row["source"],
                 note=row["note"], title=row["title"],
                 within=Ref(row["parent_type"], row["parent_num"]) if row["parent_num"] else None,
+                early=bool(row["early"]),
             )
             for row in self.query(sql, params)
         ]

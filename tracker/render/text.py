@@ -213,7 +213,10 @@ def history_table(changes: list[Change], with_ref: bool = True, zone: str = "UTC
         row = [moment_text(change.on, zone)]
         if with_ref:
             row += [str(change.ref), cell(change.title)]
-        row += [change_text(change), cell(change.note), cell(change.source)]
+        text = change_text(change)
+        if change.early:
+            text.append(" (dated before it was added)", style="dim")
+        row += [text, cell(change.note), cell(change.source)]
         table.add_row(*row)
     return table
 
