@@ -57,10 +57,12 @@ def test_what_was_left_out_is_counted_up_to_a_cap(tracker, tmp_path, monkeypatch
 def test_the_json_of_a_list_is_written_as_it_is_read(summit):
     from tracker.render.json import dumps, item_data, write_items
 
+    summit.ok("add", "event", 'Sommet "Nord" \x1b[31m\u202e\u0085 — भारत\\', "--series", "Nord", "--number", "2",
+              "--tag", "a\tb", "--start", "2025-12-20")
     store = Store(summit.db)
     request = ListRequest(everything=True)
     stream = io.StringIO()
-    assert write_items(list_items(store, request), stream) == 4
+    assert write_items(list_items(store, request), stream) == 5
     # The same text as the document made whole.
     assert stream.getvalue() == dumps([item_data(item) for item in store.items(list_items(store, request).query)]) + "\n"
     empty = io.StringIO()
