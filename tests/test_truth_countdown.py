@@ -35,6 +35,11 @@ def test_countdown_json_says_overdue(late):
     assert [(e["ref"], e["state"]) for e in entries] == [
         ("E1", "upcoming"), ("A4", "upcoming"), ("A2", "overdue"), ("A1", "overdue")]
     assert entries[-1]["left"] == "overdue by 3 days" and entries[-1]["seconds"] < 0
+    # report.py reads countdown.coming(): still what is to come, no overdue agreement.
+    from tracker.store import Store
+
+    coming = countdown.coming(Store(late.db), dates.instant("2025-11-29T10:00:00Z"))
+    assert [entry.item.ref.num for entry in coming] == [1, 4]
 
 
 def test_overdue_agreements_have_a_limit_of_their_own(late):
@@ -46,14 +51,6 @@ def test_an_overdue_agreement_alone_is_not_nothing(tracker):
     tracker.ok("add", "agreement", "Fossil fuel phase-out", "--due", "2025-11-28")
     run = tracker.ok("countdown")
     assert "overdue by 1 day" in run.stdout and "Nothing coming" not in run.stderr
-
-
-def test_what_a_report_gets_from_countdown_is_unchanged(late):
-    # report.py reads countdown.coming(): what is to come, no overdue agreement.
-    from tracker.store import Store
-
-    coming = countdown.coming(Store(late.db), dates.instant("2025-11-29T10:00:00Z"))
-    assert [entry.item.ref.num for entry in coming] == [1, 4]
 
 
 def test_overdue_agreements_are_read_from_the_due_date_index(summit, monkeypatch):
