@@ -105,12 +105,12 @@ def test_list_json_is_an_empty_array_when_nothing_matches(tracker):
 
 
 def test_show_prints_fields_and_history(summit):
-    summit.ok("update", "A1", "--status", "signed", "--on", "2025-12-05",
+    summit.ok("update", "A1", "--status", "signed", "--on", "2025-11-28",
               "--source", "https://example.org/signed", "--note", "exchanged at the summit")
     run = summit.ok("show", "A1")
     for text in ("Labour mobility pact", "labour", "E1", "History", "created as expected",
                  "status expected → signed", "exchanged at the summit", "https://example.org/signed",
-                 "2025-12-05"):
+                 "2025-11-28"):
         assert text in run.stdout
 
 
@@ -121,11 +121,11 @@ def test_show_of_an_event_lists_what_belongs_to_it(summit):
 
 
 def test_update_logs_old_new_when_source_and_note(summit):
-    summit.ok("update", "A1", "--status", "signed", "--on", "2025-12-05",
+    summit.ok("update", "A1", "--status", "signed", "--on", "2025-11-29",
               "--source", "https://example.org/signed", "--note", "exchanged at the summit")
-    entry = summit.ok("history", "A1", "--json").json()[-1]
+    entry = next(e for e in summit.ok("history", "A1", "--json").json() if e["field"] == "status")
     assert entry == {"ref": "A1", "field": "status", "old": "expected", "new": "signed",
-                     "on": "2025-12-05", "recorded": "2025-11-29T10:00:00+00:00",
+                     "on": "2025-11-29", "recorded": "2025-11-29T10:00:00+00:00",
                      "source": "https://example.org/signed", "note": "exchanged at the summit"}
 
 
@@ -177,8 +177,9 @@ def test_update_clear_empties_a_field(summit):
 
 
 def test_history_since_and_for_one_item(summit):
-    summit.ok("update", "A1", "--status", "signed", "--on", "2025-12-05")
-    summit.ok("update", "E1", "--status", "held", "--on", "2025-12-06")
+    later = "2025-12-07T10:00:00Z"     # a change is logged once it has happened
+    summit.ok("update", "A1", "--status", "signed", "--on", "2025-12-05", TRACKER_NOW=later)
+    summit.ok("update", "E1", "--status", "held", "--on", "2025-12-06", TRACKER_NOW=later)
     since = summit.ok("history", "--since", "2025-12-01", "--json").json()
     assert [(e["ref"], e["field"]) for e in since] == [("A1", "status"), ("E1", "status")]
     assert len(summit.ok("history", "--json").json()) == 6
@@ -198,7 +199,8 @@ def test_remove_leaves_lists_but_stays_in_history(summit):
 
 
 def test_export_import_round_trip_is_lossless(summit, tmp_path):
-    summit.ok("update", "A1", "--status", "signed", "--on", "2025-12-05T15:00", "--note", "done")
+    summit.ok("update", "A1", "--status", "signed", "--on", "2025-12-05T15:00", "--note", "done",
+              TRACKER_NOW="2025-12-06T10:00:00Z")
     summit.ok("remove", "A2")
     exported = tmp_path / "backup.json"
     summit.ok("export", "-o", str(exported))
@@ -256,7 +258,7 @@ def test_apply_is_all_or_nothing(seeded, tmp_path):
     broken = tmp_path / "news.json"
     broken.write_text(json.dumps(news))
     before = seeded.dump()
-    run = seeded("apply", str(broken))
+    run = seeded("apply", str(broken), TRACKER_NOW="2025-12-12T09:00:00Z")
     assert run.code == 2
     assert f"update {len(news['updates'])}" in run.stderr and "A99" in run.stderr
     assert seeded.dump() == before

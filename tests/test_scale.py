@@ -19,7 +19,7 @@ def test_list_shows_at_most_the_limit_and_says_so(tracker):
         tracker.ok("add", "agreement", f"MoU {n}")
     run = tracker.ok("list", "agreements", "--limit", "2", "--json")
     assert [item["title"] for item in run.json()] == ["MoU 0", "MoU 1"]
-    assert "Showing the first 2 agreements; more match" in run.stderr
+    assert "Showing the first 2 agreements; 3 more agreements match" in run.stderr
     assert len(tracker.ok("list", "--limit", "0", "--json").json()) == 5
     run = tracker.ok("list", "--limit", "5", "--json")
     assert len(run.json()) == 5 and run.stderr == ""
@@ -99,7 +99,7 @@ def _no_full_scan_or_sort(found):
 
 
 def test_the_default_list_reads_indexes_in_order(plans):
-    list_items(plans.store, ListRequest(limit=50))
+    list(list_items(plans.store, ListRequest(limit=50)))
     _no_full_scan_or_sort(plans.plans())
 
 
@@ -127,7 +127,7 @@ def test_the_reports_counts_read_indexes_only(plans):
 
 
 def test_a_filtered_list_reads_its_index_in_order(plans):
-    list_items(plans.store, ListRequest(types=("agreement",), statuses=["expected"], parties=["Russia"], limit=50))
+    list(list_items(plans.store, ListRequest(types=("agreement",), statuses=["expected"], parties=["Russia"], limit=50)))
     # It walks the (type, num) index and stops at the limit, rather than reading
     # every agreement of that status and sorting them.
     _no_full_scan_or_sort(plans.plans())

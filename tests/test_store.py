@@ -164,7 +164,7 @@ def test_a_due_date_is_a_day_in_the_zone_of_the_agreements_event(summit):
 def test_agreement_counts_follow_every_change(seeded, tmp_path):
     from conftest import NEWS
 
-    seeded.ok("apply", str(NEWS))
+    seeded.ok("apply", str(NEWS), TRACKER_NOW="2025-12-12T09:00:00Z")
     seeded.ok("remove", "A3")
     seeded.ok("update", "A4", "--event", "E1", "--status", "stalled")
     conn = connect(seeded.db)

@@ -5,7 +5,9 @@ Every operation writes its change and its log rows in one transaction.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Iterator
+from dataclasses import dataclass, field, replace
+from datetime import timedelta
 
 from tracker import dates
 from tracker.errors import BadArgument, TrackerError
@@ -13,6 +15,7 @@ from tracker.model import (
     CLOSED_STATUSES, KINDS, STATUSES, Change, Item, ItemType, Ref,
     check_choice, check_names, check_sector, check_source, check_title, parse_ref,
 )
+from tracker.countdown import LONGEST_EVENT_DAYS
 from tracker.store import ItemQuery, Store
 
 # What `--clear` can empty, per type.
@@ -50,6 +53,7 @@ class Entry:
     on: str | None = None
     source: str | None = None
     note: str | None = None
+    on_name: str = "--on"          # what `on` is called where it was given, for errors
 
 
 @dataclass
@@ -241,9 +245,10 @@ def _plan_event_times(store: Store, plan: _Plan, given: Fields, clear: set[str])
 
 
 def _entry_rows(store: Store, item_id: int, zone: str, entry: Entry, logged) -> list[dict]:
-    happened = dates.parse_when(entry.on, zone, what="--on") if entry.on else dates.When(
-        dates.now().astimezone(dates.get_zone(zone)).replace(microsecond=0))
-    recorded = dates.stamp(dates.now())
+    now = dates.now()
+    happened = _happened(entry, zone, now) if entry.on else dates.When(
+        now.astimezone(dates.get_zone(zone)).replace(microsecond=0))
+    recorded = dates.stamp(now)
     return [
         {
             "item_id": item_id, "field": name, "old": old, "new": new,
@@ -254,9 +259,22 @@ def _entry_rows(store: Store, item_id: int, zone: str, entry: Entry, logged) -> 
     ]
 
 
+def _happened(entry: Entry, zone: str, now) -> dates.When:
+    """When a change happened: never after now. A day counts from its first instant,
+    so today (in the item's zone) is fine: it holds now."""
+    happened = dates.parse_when(entry.on, zone, what=entry.on_name)
+    if happened.start > now:
+        local = now.astimezone(dates.get_zone(zone))
+        raise BadArgument(
+            f"{entry.on_name} {entry.on!r} is in the future ({happened.text}; it is now "
+            f"{local:%Y-%m-%d %H:%M} {dates.zone_abbreviation(local)}): "
+            "a change is logged once it has happened; give a date or time up to now")
+    return happened
+
+
 def _check_entry(entry: Entry) -> Entry:
     note = entry.note.strip() if entry.note is not None else None
-    return Entry(on=entry.on, source=check_source(entry.source), note=note or None)
+    return Entry(on=entry.on, source=check_source(entry.source), note=note or None, on_name=entry.on_name)
 
 
 def add(store: Store, item_type: ItemType, given: Fields, entry: Entry, uid: str | None = None) -> Outcome:
@@ -311,17 +329,61 @@ def update(store: Store, ref: Ref, given: Fields, entry: Entry) -> Outcome:
         return _outcome(store, ref, rows)
 
 
-def remove(store: Store, ref: Ref, entry: Entry) -> Outcome:
+def already_applied(store: Store, ref: Ref, given: Fields, entry: Entry) -> bool:
+    """Whether this update is in the log already (a news file applied before): a change
+    to the same item, on the same date (when the update gives one), from the same source,
+    with the same note, to one of the fields it sets. An update that sets nothing new
+    and was logged as a note is applied too."""
+    entry = _check_entry(entry)
+    item_id, item = _require(store, ref)
+    happened = _happened(entry, item_zone(store, item_id), dates.now()).text if entry.on else None
+    logged = store.logged_fields(item_id, happened, entry.source, entry.note)
+    if not logged:
+        return False
+    # The names the log gives the fields it sets: those of Fields, but the event it
+    # belongs to, logged as "parent" or "event".
+    names = {name for name, value in given.__dict__.items()
+             if value is not None and name not in ("within", "clear")} | set(given.clear)
+    if given.within is not None:
+        names.add(_link_name(ref.type))
+    if names & logged:
+        return True
+    return None in logged and not plan_fields(store, ref.type, given, item_id, (item.parties, item.tags)).logged
+
+
+def remove(store: Store, ref: Ref, entry: Entry, detach: bool = False) -> Outcome:
+    """Take an item out of lists. An event that live items belong to is refused,
+    unless `detach`: then each of them is unlinked first, the unlinking logged on it,
+    all in the same transaction."""
     entry = _check_entry(entry)
     with store.writing():
         item_id, item = _require(store, ref)
         if item.removed:
             raise TrackerError(f"{ref} was removed already ({item.removed})")
+        dependants, count = store.dependants(item_id, DEPENDANTS_NAMED)
+        if count and not detach:
+            named = ", ".join(f"{other} {title!r}" for other, title in dependants)
+            more = f" and {count - len(dependants)} more" if count > len(dependants) else ""
+            raise TrackerError(
+                f"{ref} has {count} live item{'s' * (count != 1)} in it: {named}{more}. "
+                f"Remove {'them' if count != 1 else 'it'} first, or give --detach to unlink "
+                f"{'them' if count != 1 else 'it'} from {ref} (logged on each)")
+        if count:
+            stamp = dates.stamp(dates.now())
+            said = replace(entry, note=entry.note or f"{ref} was removed")
+            for other_id, other_type in store.dependant_ids(item_id):
+                plan = plan_fields(store, other_type, Fields(clear=[_link_name(other_type)]), other_id)
+                store.update_item(other_id, {**plan.columns, "updated": stamp})
+                store.log(_entry_rows(store, other_id, item_zone(store, other_id), said, plan.logged))
         stamp = dates.stamp(dates.now())
         store.update_item(item_id, {"removed": stamp, "updated": stamp})
         rows = _entry_rows(store, item_id, item_zone(store, item_id), entry, [("removed", None, "removed")])
         store.log(rows)
         return _outcome(store, ref, rows)
+
+
+# How many of the items in an event a refused `remove` names.
+DEPENDANTS_NAMED = 5
 
 
 def _outcome(store: Store, ref: Ref, rows: list[dict]) -> Outcome:
@@ -385,13 +447,33 @@ class ListRequest:
     limit: int | None = None     # of each type
 
 
-@dataclass
 class Listing:
-    items: list[Item]
-    cut: list[str]               # the types of which there were more than the limit
+    """The items of a list, read as they are used: at most `limit` of each type.
+    Once they have been read, `cut` names the types of which more match."""
+
+    def __init__(self, store: Store, query: ItemQuery):
+        self.store, self.query = store, query
+        self.cut: list[str] = []
+
+    def __iter__(self) -> Iterator[Item]:
+        limit, shown = self.query.limit, {}
+        for item in self.store.iter_items(self.query):
+            # The store reads one more of each type than the limit: it says there are more.
+            shown[item.type] = shown.get(item.type, 0) + 1
+            if limit and shown[item.type] > limit:
+                self.cut.append(item.type)
+                continue
+            yield item
+
+    def left_out(self, item_type: str, cap: int) -> int | None:
+        """How many more of a type match than were shown: counted up to `cap` more (then
+        None, "many"), so that the count costs little whatever the size of the database."""
+        limit = self.query.limit
+        found = self.store.count_items(replace(self.query, types=(item_type,)), item_type, limit + cap + 1)
+        return found - limit if found <= limit + cap else None
 
 
-def list_items(store: Store, request: ListRequest) -> Listing:
+def list_query(store: Store, request: ListRequest) -> ItemQuery:
     def allowed(table: dict[str, tuple[str, ...]]) -> tuple[str, ...]:
         return tuple(dict.fromkeys(value for t in request.types for value in table[t]))
 
@@ -418,17 +500,15 @@ def list_items(store: Store, request: ListRequest) -> Listing:
         query.to_utc = dates.utc_text(dates.parse_when(request.end, zone, what="--to", month=True).end)
     if query.from_utc and query.to_utc and query.to_utc <= query.from_utc:
         raise BadArgument("--to is before --from: give a period that ends after it starts")
-    # With no filter on status or period, a list shows what is still open.
+    # With no filter on status or period, a list shows what is still open (a
+    # search shows that first, then the rest).
     if not (request.everything or query.statuses or query.from_utc or query.to_utc or query.series):
-        query.open_at_utc = dates.utc_text(dates.now())
+        now = dates.now()
+        query.open_at_utc = dates.utc_text(now)
+        query.under_way_since_utc = dates.utc_text(now - timedelta(days=LONGEST_EVENT_DAYS))
         query.closed = {t: CLOSED_STATUSES[t] for t in request.types}
-    found = store.items(query)
-    if not query.limit:
-        return Listing(found, [])
-    kept, cut = [], []
-    for item_type in request.types:
-        of_type = [item for item in found if item.type == item_type]
-        kept += of_type[:query.limit]
-        if len(of_type) > query.limit:
-            cut.append(item_type)
-    return Listing(kept, cut)
+    return query
+
+
+def list_items(store: Store, request: ListRequest) -> Listing:
+    return Listing(store, list_query(store, request))

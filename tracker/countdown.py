@@ -26,6 +26,8 @@ class Countdown:
         return int((self.start - now).total_seconds())
 
     def state(self, now: datetime) -> str:
+        if self.what == "due" and now >= self.end:
+            return "overdue"
         return "under-way" if self.start <= now < self.end else "upcoming"
 
 
@@ -45,22 +47,39 @@ def coming(store: Store, now: datetime, days: int | None = None, limit: int | No
             entries.append(Countdown(item, "event", dates.instant(item.start_utc), dates.instant(item.end_utc),
                                      len(item.start) == 10, item.tz or "UTC"))
         else:
-            # Due by a day: from its 00:00 to its 24:00, in the zone of the
-            # agreement's event (else the user's). Due by a time: that instant.
-            zone_name = _due_zone(store, item)
-            end = dates.instant(item.due_utc)
-            all_day = len(item.due) == 10
-            start = end
-            if all_day:
-                day = dates.When(date.fromisoformat(item.due), dates.get_zone(zone_name) or timezone.utc)
-                start = day.start.astimezone(timezone.utc)
-            entries.append(Countdown(item, "due", start, end, all_day, zone_name))
+            entries.append(_due(item))
     entries.sort(key=lambda entry: (entry.start, entry.item.type != "event", entry.item.ref.num))
     return entries[:limit] if limit else entries
 
 
-def _due_zone(store: Store, item: Item) -> str:
-    return item.link_tz or dates.user_zone_name()
+def overdue(store: Store, now: datetime, limit: int | None = None) -> list[Countdown]:
+    """Open agreements whose due date has passed by `now`, the most recently due first
+    (read backwards from now on the due-date index), at most `limit` if given."""
+    return [_due(item) for item in store.past_due(dates.utc_text(now), CLOSED_STATUSES["agreement"], limit)]
+
+
+def board(store: Store, now: datetime, days: int | None = None, limit: int | None = None) -> list[Countdown]:
+    """What `tracker countdown` shows: what is coming, nearest first, then what is
+    overdue (at most `limit` of each)."""
+    return coming(store, now, days, limit) + overdue(store, now, limit)
+
+
+def nothing_coming(days: int | None) -> str:
+    """What a countdown with nothing to show says, in a table or a watch."""
+    return "Nothing coming" + (f" in the next {days} days." if days is not None else ".")
+
+
+def _due(item: Item) -> Countdown:
+    # Due by a day: from its 00:00 to its 24:00, in the zone of the agreement's
+    # event (else the user's). Due by a time: that instant.
+    zone_name = item.link_tz or dates.user_zone_name()
+    end = dates.instant(item.due_utc)
+    all_day = len(item.due) == 10
+    start = end
+    if all_day:
+        day = dates.When(date.fromisoformat(item.due), dates.get_zone(zone_name) or timezone.utc)
+        start = day.start.astimezone(timezone.utc)
+    return Countdown(item, "due", start, end, all_day, zone_name)
 
 
 def words(entry: Countdown, now: datetime, view_zone: str | None = None) -> str:
@@ -68,6 +87,14 @@ def words(entry: Countdown, now: datetime, view_zone: str | None = None) -> str:
     zone = dates.get_zone(view_zone or entry.zone) or timezone.utc
     local_now = now.astimezone(zone)
     start = entry.start.astimezone(zone)
+    if entry.state(now) == "overdue":
+        if entry.all_day:
+            # Counted in days of the zone it is due in: due on the 26th, overdue by
+            # 3 days on the 29th.
+            own = dates.get_zone(entry.zone) or timezone.utc
+            late = (now.astimezone(own).date() - entry.start.astimezone(own).date()).days
+            return f"overdue by {late} day{'s' * (late != 1)}"
+        return f"overdue by {dates.duration_words(int((now - entry.end).total_seconds()))}"
     if entry.state(now) == "under-way":
         if entry.all_day and not view_zone:
             first = start.date()

@@ -179,3 +179,4 @@ class Change:
     note: str | None
     title: str = ""   # the item's current title, for people reading a log
     within: Ref | None = None   # the event the item belongs to, for grouping
+    early: bool = False         # it happened before the item's creation (logged late, dated back)

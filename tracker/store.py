@@ -77,7 +77,8 @@ class ItemQuery:
     to_utc: str | None = None
     search: str | None = None
     series: str | None = None
-    open_at_utc: str | None = None    # only what is still open at this instant
+    open_at_utc: str | None = None    # only what is still open at this instant (a search: that first)
+    under_way_since_utc: str | None = None   # events under way started after this instant
     closed: dict[str, tuple[str, ...]] | None = None      # closed statuses per type
     with_removed: bool = False
     limit: int | None = None          # of each type; None for all
@@ -315,15 +316,24 @@ class Store:
     def items(self, query: ItemQuery) -> list[Item]:
         """Items of each type asked for, events first; at most `query.limit` + 1 of each
         (the one more tells the caller there are more)."""
-        found: list[Item] = []
+        return list(self.iter_items(query))
+
+    def iter_items(self, query: ItemQuery, batch: int = 500) -> Iterator[Item]:
+        """As items(), read and made `batch` rows at a time: memory stays flat however
+        many match (`tracker list --json` of a million items)."""
         for item_type in ("event", "agreement"):
             if item_type in query.types:
-                found += self._items_of(item_type, query)
-        return found
+                yield from self._items_of(item_type, query, batch)
 
-    def _items_of(self, item_type: str, query: ItemQuery) -> list[Item]:
+    def _filters(self, item_type: str, query: ItemQuery) -> tuple[str, list]:
+        """The WHERE of a list query for one type, and its parameters."""
         where, params = ([] if query.with_removed else ["items.removed IS NULL"]), []
-        where.append("items.type = ?")
+        # What belongs to one event, or a search with few matches, is a handful of rows
+        # found by their own index (items_by_event, the search index) and sorted: "+"
+        # keeps the planner off the (type, ...) indexes, which would walk every item of
+        # the type to find them.
+        few = query.within is not None or (query.search and self._few_match(query.search))
+        where.append("+items.type = ?" if few else "items.type = ?")
         params.append(item_type)
         for column, values in (("status", query.statuses), ("kind", query.kinds), ("sector", query.sectors)):
             if values:
@@ -352,33 +362,101 @@ class Store:
         if query.search:
             where.append("items.id IN (SELECT rowid FROM item_search WHERE item_search MATCH ?)")
             params.append(fts_query(query.search))
-        closed = (query.closed or {}).get(item_type)
-        if query.open_at_utc and closed:
-            where.append(f"items.status NOT IN ({', '.join('?' for _ in closed)})")
-            params += closed
-        limit = f" LIMIT {int(query.limit) + 1}" if query.limit else ""
-        select = f"SELECT {_ITEM_COLUMNS} FROM {_ITEM_FROM} WHERE {' AND '.join(where)} "
+        return " AND ".join(where), params
+
+    # A search that matches up to this many items reads them from the search index and
+    # sorts them; one that matches more walks the (type, ...) indexes in order, where
+    # matches are close together.
+    FEW_MATCHES = 5000
+
+    def _few_match(self, search: str) -> bool:
+        with self._searching(ItemQuery(search=search)):
+            return self.conn.execute(
+                f"SELECT count(*) FROM (SELECT 1 FROM item_search WHERE item_search MATCH ? LIMIT {self.FEW_MATCHES + 1})",
+                (fts_query(search),)).fetchone()[0] <= self.FEW_MATCHES
+
+    def _items_of(self, item_type: str, query: ItemQuery, batch: int) -> Iterator[Item]:
+        where, params = self._filters(item_type, query)
+        select = f"SELECT {_ITEM_COLUMNS} FROM {_ITEM_FROM} WHERE {where} "
+        left = int(query.limit) + 1 if query.limit else None
+        with self._searching(query):
+            for condition, more, order in self._parts(item_type, query):
+                if left is not None and left <= 0:
+                    break
+                cursor = self.conn.execute(select + condition + f" ORDER BY {order}"
+                                           + (f" LIMIT {left}" if left is not None else ""), (*params, *more))
+                names = [column[0] for column in cursor.description]
+                while rows := cursor.fetchmany(batch):
+                    if left is not None:
+                        left -= len(rows)
+                    yield from self._items([dict(zip(names, row)) for row in rows])
+
+    def count_items(self, query: ItemQuery, item_type: str, cap: int) -> int:
+        """How many items of a type a list query finds, counted up to `cap`: the same
+        index reads as the list, stopped there."""
+        where, params = self._filters(item_type, query)
+        found = 0
+        with self._searching(query):
+            for condition, more, order in self._parts(item_type, query):
+                if found >= cap:
+                    break
+                found += self.conn.execute(
+                    f"SELECT count(*) FROM (SELECT 1 FROM {_ITEM_FROM} WHERE {where} {condition} "
+                    f"ORDER BY {order} LIMIT {int(cap - found)})", (*params, *more)).fetchone()[0]
+        return found
+
+    @contextmanager
+    def _searching(self, query: ItemQuery) -> Iterator[None]:
         try:
-            if item_type == "event" and query.open_at_utc:
-                # What is still open, in the order it ends: the index on
-                # (type, ends_utc) reads only the rows shown, whatever the size.
-                rows = self.query(select + "AND items.ends_utc >= ? ORDER BY items.ends_utc, items.id" + limit,
-                                  (*params, query.open_at_utc))
-                if not query.limit or len(rows) <= query.limit:
-                    rows += self.query(select + "AND items.ends_utc IS NULL ORDER BY items.id" + limit, params)
-            elif item_type == "event":
-                order = ("items.series_number IS NULL, items.series_number, " if query.series else "") + \
-                    "items.starts_utc IS NULL, items.starts_utc, items.num"
-                rows = self.query(select + f"ORDER BY {order}" + limit, params)
-            else:
-                # In the order of their numbers, read from the (type, num) index: a
-                # list stops after `limit` rows instead of sorting them all.
-                rows = self.query(select + "ORDER BY items.num" + limit, params)
+            yield
         except sqlite3.OperationalError as error:
             if query.search and "fts5" in str(error):
                 raise TrackerError(f"cannot search for {query.search!r}: {error}") from None
             raise
-        return self._items(rows)
+
+    @staticmethod
+    def _parts(item_type: str, query: ItemQuery) -> list[tuple[str, tuple, str]]:
+        """The queries that read one type in order, one after the other: (condition, its
+        parameters, order). Each is an index read in its order, so that a list stops at
+        its limit instead of sorting every match."""
+        closed = (query.closed or {}).get(item_type) if query.open_at_utc else None
+        if item_type == "agreement":
+            # In the order of their numbers, read from the (type, num) index.
+            if not closed:
+                return [("", (), "items.num")]
+            marks = ", ".join("?" for _ in closed)
+            parts = [(f"AND items.status NOT IN ({marks})", closed, "items.num")]
+            if query.search:      # a search finds the settled ones too, after the open ones
+                parts.append((f"AND items.status IN ({marks})", closed, "items.num"))
+            return parts
+        if query.series:
+            return [("", (), "items.series_number IS NULL, items.series_number, "
+                             "items.starts_utc IS NULL, items.starts_utc, items.num")]
+        # By start, as countdown has them; undated ones last. The (type, starts_utc,
+        # ends_utc) index gives that order; "+" keeps the planner off the others.
+        dated = ("AND items.starts_utc IS NOT NULL", (), "items.starts_utc, items.ends_utc, items.id")
+        # Undated: no end either, read from the (type, ends_utc) index in id order.
+        undated = ("AND items.ends_utc IS NULL", (), "items.id")
+        if not closed:
+            return [dated, undated]
+        # Still open: not held or cancelled, and not over. What is under way is
+        # looked for among the events that started since `under_way_since_utc` (a
+        # year before, as countdown does), so that the read starts near now.
+        marks = ", ".join("?" for _ in closed)
+        since = query.under_way_since_utc or query.open_at_utc
+        is_open = f"items.status NOT IN ({marks})"
+        parts = [
+            (f"AND {is_open} AND items.starts_utc >= ? AND +items.ends_utc >= ?",
+             (*closed, since, query.open_at_utc), dated[2]),
+            (f"AND {is_open} {undated[0]}", closed, undated[2]),
+        ]
+        if query.search:
+            # Then what a search also finds: held, cancelled and past events, by start.
+            rest = (f"AND NOT ({is_open} AND (items.starts_utc IS NULL OR "
+                    "(items.starts_utc >= ? AND items.ends_utc >= ?)))")
+            parts.append((rest, (*closed, since, query.open_at_utc),
+                          "items.starts_utc IS NULL, items.starts_utc, items.ends_utc, items.id"))
+        return parts
 
     def coming(self, now_utc: str, horizon_utc: str | None, closed: tuple[str, ...],
                limit: int | None = None, longest_utc: str | None = None) -> list[Item]:
@@ -408,6 +486,16 @@ class Store:
             f"AND items.status NOT IN ({', '.join('?' for _ in closed)}) ORDER BY items.due_utc, items.id" + cap,
             (now_utc, horizon, *closed))
         return self._items(rows)
+
+    def past_due(self, now_utc: str, closed: tuple[str, ...], limit: int | None = None) -> list[Item]:
+        """Open agreements due before `now_utc`, the most recently due first: read
+        backwards from now on the due-date index, so the cost follows the limit."""
+        return self._items(self.query(
+            f"SELECT {_ITEM_COLUMNS} FROM {_ITEM_FROM} WHERE items.removed IS NULL "
+            f"AND +items.type = 'agreement' AND items.due_utc <= ? "
+            f"AND items.status NOT IN ({', '.join('?' for _ in closed)}) "
+            "ORDER BY items.due_utc DESC, items.id DESC" + (f" LIMIT {int(limit)}" if limit else ""),
+            (now_utc, *closed)))
 
     def _items(self, rows: list[dict]) -> list[Item]:
         ids = _id_list([row["id"] for row in rows])
@@ -455,7 +543,14 @@ class Store:
             params.append(until_utc)
         sql = (
             "SELECT changes.*, items.type, items.num, items.title, "
-            "parent.type AS parent_type, parent.num AS parent_num FROM changes "
+            "parent.type AS parent_type, parent.num AS parent_num, "
+            # Dated before the item's creation (by day where either is a day), read from
+            # the item's own log (changes_by_item).
+            "(SELECT CASE WHEN length(changes.happened) = 10 OR length(created.happened) = 10 "
+            "    THEN substr(changes.happened, 1, 10) < substr(created.happened, 1, 10) "
+            "    ELSE changes.happened_utc < created.happened_utc END "
+            "  FROM changes AS created WHERE created.item_id = changes.item_id AND created.field = 'created' "
+            "  ORDER BY created.id LIMIT 1) AS early FROM changes "
             "JOIN items ON items.id = changes.item_id "
             "LEFT JOIN items AS parent ON parent.id = items.event_id "
             + (f"WHERE {' AND '.join(where)} " if where else "")
@@ -469,6 +564,7 @@ class Store:
                 on=row["happened"], recorded=row["recorded"], source=row["source"],
                 note=row["note"], title=row["title"],
                 within=Ref(row["parent_type"], row["parent_num"]) if row["parent_num"] else None,
+                early=bool(row["early"]),
             )
             for row in self.query(sql, params)
         ]
@@ -570,6 +666,28 @@ class Store:
             "JOIN up ON items.id = up.id WHERE items.event_id IS NOT NULL) SELECT id FROM up",
             (item_id,),
         )]
+
+    def logged_fields(self, item_id: int, happened: str | None, source: str | None, note: str | None) -> set:
+        """The fields (None for a note) of an item's logged changes with this source and
+        note, and this happened date if given (read from the item's own log)."""
+        return {row[0] for row in self.conn.execute(
+            "SELECT DISTINCT field FROM changes WHERE item_id = ? AND source IS ? AND note IS ? "
+            "AND (? IS NULL OR happened = ?)", (item_id, source, note, happened, happened))}
+
+    def dependants(self, item_id: int, named: int) -> tuple[list[tuple[Ref, str]], int]:
+        """The live items that belong to an event: the first `named` (events first, by
+        number) with their titles, and how many there are (read from items_by_event)."""
+        first = [(Ref(row[0], row[1]), row[2]) for row in self.conn.execute(
+            "SELECT type, num, title FROM items WHERE event_id = ? AND removed IS NULL "
+            f"ORDER BY type = 'agreement', num LIMIT {int(named)}", (item_id,))]
+        count = self.conn.execute("SELECT count(*) FROM items WHERE event_id = ? AND removed IS NULL",
+                                  (item_id,)).fetchone()[0] if first else 0
+        return first, count
+
+    def dependant_ids(self, item_id: int) -> list[tuple[int, str]]:
+        """Every live item that belongs to an event: (id, type)."""
+        return [(row[0], row[1]) for row in self.conn.execute(
+            "SELECT id, type FROM items WHERE event_id = ? AND removed IS NULL ORDER BY id", (item_id,))]
 
     def columns(self, item_id: int) -> dict:
         """The raw row of an item, for computing what an update changes."""

@@ -322,7 +322,7 @@ def apply_file(store: Store, path: Path) -> str:
     """
     name = "stdin" if str(path) == "-" else str(path)
     document = read_document(path, UPDATES_FORMAT, "updates")
-    added = updated = 0
+    added = updated = already = 0
     with store.writing():
         for index, entry in enumerate(document["updates"], start=1):
             where = f"{name}: update {index}"
@@ -330,11 +330,14 @@ def apply_file(store: Store, path: Path) -> str:
                 raise BadArgument(f"{where}: must be an object")
             try:
                 given = _fields(entry.get("set", {}), where)
-                said = core.Entry(_text(entry, "on"), _text(entry, "source"), _text(entry, "note"))
+                said = core.Entry(_text(entry, "on"), _text(entry, "source"), _text(entry, "note"), on_name='"on"')
                 if "add" in entry:
                     kind = entry["add"]
                     if kind not in ("event", "agreement"):
                         raise BadArgument(f"\"add\" must be \"event\" or \"agreement\", not {kind!r}")
+                    if _added_before(store, kind, _text(entry, "uid")):
+                        already += 1
+                        continue
                     core.add(store, kind, given, said, uid=_text(entry, "uid"))
                     added += 1
                 else:
@@ -345,8 +348,26 @@ def apply_file(store: Store, path: Path) -> str:
                         ref = Ref(row["type"], row["num"])
                     else:
                         ref = parse_ref(target)
-                    core.update(store, ref, given, said)
+                    if core.already_applied(store, ref, given, said) or not core.update(store, ref, given, said).changes:
+                        already += 1
+                        continue
                     updated += 1
             except TrackerError as error:
                 raise _within(where, error) from None
-    return f"applied {added + updated} updates from {name}: {added} added, {updated} updated"
+    if not added + updated:
+        return f"{name}: all {already} updates applied already; nothing changed"
+    return (f"{name}: {already} already applied, {added + updated} applied "
+            f"({added} added, {updated} updated)")
+
+
+def _added_before(store: Store, kind: str, uid: str | None) -> bool:
+    """Whether a file's "add" is here already: an item of that uid (a uid names one
+    item for ever) is that add, applied before. Of another type, it is an error."""
+    item_id = store.item_id_by_uid(uid) if uid else None
+    if item_id is None:
+        return False
+    row = store.columns(item_id)
+    if row["type"] != kind:
+        raise BadArgument(f"uid {uid} is {Ref(row['type'], row['num'])} here, an {row['type']}, "
+                          f"not an {kind}: give the new item a uid of its own")
+    return True

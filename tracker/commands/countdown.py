@@ -12,13 +12,13 @@ from tracker.errors import BadArgument
 def countdown_command(
     ctx: typer.Context,
     days: Annotated[Optional[int], typer.Option(
-        "--days", metavar="N", min=0, help="Only what starts or is due within N days.")] = None,
-    limit: Annotated[int, typer.Option("--limit", "-n", metavar="N", min=0, help="At most N entries; 0 for all.")] = 30,
+        "--days", metavar="N", min=0, help="Only what starts or is due within N days (overdue agreements all the same).")] = None,
+    limit: Annotated[int, typer.Option("--limit", "-n", metavar="N", min=0, help="At most N entries to come and N overdue; 0 for all.")] = 30,
     tz: ViewZone = None,
     watch: Annotated[bool, typer.Option("--watch", help="Keep the screen up to date until Ctrl-C.")] = False,
     json: Json = False,
 ) -> None:
-    """What is next, nearest first: events to come or under way, and agreements' due dates."""
+    """What is next, nearest first: events to come or under way, and agreements' due dates; then overdue agreements."""
     from tracker import countdown
 
     view_zone, local_zone = zones(tz)
@@ -28,17 +28,18 @@ def countdown_command(
             raise BadArgument("--watch and --json do not go together: use one")
         from tracker.render.watch import watch_countdown
 
-        watch_countdown(lambda now: countdown.coming(database, now, days, limit or None), view_zone, local_zone)
+        watch_countdown(lambda now: countdown.board(database, now, days, limit or None), view_zone, local_zone,
+                        countdown.nothing_coming(days))
         return
     now = dates.now()
-    entries = countdown.coming(database, now, days, limit or None)
+    entries = countdown.board(database, now, days, limit or None)
     if json:
         from tracker.render.json import countdown_data
 
         print_json([countdown_data(entry, now, view_zone) for entry in entries])
         return
     if not entries:
-        err().print("Nothing coming" + (f" in the next {days} days." if days is not None else "."))
+        err().print(countdown.nothing_coming(days))
         return
     from tracker.render.text import countdown_table
 

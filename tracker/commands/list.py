@@ -1,13 +1,23 @@
 """tracker list: what is open, or what the filters ask for."""
 
 
+import sys
 from typing import Annotated, Optional
 
 import typer
 
 from tracker import core
-from tracker.commands.common import Json, ViewZone, err, out, print_json, store, zones
+from tracker.commands.common import Json, ViewZone, err, out, store, zones
 from tracker.errors import BadArgument
+
+# Rows of each type a table shows by default.
+SCREENFUL = 25
+# What was left out is counted up to this many more: a count of every match would read
+# half a million index entries at 1M items; this many costs at most a few times the list
+# itself (7 ms at 1M for `list agreements --status expected --party Russia`).
+COUNT_CAP = 100
+EMPTY_HINT = ("Nothing to list: the database is empty. Add an item with `tracker add event TITLE` "
+              "or `tracker add agreement TITLE`, or load a file with `tracker import FILE`.")
 
 
 def list_command(
@@ -22,11 +32,12 @@ def list_command(
     event: Annotated[Optional[str], typer.Option("--event", metavar="EVENT", help="Only what belongs to this event.")] = None,
     start: Annotated[Optional[str], typer.Option("--from", metavar="WHEN", help="Only events from this day on, and agreements due then.")] = None,
     end: Annotated[Optional[str], typer.Option("--to", metavar="WHEN", help="Only events up to this day (inclusive), and agreements due by then.")] = None,
-    search: Annotated[Optional[str], typer.Option("--search", metavar="WORDS", help="Only items whose title, notes or sources hold these words.")] = None,
+    search: Annotated[Optional[str], typer.Option("--search", metavar="WORDS", help="Items whose title, notes or sources hold these words: open ones first, then the rest.")] = None,
     series: Annotated[Optional[str], typer.Option("--series", metavar="NAME", help="Only the events of this series, in order, past ones too.")] = None,
     everything: Annotated[bool, typer.Option("--all", "-a", help="Held, settled and past items too.")] = False,
-    limit: Annotated[int, typer.Option("--limit", "-n", metavar="N", min=0,
-                                       help="At most N events and N agreements; 0 for all.")] = 25,
+    limit: Annotated[Optional[int], typer.Option(
+        "--limit", "-n", metavar="N", min=0, show_default=False,
+        help=f"At most N events and N agreements; 0 for all. Default: {SCREENFUL} for a table, all with --json.")] = None,
     tz: ViewZone = None,
     json: Json = False,
 ) -> None:
@@ -37,25 +48,48 @@ def list_command(
     key = what.strip().lower() if what else None
     if key not in types:
         raise BadArgument(f"cannot list {what!r}: say events or agreements, or nothing for both")
-    listing = core.list_items(store(ctx), core.ListRequest(
+    if limit is None:
+        # A table is for people: a screenful. JSON is for programs: everything.
+        limit = 0 if json else SCREENFUL
+    database = store(ctx)
+    listing = core.list_items(database, core.ListRequest(
         types=types[key], statuses=status or [], kinds=kind or [], sectors=sector or [],
         parties=party or [], tags=tag or [], within=event, start=start, end=end,
         search=search, series=series, everything=everything, limit=limit))
-    items = listing.items
-    if listing.cut:
-        kinds = " and ".join(f"{item_type}s" for item_type in listing.cut)
-        err().print(f"Showing the first {limit} {kinds}; more match (--limit 0 shows them all, "
-                     "or narrow the list with --status, --party, --search ...).")
     if json:
-        from tracker.render.json import item_data
+        from tracker.render.json import write_items
 
-        print_json([item_data(item) for item in items])
+        written = write_items(listing, sys.stdout)
+        _say_what_was_left_out(listing, limit)
+        if not written and not database.has_items():
+            err().print(EMPTY_HINT)
         return
+    items = list(listing)
+    _say_what_was_left_out(listing, limit)
     if not items:
-        err().print("Nothing to list." + ("" if everything else " (tracker list --all shows held and settled items too.)"))
+        if not database.has_items():
+            err().print(EMPTY_HINT)
+        else:
+            err().print("Nothing to list." + ("" if everything else
+                                              " (tracker list --all shows held and settled items too.)"))
         return
     from tracker.render.text import items_tables
 
     console = out()
     for table in items_tables(items, view_zone, local_zone):
         console.print(table)
+
+
+def _say_what_was_left_out(listing, limit: int) -> None:
+    """On stderr: how many of each type were not shown (counted up to a cap, which keeps
+    the count cheap at any size), and how to see them."""
+    if not listing.cut:
+        return
+    parts = []
+    for item_type in listing.cut:
+        more = listing.left_out(item_type, COUNT_CAP)
+        parts.append(f"{more:,} more {item_type}{'s' * (more != 1)}" if more is not None
+                     else f"more than {COUNT_CAP:,} more {item_type}s")
+    shown = " and ".join(f"{item_type}s" for item_type in listing.cut)
+    err().print(f"Showing the first {limit} {shown}; {' and '.join(parts)} match "
+                "(--limit 0 shows them all, or narrow the list with --status, --party, --search ...).")

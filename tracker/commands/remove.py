@@ -12,8 +12,13 @@ from tracker.model import parse_ref
 def remove(
     ctx: typer.Context,
     ref: Annotated[str, typer.Argument(metavar="REF", help="The item to remove: E1, A3 ...")],
+    detach: Annotated[bool, typer.Option(
+        "--detach", help="Events: unlink the items in it first (each unlinking logged on the item).")] = False,
     on: On = None, source: Source = None, note: Note = None, json: Json = False,
 ) -> None:
-    """Take an item out of lists. It stays in history and `tracker show` still finds it."""
-    outcome = core.remove(store(ctx), parse_ref(ref), core.Entry(on, source, note))
+    """Take an item out of lists. It stays in history and `tracker show` still finds it.
+
+    An event that live sub-events or agreements belong to is not removed unless --detach is given.
+    """
+    outcome = core.remove(store(ctx), parse_ref(ref), core.Entry(on, source, note), detach=detach)
     announce("removed", outcome, json)

@@ -31,6 +31,6 @@ def show(
 
     console = out()
     console.print(item_grid(shown.item, view_zone, local_zone, shown.before, shown.after))
-    console.print(history_table(shown.history, with_ref=False))
+    console.print(history_table(shown.history, with_ref=False, zone=view_zone or local_zone))
     for table in items_tables(shown.members, view_zone, local_zone):
         console.print(table)

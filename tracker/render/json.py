@@ -31,6 +31,37 @@ def change_data(change: Change) -> dict[str, Any]:
     }
 
 
+def write_items(items, stream) -> int:
+    """Items as a JSON array, written one by one as they come (the same text as
+    dumps() of the whole list): memory stays flat however many there are."""
+    written = 0
+    for item in items:
+        stream.write(("[\n  " if not written else ",\n  ") + _item_text(item_data(item)))
+        written += 1
+    stream.write("\n]\n" if written else "[]\n")
+    return written
+
+
+def _item_text(data: dict[str, Any]) -> str:
+    """One item as dumps() writes it inside a list (two spaces in), built from the
+    C string encoder: json's indenting encoder runs in Python, and took two thirds of
+    the time of a list of a million items."""
+    fields = []
+    for key, value in data.items():
+        if isinstance(value, list):
+            text = ("[\n" + ",\n".join("      " + _string(v) for v in value) + "\n    ]") if value else "[]"
+        elif isinstance(value, str):
+            text = _string(value)
+        else:
+            text = json.dumps(value)
+        fields.append(f"    {_string(key)}: {text}")
+    return json_safe("{\n" + ",\n".join(fields) + "\n  }")
+
+
+# A str as json.dumps(..., ensure_ascii=False) writes it, in C.
+_string = json.encoder.encode_basestring
+
+
 def dumps(data: Any) -> str:
     return json_safe(json.dumps(data, ensure_ascii=False, indent=2))
 

@@ -58,6 +58,17 @@ def clock_text(moment: datetime, zone_name: str, seconds: bool = False) -> str:
     return f"{local:%Y-%m-%d %H:%M{':%S' if seconds else ''}} {zone_abbreviation(local)}"
 
 
+def moment_text(text: str | None, zone_name: str) -> str:
+    """A logged date or instant (happened, recorded, created) in the reader's zone,
+    labelled: 2025-11-29 12:00 IST. A date alone stays a date: it names a day, not an
+    instant, and moving it to another zone would change what it says."""
+    if not text:
+        return ""
+    if len(text) == 10:
+        return text
+    return clock_text(datetime.fromisoformat(text), zone_name)
+
+
 def when_text(text: str | None, zone_name: str | None) -> str:
     """A stored date or time for people: 2025-12-04, or 2025-12-04 10:30 IST."""
     if not text:
@@ -156,12 +167,13 @@ def _series_text(item: Item, before: Item | None, after: Item | None) -> str:
 
 def item_grid(item: Item, view_zone: str | None = None, local_zone: str | None = None,
               before: Item | None = None, after: Item | None = None) -> Table:
+    reader = view_zone or local_zone or "UTC"
     grid = Table.grid(padding=2)
     grid.add_column(style="bold", no_wrap=True)
     grid.add_column()
     heading = cell(item.title, "bold")
     if item.removed:
-        heading.append(f"  (removed {item.removed})", style="red")
+        heading.append(f"  (removed {moment_text(item.removed, reader)})", style="red")
     grid.add_row(str(item.ref), heading)
     rows: list[tuple[str, Text | str]] = [("type", item.type), ("kind", item.kind),
                                          ("status", status_cell(item.status))]
@@ -171,7 +183,8 @@ def item_grid(item: Item, view_zone: str | None = None, local_zone: str | None =
     else:
         rows += [("sector", cell(item.sector)), ("event", str(item.event or "")), ("due", item.due or "")]
     rows += [("parties", cell(", ".join(item.parties))), ("tags", cell(", ".join(item.tags))),
-             ("uid", item.uid), ("created", item.created), ("updated", item.updated)]
+             ("uid", item.uid), ("created", moment_text(item.created, reader)),
+             ("updated", moment_text(item.updated, reader))]
     for name, value in rows:
         if value:
             grid.add_row(name, value)
@@ -199,7 +212,8 @@ def change_text(change: Change) -> Text:
     return text
 
 
-def history_table(changes: list[Change], with_ref: bool = True) -> Table:
+def history_table(changes: list[Change], with_ref: bool = True, zone: str = "UTC") -> Table:
+    """The log; times in `zone` (the reader's, or --tz), labelled."""
     table = Table(title="History")
     # On a narrow screen, Source goes first, then Note, then Title; a date wraps before its time.
     # The note, the substance of a change, gets a double part of the width.
@@ -211,10 +225,13 @@ def history_table(changes: list[Change], with_ref: bool = True) -> Table:
     table.add_column("Note", drop=2, min_width=20, share=2)
     table.add_column("Source", drop=1, min_width=20)
     for change in changes:
-        row = [change.on[:16].replace("T", " ")]
+        row = [moment_text(change.on, zone)]
         if with_ref:
             row += [str(change.ref), cell(change.title)]
-        row += [change_text(change), cell(change.note), cell(change.source)]
+        text = change_text(change)
+        if change.early:
+            text.append(" (dated before it was added)", style="dim")
+        row += [text, cell(change.note), cell(change.source)]
         table.add_row(*row)
     return table
 
@@ -237,7 +254,7 @@ def countdown_table(entries, now: datetime, view_zone: str | None = None,
         else:
             when = when_text(item.due, entry.zone) if not view_zone else clock_text(entry.end, view_zone)
         state = entry.state(now)
-        left = Text(words(entry, now, view_zone), style="bold" if state == "under-way" else "")
+        left = Text(words(entry, now, view_zone), style={"under-way": "bold", "overdue": "red"}.get(state, ""))
         title = cell(item.title)
         if entry.what == "due":
             title = Text.assemble(("due: ", "dim"), title)

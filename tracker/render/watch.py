@@ -19,7 +19,9 @@ TICK_SECONDS = 1.0
 REFRESH_SECONDS = 30.0      # how often the database is read again
 
 
-def watch_countdown(load: Callable, view_zone: str | None, local_zone: str) -> None:
+def watch_countdown(load: Callable, view_zone: str | None, local_zone: str, nothing: str) -> None:
+    """`nothing` is what `tracker countdown` says when there is nothing to show: a
+    watch says the same, not an empty table."""
     if not sys.stdout.isatty():
         raise BadArgument("--watch needs a terminal: without one, run tracker countdown")
     # The clock starts at now() (which --now can fix) and runs on with real
@@ -32,7 +34,8 @@ def watch_countdown(load: Callable, view_zone: str | None, local_zone: str) -> N
     def screen(now, entries):
         clock = clock_text(now, view_zone or local_zone, seconds=True)
         heading = Text(f"{clock}  (Ctrl-C to stop)", style="dim")
-        return Group(heading, countdown_table(entries, now, view_zone, local_zone))
+        body = countdown_table(entries, now, view_zone, local_zone) if entries else Text(nothing)
+        return Group(heading, body)
 
     now = current()
     entries, loaded = load(now), time.monotonic()
