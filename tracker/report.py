@@ -1,26 +1,44 @@
 """The weekly report as plain data: what changed in a period, what comes next, where things stand.
 
-Statuses are today's (the log says how they got there); "as of" is the end of the
-period, or now if the period has not ended yet.
+A report shows the world as it stood at its "as of": the end of the period, or now
+if the period has not ended yet. For a period that has ended, every item with
+changes after that instant is rewound through the change log (each change's `old`
+value put back, newest first): its status, title, dates, event, due date and every
+other field are as they were then; an item created after it does not exist for the
+report, and one removed after it is still there. Everything else in the report, the
+headline's "Next", what is coming up, the pipeline, overdue and quiet items, is
+worked out against that world. So last month's report reads the same today as it
+did once the month was over, whatever news came later. When the changes are placed
+in time, it is by when they happened in the world (`--on`), not when they were
+written down: news dated back into a past period changes its report.
+
+A change with a date and no time (`--on 2025-11-24`) belongs to that day for every
+reader: it is in a period if its date is one of the period's days in the reader's
+zone (a week's seven days), and it comes after an instant if its date starts at or
+after that instant there; never by the hour its day starts in the item's zone.
+
+Only the items with changes after the "as of" are rewound, found from the
+changes_by_happened index, so that a report of the current week reads no more than
+before, and a past one reads what changed since as well.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta, timezone
 
 from tracker import dates
-from tracker.countdown import Countdown, coming
+from tracker.countdown import LONGEST_EVENT_DAYS, Countdown, coming, countdown_entry
 from tracker.errors import BadArgument
-from tracker.model import AGREEMENT_STATUSES, CLOSED_STATUSES, Change, Item, Ref
-from tracker.store import Store
+from tracker.model import AGREEMENT_STATUSES, CLOSED_STATUSES, Change, Item, Ref, parse_ref
+from tracker.store import Span, Store
 
 COMING_DAYS = 14
 QUIET_DAYS = 30
 # What a report lists at most, so that it reads as a summary (and costs the same) at
 # any size: the rest are counted, and the text says where to see them all.
-LISTED = 50             # overdue items, quiet items, and what is coming up
+LISTED = 50             # overdue items, quiet items, what is coming up, pipeline events
 LISTED_CHANGES = 100    # changes, the first ones in the period
 _WEEK = re.compile(r"(\d{4})-?W(\d{2})", re.IGNORECASE)
 
@@ -66,6 +84,122 @@ def span_period(start: str | None, end: str | None, zone_name: str) -> Period:
     return Period(first.start.astimezone(timezone.utc), last.end.astimezone(timezone.utc), zone_name, label)
 
 
+def span(start: datetime | None, end: datetime | None, zone_name: str) -> Span:
+    """The changes from `start` up to `end` (either open) for a reader in that zone:
+    date-only ones by their date (see the module's docstring)."""
+    return Span(dates.utc_text(start) if start else None, dates.utc_text(end) if end else None,
+                dates.first_day_from(start, zone_name).isoformat() if start else None,
+                dates.first_day_from(end, zone_name).isoformat() if end else None)
+
+
+# A change's field as the log names it, and the Item attribute it sets.
+_PLAIN_FIELDS = {"title", "kind", "status", "location", "sector", "series", "start", "end", "tz", "due",
+                 "parties", "tags"}
+
+
+class World:
+    """The items as they stood at an instant: those with changes after it, rewound
+    from the log (None: not created yet); every other item is as it is now."""
+
+    def __init__(self, store: Store, after: Span | None = None):
+        self.then: dict[Ref, Item | None] = {}
+        self.now: dict[Ref, Item] = {}          # the same items as they are now
+        self.ids: dict[Ref, int] = {}
+        if after is None:
+            return
+        rows = store.changes_from(after)
+        if not rows:
+            return
+        by_item: dict[int, list[dict]] = {}
+        for row in rows:
+            by_item.setdefault(row["item_id"], []).append(row)
+        current = store.items_by_id(by_item)
+        updated = store.last_recorded(list(by_item), after)
+        self.ids = {item.ref: item_id for item_id, item in current.items()}
+        self.now = {item.ref: item for item in current.values()}
+        rewound = {item.ref: _rewind(item, by_item[item_id], updated.get(item_id))
+                   for item_id, item in current.items()}
+        # Times are kept as written (in the item's zone) and as UTC: the UTC forms of
+        # what was rewound are worked out again, in the zones of then.
+        events = {ref: item for ref, item in rewound.items() if ref.type == "event"}
+        linked = {item.event for item in rewound.values() if item and item.event and item.event not in events}
+        known = {ref: found for ref, (_, found) in store.items_by_ref(linked).items()} if linked else {}
+        for ref, item in rewound.items():
+            if item is not None:
+                _place_in_time(item, self.now[ref], events.get(item.event) or known.get(item.event))
+        self.then = rewound
+
+    def __bool__(self) -> bool:
+        return bool(self.then)
+
+    def item(self, item: Item) -> Item | None:
+        """This item as it stood then."""
+        return self.then.get(item.ref, item) if self.then else item
+
+    def changed_ids(self, item_type: str | None = None) -> list[int]:
+        return [item_id for ref, item_id in self.ids.items() if item_type is None or ref.type == item_type]
+
+
+def _rewind(item: Item, newest_first: list[dict], updated: str | None) -> Item | None:
+    then = replace(item, parties=list(item.parties), tags=list(item.tags))
+    for row in newest_first:
+        name, old = row["field"], row["old"]
+        if name == "created":
+            return None
+        if name == "removed":
+            then.removed = None
+        elif name in _PLAIN_FIELDS:
+            setattr(then, name, old if old is not None or name not in ("parties", "tags") else [])
+        elif name in ("parent", "event"):
+            setattr(then, name, parse_ref(old) if old else None)
+        elif name == "number":
+            then.series_number = int(old) if old not in (None, "") else None
+    then.updated = updated or then.created
+    return then
+
+
+def _place_in_time(then: Item, now: Item, event: Item | None) -> None:
+    """The UTC instants of a rewound item's dates, read in its zone of then (an
+    agreement's due date in its event's zone, as tracker read it when it was set)."""
+    if then.type == "event":
+        if (then.start, then.end, then.tz) != (now.start, now.end, now.tz):
+            zone = then.tz or "UTC"
+            first = dates.parse_when(then.start, zone) if then.start else None
+            last = dates.parse_when(then.end, zone) if then.end else None
+            then.start_utc = first.utc_start if first else None
+            then.end_utc = (last or first).utc_end if first else None
+        return
+    then.link_tz = event.tz if event else None
+    if (then.due, then.event) != (now.due, now.event):
+        zone = then.link_tz or dates.user_zone_name()
+        then.due_utc = dates.parse_when(then.due, zone).utc_end if then.due else None
+
+
+def _coming(store: Store, world: World, at: datetime, days: int | None, limit: int,
+            under_way: bool = True) -> list[Countdown]:
+    """countdown.coming() in the world of then: the items rewound take the place of
+    what they are now (they may leave, come in or move), the others are as read."""
+    if not world:
+        return coming(store, at, days, limit=limit, under_way=under_way)
+    entries = [entry for entry in coming(store, at, days, limit=limit + len(world.then), under_way=under_way)
+               if entry.item.ref not in world.then]
+    at_utc = dates.utc_text(at)
+    horizon = dates.utc_text(at + timedelta(days=days)) if days is not None else "9999"
+    longest = dates.utc_text(at - timedelta(days=LONGEST_EVENT_DAYS))
+    for item in world.then.values():
+        if item is None or item.removed:
+            continue
+        if item.type == "event":
+            ahead = item.start_utc is not None and at_utc <= item.start_utc < horizon
+            going = under_way and item.start_utc is not None and longest <= item.start_utc < at_utc < item.end_utc
+            if item.status != "cancelled" and (ahead or going):
+                entries.append(countdown_entry(item))
+        elif item.due_utc and at_utc < item.due_utc <= horizon and item.is_open:
+            entries.append(countdown_entry(item))
+    entries.sort(key=lambda entry: (entry.start, entry.item.type != "event", entry.item.ref.num))
+    return entries[:limit]
+
+
 @dataclass
 class EventChanges:
     """The changes of one event and what belongs to it; event None: items at no event."""
@@ -83,6 +217,28 @@ class Headline:
 
 
 @dataclass
+class Pipeline:
+    """Live agreements by status: per event listed, at no event, at the events not
+    listed (counted), and overall, which is the sum of the rows above it."""
+
+    overall: dict[str, int]                                  # in status order
+    by_event: list[tuple[Item, dict[str, int]]] = field(default_factory=list)
+    no_event: dict[str, int] = field(default_factory=dict)
+    more_events: int = 0                                     # events with agreements not listed
+    more: dict[str, int] = field(default_factory=dict)       # their agreements
+
+    def rows(self) -> list[tuple[Item | None, str | None, dict[str, int]]]:
+        """(event, label, counts) for each row before the overall one: an event, or a
+        label for "at no event" and "at N more events"."""
+        rows: list[tuple[Item | None, str | None, dict[str, int]]] = [(e, None, c) for e, c in self.by_event]
+        if self.no_event:
+            rows.append((None, "at no event", self.no_event))
+        if self.more_events:
+            rows.append((None, f"at {self.more_events} more event{'s' * (self.more_events != 1)}", self.more))
+        return rows
+
+
+@dataclass
 class Report:
     period: Period
     as_of: datetime
@@ -91,8 +247,7 @@ class Report:
     changes: list[Change]
     groups: list[EventChanges]
     upcoming: list[Countdown]
-    pipeline: dict[str, int]                                      # overall, in status order
-    pipeline_by_event: list[tuple[Item | None, dict[str, int]]] = field(default_factory=list)
+    pipeline: Pipeline
     overdue: list[Item] = field(default_factory=list)
     quiet: list[Item] = field(default_factory=list)
     more_overdue: bool = False      # there were more than LISTED
@@ -104,10 +259,13 @@ class Report:
 
 def build(store: Store, period: Period) -> Report:
     now = dates.now()
-    as_of = min(now, period.end)
-    since, until = dates.utc_text(period.start), dates.utc_text(period.end)
-    changes = store.history(since_utc=since, until_utc=until, limit=LISTED_CHANGES)
-    counted, signed, held = store.change_counts(since, until)
+    ended = now >= period.end
+    as_of = period.end if ended else now
+    # The current period is the world as it is: nothing to rewind.
+    world = World(store, span(period.end, None, period.zone)) if ended else World(store)
+    in_period = span(period.start, period.end, period.zone)
+    changes = [_as_then(change, world) for change in store.history(span=in_period, limit=LISTED_CHANGES)]
+    counted, signed, held = store.change_counts(in_period)
 
     # Group by event: an event's own changes, and those of what belongs to it.
     grouped: dict[Ref | None, list[Change]] = {}
@@ -115,45 +273,146 @@ def build(store: Store, period: Period) -> Report:
         grouped.setdefault(change.ref if change.ref.type == "event" else change.within, []).append(change)
 
     # Nearest first: what starts (or is due) in the 14 days after the period.
-    coming_after = coming(store, period.end, COMING_DAYS, limit=LISTED + 1, under_way=False)
+    coming_after = _coming(store, world, period.end, COMING_DAYS, limit=LISTED + 1, under_way=False)
     after = coming_after[:LISTED]
     # Every event the report speaks of, read at once.
     shown_events = [ref for ref in grouped if ref] + [e.item.ref for e in after if e.what == "event"] \
         + [e.item.event for e in after if e.what == "due" and e.item.event]
-    events = store.items_by_ref(dict.fromkeys(shown_events))
-    order = sorted(grouped, key=lambda ref: (ref is None, events[ref][1].start_utc or "~" if ref else "",
+    events = {ref: (item_id, world.item(item)) for ref, (item_id, item) in
+              store.items_by_ref(dict.fromkeys(shown_events)).items()}
+    order = sorted(grouped, key=lambda ref: (ref is None, _start_key(events[ref][1]) if ref else "",
                                              ref.num if ref else 0))
     groups = [EventChanges(events[ref][1] if ref else None, grouped[ref]) for ref in order]
 
-    upcoming_now = coming(store, as_of, None, limit=5)
+    upcoming_now = _coming(store, world, as_of, None, limit=5)
     headline = Headline(
         changes=counted, signed=signed, held=held,
         next=next((entry for entry in upcoming_now if entry.start >= as_of), None),
     )
-
-    # The pipeline overall, at no event, and at the events this report speaks of.
-    overall: dict[str, int] = {}
-    by_event: dict[Ref | None, dict[str, int]] = {}
-    for event_ref, status, count in store.pipeline([item_id for item_id, _ in events.values()]):
-        if event_ref is None:
-            overall[status] = count
-        else:
-            by_event.setdefault(None if event_ref.num == 0 else event_ref, {})[status] = count
-    in_order = {status: overall[status] for status in AGREEMENT_STATUSES if status in overall}
-    pipeline_by_event = [
-        (events[ref][1] if ref else None,
-         {status: counts[status] for status in AGREEMENT_STATUSES if status in counts})
-        for ref, counts in sorted(by_event.items(), key=lambda pair: (pair[0] is None, pair[0].num if pair[0] else 0))
-    ]
-    as_of_utc = dates.utc_text(as_of)
-    overdue = store.overdue(as_of_utc, CLOSED_STATUSES["agreement"], LISTED + 1)
-    quiet = store.quiet(dates.utc_text(as_of - timedelta(days=QUIET_DAYS)), as_of_utc, CLOSED_STATUSES, LISTED + 1)
+    pipeline = _pipeline(store, world, [ref for ref in dict.fromkeys(shown_events) if ref in events], events)
+    overdue = _overdue(store, world, as_of)
+    quiet = _quiet(store, world, span(as_of - timedelta(days=QUIET_DAYS), as_of, period.zone))
     return Report(
         period=period, as_of=as_of, generated=now, headline=headline, changes=changes, groups=groups,
         upcoming=after, more_upcoming=len(coming_after) > LISTED, more_changes=counted - len(changes),
-        pipeline=in_order, pipeline_by_event=pipeline_by_event,
-        overdue=overdue[:LISTED], quiet=quiet[:LISTED],
+        pipeline=pipeline, overdue=overdue[:LISTED], quiet=quiet[:LISTED],
         more_overdue=len(overdue) > LISTED, more_quiet=len(quiet) > LISTED,
         empty_database=not store.has_items(),
     )
 
+
+def _start_key(event: Item | None) -> str:
+    return (event.start_utc if event else None) or "~"
+
+
+def _as_then(change: Change, world: World) -> Change:
+    """A change of the period, with its item's title and event as they stood then."""
+    then = world.then.get(change.ref) if world else None
+    if then is None:
+        return change
+    return replace(change, title=then.title, within=then.event or then.parent)
+
+
+def _counts(pairs) -> dict[str, int]:
+    """Counts by status, in status order, without the zeros."""
+    found: dict[str, int] = {}
+    for status, count in pairs:
+        found[status] = found.get(status, 0) + count
+    return {status: found[status] for status in AGREEMENT_STATUSES if found.get(status)}
+
+
+def _pipeline(store: Store, world: World, speaks_of: list[Ref], events: dict[Ref, tuple[int, Item]]) -> Pipeline:
+    """The agreements by status as of then. Per event: the events the report speaks
+    of, then the newest, LISTED at most; the others are summed in one counted row."""
+    # What the rewound agreements take from the counts of now, and give back.
+    delta: dict[Ref | None, list[tuple[str, int]]] = {}
+    overall_delta: list[tuple[str, int]] = []
+    for ref, then in world.then.items():
+        if ref.type != "agreement":
+            continue
+        now = world.now[ref]
+        for item, sign in ((now, -1), (then, 1)):
+            if item is not None and not item.removed:
+                delta.setdefault(item.event, []).append((item.status, sign))
+                overall_delta.append((item.status, sign))
+    known = dict(events)
+    wanted = [ref for ref in delta if ref and ref not in known]
+    newest = store.events_with_agreements(LISTED + 1 + len(world.then))
+    known.update(store.items_by_ref(wanted) if wanted else {})
+    known.update({item.ref: (item_id, item) for item_id, item in store.items_by_id(
+        [i for i in newest if i not in {item_id for item_id, _ in known.values()}]).items()})
+    ids = {ref: item_id for ref, (item_id, _) in known.items()}
+    now_counts: dict[Ref | None, list[tuple[str, int]]] = {}
+    overall_now: list[tuple[str, int]] = []
+    for event_ref, status, count in store.pipeline(list(ids.values())):
+        if event_ref is None:
+            overall_now.append((status, count))
+        else:
+            now_counts.setdefault(None if event_ref.num == 0 else event_ref, []).append((status, count))
+
+    def then_counts(ref: Ref | None) -> dict[str, int]:
+        return _counts(now_counts.get(ref, []) + delta.get(ref, []))
+
+    by_id = {item_id: ref for ref, item_id in ids.items()}
+    candidates = list(dict.fromkeys([*speaks_of, *(by_id[i] for i in newest if i in by_id),
+                                     *(ref for ref in delta if ref)]))
+    listed = []
+    for ref in candidates:
+        event = world.item(known[ref][1]) if ref in known else None
+        counts = then_counts(ref)
+        if event is not None and counts and len(listed) < LISTED:
+            listed.append((event, counts))
+    listed.sort(key=lambda pair: (_start_key(pair[0]), pair[0].ref.num))
+    overall = _counts(overall_now + overall_delta)
+    no_event = then_counts(None)
+    # Events that have live agreements then, and are not listed: none if fewer than
+    # LISTED are (the candidates held every one), else counted.
+    more_events = 0
+    if len(listed) >= LISTED:
+        having = store.events_with_agreements_count()
+        for ref in delta:
+            if ref is not None:
+                having += bool(then_counts(ref)) - bool(_counts(now_counts.get(ref, [])))
+        more_events = max(0, having - len(listed))
+    rest = _counts([*overall.items(), *((s, -n) for s, n in no_event.items()),
+                    *((s, -n) for _, counts in listed for s, n in counts.items())])
+    return Pipeline(overall, listed, no_event, more_events, rest if more_events else {})
+
+
+def _overdue(store: Store, world: World, as_of: datetime) -> list[Item]:
+    """Open agreements whose event is over or whose due date has passed, as of then, by number."""
+    as_of_utc = dates.utc_text(as_of)
+    closed = CLOSED_STATUSES["agreement"]
+    found = store.overdue(as_of_utc, closed, LISTED + 1, world.changed_ids())
+    if not world:
+        return found
+    # Those left out above: the agreements rewound, and those of the events rewound.
+    events = {ref: item for ref, item in world.then.items() if ref.type == "event"}
+    others = [item for item in store.agreements_at(world.changed_ids("event")) if item.ref not in world.then]
+    candidates = [item for item in world.then.values() if item and item.type == "agreement"] + others
+    linked = {item.event for item in candidates if item.event and item.event not in events}
+    events.update({ref: item for ref, (_, item) in store.items_by_ref(linked).items()} if linked else {})
+    for item in candidates:
+        event = events.get(item.event) if item.event else None
+        if item.removed or item.status in closed:
+            continue
+        if (item.due_utc and item.due_utc <= as_of_utc) or (event and event.end_utc and event.end_utc <= as_of_utc):
+            found.append(item)
+    found.sort(key=lambda item: item.ref.num)
+    return found[:LISTED + 1]
+
+
+def _quiet(store: Store, world: World, window: Span) -> list[Item]:
+    """Open items with nothing logged in the 30 days to then: agreements, then events, by number."""
+    found = store.quiet(window, CLOSED_STATUSES, LISTED + 1, world.changed_ids())
+    if not world:
+        return found
+    logged = store.logged_in(world.changed_ids(), window)
+    for ref, item in world.then.items():
+        if item is None or item.removed or not item.is_open or world.ids[ref] in logged:
+            continue
+        if item.type == "event" and item.end_utc is not None and item.end_utc < window.until_utc:
+            continue
+        found.append(item)
+    found.sort(key=lambda item: (item.type != "agreement", item.ref.num))
+    return found[:LISTED + 1]
