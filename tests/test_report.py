@@ -255,6 +255,13 @@ def test_a_date_only_change_on_the_last_day_of_a_week_is_in_it_for_a_reader_far_
     assert [c for c in w49["changes"] if c["ref"] == "E6"] == []
 
 
+def test_history_since_a_day_lists_the_date_only_changes_of_that_day(case):
+    # 2025-11-29 in New Delhi starts at 18:30 UTC on the 28th: before Brussels' 29th.
+    brussels = {"TRACKER_TZ": "Europe/Brussels"}
+    assert len(case.ok("history", "--since", "2025-11-29", "--json", **brussels).json()) == 13
+    assert case.ok("history", "--since", "2025-11-30", "--json", **brussels).json() == []
+
+
 def test_the_week_of_a_date_only_change_decides_what_a_past_report_rewinds(case):
     # Changed on Monday 1 December (a date): not yet so at the end of week 48, even
     # for a reader in Brussels, whose week ends after New Delhi's Monday began.
