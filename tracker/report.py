@@ -121,12 +121,12 @@ class World:
                    for item_id, item in current.items()}
         # Times are kept as written (in the item's zone) and as UTC: the UTC forms of
         # what was rewound are worked out again, in the zones of then.
-        events = {ref: item for ref, item in rewound.items() if ref.type == "event"}
-        linked = {item.event for item in rewound.values() if item and item.event and item.event not in events}
-        known = {ref: found for ref, (_, found) in store.items_by_ref(linked).items()} if linked else {}
+        zones = {ref: item.tz for ref, item in rewound.items() if ref.type == "event" and item}
+        linked = {item.event for item in rewound.values() if item and item.event and item.event not in zones}
+        zones.update({ref: tz for ref, (_, tz, _) in store.event_facts(linked).items()} if linked else {})
         for ref, item in rewound.items():
             if item is not None:
-                _place_in_time(item, self.now[ref], events.get(item.event) or known.get(item.event))
+                _place_in_time(item, self.now[ref], zones.get(item.event))
         self.then = rewound
 
     def __bool__(self) -> bool:
@@ -158,7 +158,7 @@ def _rewind(item: Item, newest_first: list[dict], updated: str | None) -> Item |
     return then
 
 
-def _place_in_time(then: Item, now: Item, event: Item | None) -> None:
+def _place_in_time(then: Item, now: Item, event_zone: str | None) -> None:
     """The UTC instants of a rewound item's dates, read in its zone of then (an
     agreement's due date in its event's zone, as tracker read it when it was set)."""
     if then.type == "event":
@@ -169,7 +169,7 @@ def _place_in_time(then: Item, now: Item, event: Item | None) -> None:
             then.start_utc = first.utc_start if first else None
             then.end_utc = (last or first).utc_end if first else None
         return
-    then.link_tz = event.tz if event else None
+    then.link_tz = event_zone
     if (then.due, then.event) != (now.due, now.event):
         zone = then.link_tz or dates.user_zone_name()
         then.due_utc = dates.parse_when(then.due, zone).utc_end if then.due else None
@@ -289,7 +289,7 @@ def build(store: Store, period: Period) -> Report:
         changes=counted, signed=signed, held=held,
         next=next((entry for entry in upcoming_now if entry.start >= as_of), None),
     )
-    pipeline = _pipeline(store, world, [ref for ref in dict.fromkeys(shown_events) if ref in events], events)
+    pipeline = _pipeline(store, world, [events[ref][0] for ref in dict.fromkeys(shown_events) if ref in events])
     overdue = _overdue(store, world, as_of)
     quiet = _quiet(store, world, span(as_of - timedelta(days=QUIET_DAYS), as_of, period.zone))
     return Report(
@@ -321,11 +321,11 @@ def _counts(pairs) -> dict[str, int]:
     return {status: found[status] for status in AGREEMENT_STATUSES if found.get(status)}
 
 
-def _pipeline(store: Store, world: World, speaks_of: list[Ref], events: dict[Ref, tuple[int, Item]]) -> Pipeline:
+def _pipeline(store: Store, world: World, speaks_of: list[int]) -> Pipeline:
     """The agreements by status as of then. Per event: the events the report speaks
-    of, then the newest, LISTED at most; the others are summed in one counted row."""
+    of (by id), then the newest, LISTED at most; the others are summed in one counted row."""
     # What the rewound agreements take from the counts of now, and give back.
-    delta: dict[Ref | None, list[tuple[str, int]]] = {}
+    delta_by_ref: dict[Ref | None, list[tuple[str, int]]] = {}
     overall_delta: list[tuple[str, int]] = []
     for ref, then in world.then.items():
         if ref.type != "agreement":
@@ -333,47 +333,42 @@ def _pipeline(store: Store, world: World, speaks_of: list[Ref], events: dict[Ref
         now = world.now[ref]
         for item, sign in ((now, -1), (then, 1)):
             if item is not None and not item.removed:
-                delta.setdefault(item.event, []).append((item.status, sign))
+                delta_by_ref.setdefault(item.event, []).append((item.status, sign))
                 overall_delta.append((item.status, sign))
-    known = dict(events)
-    wanted = [ref for ref in delta if ref and ref not in known]
-    newest = store.events_with_agreements(LISTED + 1 + len(world.then))
-    known.update(store.items_by_ref(wanted) if wanted else {})
-    known.update({item.ref: (item_id, item) for item_id, item in store.items_by_id(
-        [i for i in newest if i not in {item_id for item_id, _ in known.values()}]).items()})
-    ids = {ref: item_id for ref, (item_id, _) in known.items()}
-    now_counts: dict[Ref | None, list[tuple[str, int]]] = {}
-    overall_now: list[tuple[str, int]] = []
-    for event_ref, status, count in store.pipeline(list(ids.values())):
-        if event_ref is None:
-            overall_now.append((status, count))
-        else:
-            now_counts.setdefault(None if event_ref.num == 0 else event_ref, []).append((status, count))
+    event_ids = store.event_ids([ref for ref in delta_by_ref if ref is not None])
+    delta = {event_ids.get(ref) if ref else 0: pairs for ref, pairs in delta_by_ref.items()}
 
-    def then_counts(ref: Ref | None) -> dict[str, int]:
-        return _counts(now_counts.get(ref, []) + delta.get(ref, []))
+    want = LISTED + 1
+    while True:
+        newest = store.events_with_agreements(want)
+        candidates = list(dict.fromkeys([*speaks_of, *newest, *(i for i in delta if i)]))
+        now_counts: dict[int, list[tuple[str, int]]] = {}
+        for event_id, status, count in store.pipeline_by_id(candidates):
+            now_counts.setdefault(event_id, []).append((status, count))
 
-    by_id = {item_id: ref for ref, item_id in ids.items()}
-    candidates = list(dict.fromkeys([*speaks_of, *(by_id[i] for i in newest if i in by_id),
-                                     *(ref for ref in delta if ref)]))
-    listed = []
-    for ref in candidates:
-        event = world.item(known[ref][1]) if ref in known else None
-        counts = then_counts(ref)
-        if event is not None and counts and len(listed) < LISTED:
-            listed.append((event, counts))
+        def then_counts(event_id: int) -> dict[str, int]:
+            return _counts(now_counts.get(event_id, []) + delta.get(event_id, []))
+
+        having = [event_id for event_id in candidates if then_counts(event_id)]
+        items = store.items_by_id(having[:LISTED + len(world.then)]) if having else {}
+        listed = [(event, then_counts(event_id)) for event_id in having[:LISTED + len(world.then)]
+                  if event_id in items and (event := world.item(items[event_id])) is not None][:LISTED]
+        # Enough listed, or every event with agreements now was a candidate.
+        if len(listed) >= LISTED or len(newest) < want:
+            break
+        want *= 4
     listed.sort(key=lambda pair: (_start_key(pair[0]), pair[0].ref.num))
-    overall = _counts(overall_now + overall_delta)
-    no_event = then_counts(None)
-    # Events that have live agreements then, and are not listed: none if fewer than
+    overall = _counts([*now_counts.get(-1, []), *overall_delta])
+    no_event = then_counts(0)
+    # Events that have live agreements then and are not listed: none if fewer than
     # LISTED are (the candidates held every one), else counted.
     more_events = 0
     if len(listed) >= LISTED:
-        having = store.events_with_agreements_count()
-        for ref in delta:
-            if ref is not None:
-                having += bool(then_counts(ref)) - bool(_counts(now_counts.get(ref, [])))
-        more_events = max(0, having - len(listed))
+        count = store.events_with_agreements_count()
+        for event_id in delta:
+            if event_id:
+                count += bool(then_counts(event_id)) - bool(_counts(now_counts.get(event_id, [])))
+        more_events = max(0, count - len(listed))
     rest = _counts([*overall.items(), *((s, -n) for s, n in no_event.items()),
                     *((s, -n) for _, counts in listed for s, n in counts.items())])
     return Pipeline(overall, listed, no_event, more_events, rest if more_events else {})
@@ -386,17 +381,18 @@ def _overdue(store: Store, world: World, as_of: datetime) -> list[Item]:
     found = store.overdue(as_of_utc, closed, LISTED + 1, world.changed_ids())
     if not world:
         return found
-    # Those left out above: the agreements rewound, and those of the events rewound.
-    events = {ref: item for ref, item in world.then.items() if ref.type == "event"}
-    others = [item for item in store.agreements_at(world.changed_ids("event")) if item.ref not in world.then]
+    # Those left out above: the agreements rewound, and the open ones of the events rewound.
+    others = [item for item in store.open_agreements_at(world.changed_ids("event"), closed)
+              if item.ref not in world.then]
     candidates = [item for item in world.then.values() if item and item.type == "agreement"] + others
-    linked = {item.event for item in candidates if item.event and item.event not in events}
-    events.update({ref: item for ref, (_, item) in store.items_by_ref(linked).items()} if linked else {})
+    ends = {ref: item.end_utc if item else None for ref, item in world.then.items() if ref.type == "event"}
+    linked = {item.event for item in candidates if item.event and item.event not in ends}
+    ends.update({ref: end for ref, (_, _, end) in store.event_facts(linked).items()} if linked else {})
     for item in candidates:
-        event = events.get(item.event) if item.event else None
         if item.removed or item.status in closed:
             continue
-        if (item.due_utc and item.due_utc <= as_of_utc) or (event and event.end_utc and event.end_utc <= as_of_utc):
+        end = ends.get(item.event) if item.event else None
+        if (item.due_utc and item.due_utc <= as_of_utc) or (end and end <= as_of_utc):
             found.append(item)
     found.sort(key=lambda item: item.ref.num)
     return found[:LISTED + 1]

@@ -577,19 +577,23 @@ class Store:
             "FROM changes WHERE field IN ('status', 'created') AND new IN ('signed', 'held') "
             f"AND {condition}", params).fetchone())
 
-    def pipeline(self, event_ids: list[int]) -> list[tuple[Ref | None, str, int]]:
-        """How many live agreements have each status: overall (ref None, first), at no
-        event (Ref("agreement", 0)), and at each of these events. Read from counts the
-        triggers keep, so the cost does not grow with the number of agreements."""
-        ids = _id_list([-1, 0, *event_ids])
-        return [
-            (None if row[2] == -1 else Ref("agreement", 0) if row[2] == 0 else Ref(row[0], row[1]), row[3], row[4])
-            for row in self.conn.execute(
-                "SELECT parent.type, parent.num, counts.event_id, counts.status, counts.n "
-                "FROM agreement_counts AS counts LEFT JOIN items AS parent ON parent.id = counts.event_id "
-                "WHERE counts.event_id IN (SELECT value FROM json_each(?)) AND counts.n > 0 "
-                "ORDER BY counts.event_id = -1 DESC, counts.event_id = 0, parent.num", (ids,))
-        ]
+    def pipeline_by_id(self, event_ids: list[int]) -> list[tuple[int, str, int]]:
+        """How many live agreements have each status: overall (event id -1), at no event
+        (0), and at each of these events, as (event id, status, count). Read from counts
+        the triggers keep, so the cost does not grow with the number of agreements."""
+        return self.conn.execute(
+            "SELECT event_id, status, n FROM agreement_counts "
+            "WHERE event_id IN (SELECT value FROM json_each(?)) AND n > 0", (_id_list([-1, 0, *event_ids]),)).fetchall()
+
+    def event_ids(self, refs) -> dict[Ref, int]:
+        """The ids of these events."""
+        return {ref: facts[0] for ref, facts in self.event_facts(refs).items()}
+
+    def event_facts(self, refs) -> dict[Ref, tuple[int, str | None, str | None]]:
+        """The id, zone and end (UTC) of these events, without reading them whole."""
+        return {Ref("event", num): (item_id, tz, ends_utc) for item_id, num, tz, ends_utc in self.conn.execute(
+            "SELECT id, num, tz, ends_utc FROM items WHERE type = 'event' "
+            "AND num IN (SELECT value FROM json_each(?))", (_id_list([ref.num for ref in refs if ref]),))}
 
     def events_with_agreements(self, limit: int) -> list[int]:
         """The ids of events with live agreements, the newest first, at most `limit`:
@@ -604,11 +608,13 @@ class Store:
             "SELECT count(*) FROM (SELECT DISTINCT event_id FROM agreement_counts WHERE event_id > 0 AND n > 0)"
         ).fetchone()[0]
 
-    def agreements_at(self, event_ids: list[int]) -> list[Item]:
-        """The agreements of these events, removed ones too (from the event index)."""
+    def open_agreements_at(self, event_ids: list[int], closed: tuple[str, ...]) -> list[Item]:
+        """The live agreements of these events not in a closed status (from the event index)."""
         return self._items(self.query(
             f"SELECT {_ITEM_COLUMNS} FROM {_ITEM_FROM} WHERE items.event_id IN (SELECT value FROM json_each(?)) "
-            "AND items.type = 'agreement'", (_id_list(event_ids),)))
+            "AND items.type = 'agreement' AND items.removed IS NULL "
+            "AND items.status NOT IN (SELECT value FROM json_each(?))",
+            (_id_list(event_ids), "[" + ",".join(f'"{s}"' for s in closed) + "]")))
 
     def logged_in(self, item_ids: list[int], window: Span) -> set[int]:
         """Which of these items have changes in `window`."""
