@@ -25,6 +25,7 @@ before, and a past one reads what changed since as well.
 from __future__ import annotations
 
 import re
+from copy import copy
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta, timezone
 
@@ -99,53 +100,79 @@ _PLAIN_FIELDS = {"title", "kind", "status", "location", "sector", "series", "sta
 
 class World:
     """The items as they stood at an instant: those with changes after it, rewound
-    from the log (None: not created yet); every other item is as it is now."""
+    from the log (None: not created yet); every other item is as it is now.
+
+    Many items may have changed since: they are read without their parties and tags
+    (`then`), enough to decide what the report shows; what it shows is read whole
+    (`item`, `whole`)."""
 
     def __init__(self, store: Store, after: Span | None = None):
         self.then: dict[Ref, Item | None] = {}
-        self.now: dict[Ref, Item] = {}          # the same items as they are now
         self.ids: dict[Ref, int] = {}
+        self.now: dict[Ref, Item] = {}              # the same items as they are now
+        self._store, self._after = store, after
+        self._was: dict[int, dict[str | None, object]] = {}     # field: value then, by item id
+        self._zones: dict[Ref, str | None] = {}
+        self._whole: dict[Ref, Item | None] = {}
         if after is None:
             return
-        rows = store.changes_from(after)
-        if not rows:
+        for item_id, name, old in store.changes_from(after):
+            # Newest first: the oldest change after the instant has the last word.
+            self._was.setdefault(item_id, {})[name] = old
+        if not self._was:
             return
-        by_item: dict[int, list[dict]] = {}
-        for row in rows:
-            by_item.setdefault(row["item_id"], []).append(row)
-        current = store.items_by_id(by_item)
-        updated = store.last_recorded(list(by_item), after)
+        current = store.items_by_id(self._was, names=False)
         self.ids = {item.ref: item_id for item_id, item in current.items()}
         self.now = {item.ref: item for item in current.values()}
-        rewound = {item.ref: _rewind(item, by_item[item_id], updated.get(item_id))
-                   for item_id, item in current.items()}
+        rewound = {item.ref: _rewind(item, self._was[item_id]) for item_id, item in current.items()}
         # Times are kept as written (in the item's zone) and as UTC: the UTC forms of
         # what was rewound are worked out again, in the zones of then.
-        zones = {ref: item.tz for ref, item in rewound.items() if ref.type == "event" and item}
-        linked = {item.event for item in rewound.values() if item and item.event and item.event not in zones}
-        zones.update({ref: tz for ref, (_, tz, _) in store.event_facts(linked).items()} if linked else {})
+        self._zones = {ref: item.tz for ref, item in rewound.items() if ref.type == "event" and item}
+        linked = {item.event for item in rewound.values() if item and item.event and item.event not in self._zones}
+        self._zones.update({ref: tz for ref, (_, tz, _) in store.event_facts(linked).items()} if linked else {})
         for ref, item in rewound.items():
             if item is not None:
-                _place_in_time(item, self.now[ref], zones.get(item.event))
+                _place_in_time(item, self.now[ref], self._zones.get(item.event))
         self.then = rewound
 
     def __bool__(self) -> bool:
         return bool(self.then)
 
     def item(self, item: Item) -> Item | None:
-        """This item as it stood then."""
-        return self.then.get(item.ref, item) if self.then else item
+        """This item (read whole) as it stood then."""
+        if item.ref not in self.then:
+            return item
+        if item.ref not in self._whole:
+            self.whole([item])
+        return self._whole[item.ref]
+
+    def whole(self, items: list[Item]) -> list[Item]:
+        """These items as they stood then, each read whole: with its parties, its tags,
+        and when it was last written to before the instant."""
+        if not self.then:
+            return items
+        refs = [item.ref for item in items if item.ref in self.then and item.ref not in self._whole]
+        if refs:
+            current = self._store.items_by_id([self.ids[ref] for ref in refs])
+            updated = self._store.last_recorded([self.ids[ref] for ref in refs], self._after)
+            for item_id, now in current.items():
+                then = _rewind(now, self._was[item_id])
+                if then is not None:
+                    _place_in_time(then, now, self._zones.get(then.event))
+                    then.updated = updated.get(item_id) or then.created
+                self._whole[now.ref] = then
+        return [self._whole.get(item.ref, item) if item.ref in self.then else item for item in items]
 
     def changed_ids(self, item_type: str | None = None) -> list[int]:
         return [item_id for ref, item_id in self.ids.items() if item_type is None or ref.type == item_type]
 
 
-def _rewind(item: Item, newest_first: list[dict], updated: str | None) -> Item | None:
-    then = replace(item, parties=list(item.parties), tags=list(item.tags))
-    for row in newest_first:
-        name, old = row["field"], row["old"]
-        if name == "created":
-            return None
+def _rewind(item: Item, was: dict[str | None, object]) -> Item | None:
+    """An item as it was before the changes whose values of then are `was`."""
+    if "created" in was:
+        return None
+    then = copy(item)
+    for name, old in was.items():
         if name == "removed":
             then.removed = None
         elif name in _PLAIN_FIELDS:
@@ -154,7 +181,6 @@ def _rewind(item: Item, newest_first: list[dict], updated: str | None) -> Item |
             setattr(then, name, parse_ref(old) if old else None)
         elif name == "number":
             then.series_number = int(old) if old not in (None, "") else None
-    then.updated = updated or then.created
     return then
 
 
@@ -181,8 +207,15 @@ def _coming(store: Store, world: World, at: datetime, days: int | None, limit: i
     what they are now (they may leave, come in or move), the others are as read."""
     if not world:
         return coming(store, at, days, limit=limit, under_way=under_way)
-    entries = [entry for entry in coming(store, at, days, limit=limit + len(world.then), under_way=under_way)
-               if entry.item.ref not in world.then]
+    # What is coming as things are now, but for the items rewound: read until there
+    # are `limit` of the others, or no more.
+    want = limit + LISTED
+    while True:
+        found = coming(store, at, days, limit=want, under_way=under_way)
+        entries = [entry for entry in found if entry.item.ref not in world.then]
+        if len(entries) >= limit or len(found) < want:
+            break
+        want *= 4
     at_utc = dates.utc_text(at)
     horizon = dates.utc_text(at + timedelta(days=days)) if days is not None else "9999"
     longest = dates.utc_text(at - timedelta(days=LONGEST_EVENT_DAYS))
@@ -278,8 +311,10 @@ def build(store: Store, period: Period) -> Report:
     # Every event the report speaks of, read at once.
     shown_events = [ref for ref in grouped if ref] + [e.item.ref for e in after if e.what == "event"] \
         + [e.item.event for e in after if e.what == "due" and e.item.event]
-    events = {ref: (item_id, world.item(item)) for ref, (item_id, item) in
-              store.items_by_ref(dict.fromkeys(shown_events)).items()}
+    read = store.items_by_ref(dict.fromkeys(shown_events))
+    # An event that did not exist yet (a change dated before its creation) is shown as it is now.
+    events = {ref: (item_id, then or now) for (ref, (item_id, now)), then in
+              zip(read.items(), world.whole([item for _, item in read.values()]))}
     order = sorted(grouped, key=lambda ref: (ref is None, _start_key(events[ref][1]) if ref else "",
                                              ref.num if ref else 0))
     groups = [EventChanges(events[ref][1] if ref else None, grouped[ref]) for ref in order]
@@ -350,9 +385,12 @@ def _pipeline(store: Store, world: World, speaks_of: list[int]) -> Pipeline:
             return _counts(now_counts.get(event_id, []) + delta.get(event_id, []))
 
         having = [event_id for event_id in candidates if then_counts(event_id)]
-        items = store.items_by_id(having[:LISTED + len(world.then)]) if having else {}
-        listed = [(event, then_counts(event_id)) for event_id in having[:LISTED + len(world.then)]
-                  if event_id in items and (event := world.item(items[event_id])) is not None][:LISTED]
+        # Read whole only the events that may be listed (one that did not exist then
+        # but has agreements then is one the log cannot explain: left out).
+        items = store.items_by_id(having[:2 * LISTED]) if having else {}
+        found = [(event_id, items[event_id]) for event_id in having[:2 * LISTED] if event_id in items]
+        listed = [(event, then_counts(event_id)) for (event_id, _), event in
+                  zip(found, world.whole([item for _, item in found])) if event is not None][:LISTED]
         # Enough listed, or every event with agreements now was a candidate.
         if len(listed) >= LISTED or len(newest) < want:
             break
@@ -395,7 +433,7 @@ def _overdue(store: Store, world: World, as_of: datetime) -> list[Item]:
         if (item.due_utc and item.due_utc <= as_of_utc) or (end and end <= as_of_utc):
             found.append(item)
     found.sort(key=lambda item: item.ref.num)
-    return found[:LISTED + 1]
+    return world.whole(found[:LISTED + 1])
 
 
 def _quiet(store: Store, world: World, window: Span) -> list[Item]:
@@ -411,4 +449,4 @@ def _quiet(store: Store, world: World, window: Span) -> list[Item]:
             continue
         found.append(item)
     found.sort(key=lambda item: (item.type != "agreement", item.ref.num))
-    return found[:LISTED + 1]
+    return world.whole(found[:LISTED + 1])

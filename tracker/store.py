@@ -462,10 +462,10 @@ class Store:
             (now_utc, horizon, *closed))
         return self._items(rows)
 
-    def _items(self, rows: list[dict]) -> list[Item]:
+    def _items(self, rows: list[dict], with_names: bool = True) -> list[Item]:
         ids = _id_list([row["id"] for row in rows])
         names: dict[tuple[str, int], list[str]] = {}
-        for table, column in (("item_parties", "party"), ("item_tags", "tag")):
+        for table, column in (("item_parties", "party"), ("item_tags", "tag")) if with_names else ():
             for item_id, name in self.conn.execute(
                 f"SELECT item_id, {column} FROM {table} "
                 "WHERE item_id IN (SELECT value FROM json_each(?)) ORDER BY item_id, position",
@@ -522,17 +522,13 @@ class Store:
             for row in self.query(sql, params)
         ]
 
-    def changes_from(self, span: Span) -> list[dict]:
-        """The log rows of `span` (open at its end: from an instant on), newest first,
-        with the ref of their item: what a report of a past period rewinds."""
+    def changes_from(self, span: Span) -> list[tuple[int, str | None, object]]:
+        """(item id, field, old value) of the log rows of `span` (open at its end: from an
+        instant on), newest first: what a report of a past period rewinds."""
         condition, params = span.where()
-        return [
-            {**row, "old": _from_log(row["field"], row["old"]), "ref": Ref(row["type"], row["num"])}
-            for row in self.query(
-                "SELECT changes.item_id, changes.field, changes.old, changes.happened, changes.recorded, "
-                "items.type, items.num FROM changes JOIN items ON items.id = changes.item_id "
-                f"WHERE {condition} ORDER BY changes.happened_utc DESC, changes.id DESC", params)
-        ]
+        return [(item_id, name, _from_log(name, old)) for item_id, name, old in self.conn.execute(
+            f"SELECT item_id, field, old FROM changes WHERE {condition} "
+            "ORDER BY happened_utc DESC, id DESC", params)]
 
     def last_recorded(self, item_ids: list[int], after: Span) -> dict[int, str]:
         """When each of these items was last written to, leaving out the changes of `after`."""
@@ -541,11 +537,14 @@ class Store:
             "SELECT item_id, max(recorded) FROM changes WHERE item_id IN (SELECT value FROM json_each(:ids)) "
             f"AND NOT ({condition}) GROUP BY item_id", {**params, "ids": _id_list(item_ids)}).fetchall())
 
-    def items_by_id(self, item_ids) -> dict[int, Item]:
-        """Several items by their ids, removed ones too."""
-        rows = self.query(f"SELECT {_ITEM_COLUMNS} FROM {_ITEM_FROM} "
-                          "WHERE items.id IN (SELECT value FROM json_each(?))", (_id_list(list(item_ids)),))
-        return {row["id"]: item for row, item in zip(rows, self._items(rows))}
+    def items_by_id(self, item_ids, names: bool = True) -> dict[int, Item]:
+        """Several items by their ids, removed ones too; without their parties and tags
+        unless `names` (a report weighs many to show a few)."""
+        cursor = self.conn.execute(f"SELECT {_ITEM_COLUMNS} FROM {_ITEM_FROM} "
+                                   "WHERE items.id IN (SELECT value FROM json_each(?))", (_id_list(list(item_ids)),))
+        cursor.row_factory = sqlite3.Row
+        rows = cursor.fetchall()
+        return {row["id"]: item for row, item in zip(rows, self._items(rows, names))}
 
     def change_counts(self, span: Span) -> tuple[int, int, int]:
         """For a period: how many changes were logged, how many agreements were signed,
