@@ -327,6 +327,19 @@ def test_a_past_report_rewinds_every_field_and_what_is_next(after_news):
     assert [(c["ref"], c["new"]) for c in data["changes"] if c["field"] == "status"] == [("E6", "held")]
 
 
+def test_a_past_report_rewinds_a_move_to_another_event(case):
+    later = {"TRACKER_NOW": "2025-12-03T12:00:00+05:30"}
+    case.ok("update", "A8", "--event", "E2", "--title", "Trade deal, renamed", "--status", "initialled",
+            "--party", "Japan", "--due", "2025-12-20", **later)
+    data = case.ok("report", "--week", "2025-W48", "--format", "json", **later).json()
+    [created] = [c for c in data["changes"] if c["ref"] == "A8"]
+    assert (created["title"], created["event"]) == ("US-India bilateral trade agreement", None)
+    by_event = {row["event"]: row["counts"] for row in data["pipeline"]["by_event"]}
+    assert by_event[None] == {"negotiating": 1} and by_event["E2"] == {"expected": 6, "negotiating": 1}
+    md = case.ok("report", "--week", "2025-W48", "--format", "md", **later).stdout
+    assert "Trade deal, renamed" not in md and "initialled" not in md
+
+
 def test_a_removal_after_the_week_is_undone_in_its_report(case):
     case.ok("remove", "A8", TRACKER_NOW="2025-12-02T12:00:00+05:30")
     data = case.ok("report", "--week", "2025-W48", "--format", "json", TRACKER_NOW="2025-12-02T12:00:00+05:30").json()

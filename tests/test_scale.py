@@ -140,6 +140,14 @@ def test_the_reports_changes_read_the_index_in_order(plans):
     assert "TEMP B-TREE" not in plan and "SCAN" not in plan, plan
 
 
+def test_a_past_report_finds_what_changed_since_from_the_index_in_order(plans):
+    plans.store.changes_from(Span("2025-11-30T23:00:00Z", None, "2025-12-01"))
+    sql = next(s for s in plans.statements if "FROM changes" in s)
+    plan = " | ".join(row[3] for row in plans.store.conn.execute("EXPLAIN QUERY PLAN " + sql))
+    assert "SEARCH changes USING INDEX changes_by_happened (happened_utc>?)" in plan, plan
+    assert "TEMP B-TREE" not in plan, plan
+
+
 def test_a_filtered_list_reads_its_index_in_order(plans):
     list_items(plans.store, ListRequest(types=("agreement",), statuses=["expected"], parties=["Russia"], limit=50))
     # It walks the (type, num) index and stops at the limit, rather than reading
