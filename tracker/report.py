@@ -100,56 +100,58 @@ _PLAIN_FIELDS = {"title", "kind", "status", "location", "sector", "series", "sta
 
 class World:
     """The items as they stood at an instant: those with changes after it, rewound
-    from the log (None: not created yet); every other item is as it is now.
+    from the log; every other item is as it is now.
 
-    Many items may have changed since: they are read without their parties and tags
-    (`then`), enough to decide what the report shows; what it shows is read whole
-    (`item`, `whole`)."""
+    Those created after it (`unborn`) are only named: they did not exist. The others
+    changed since (`then`) are read without their parties and tags, enough to decide
+    what the report shows; what it shows is read whole (`item`, `whole`)."""
 
     def __init__(self, store: Store, after: Span | None = None):
-        self.then: dict[Ref, Item | None] = {}
-        self.ids: dict[Ref, int] = {}
+        self.then: dict[Ref, Item] = {}
         self.now: dict[Ref, Item] = {}              # the same items as they are now
+        self.unborn: dict[Ref, int] = {}
+        self.ids: dict[Ref, int] = {}               # of every item changed since, unborn too
         self._store, self._after = store, after
         self._was: dict[int, dict[str | None, object]] = {}     # field: value then, by item id
         self._zones: dict[Ref, str | None] = {}
-        self._whole: dict[Ref, Item | None] = {}
+        self._whole: dict[Ref, Item] = {}
         if after is None:
             return
         for item_id, name, old in store.changes_from(after):
             # Newest first: the oldest change after the instant has the last word.
             self._was.setdefault(item_id, {})[name] = old
-        if not self._was:
-            return
-        current = store.items_by_id(self._was, names=False)
-        self.ids = {item.ref: item_id for item_id, item in current.items()}
+        unborn = [item_id for item_id, was in self._was.items() if "created" in was]
+        for item_id in unborn:
+            del self._was[item_id]
+        self.unborn = store.refs_by_id(unborn) if unborn else {}
+        current = store.items_by_id(self._was, names=False) if self._was else {}
+        self.ids = {**self.unborn, **{item.ref: item_id for item_id, item in current.items()}}
         self.now = {item.ref: item for item in current.values()}
         rewound = {item.ref: _rewind(item, self._was[item_id]) for item_id, item in current.items()}
         # Times are kept as written (in the item's zone) and as UTC: the UTC forms of
         # what was rewound are worked out again, in the zones of then.
-        self._zones = {ref: item.tz for ref, item in rewound.items() if ref.type == "event" and item}
-        linked = {item.event for item in rewound.values() if item and item.event and item.event not in self._zones}
+        self._zones = {ref: item.tz for ref, item in rewound.items() if ref.type == "event"}
+        linked = {item.event for item in rewound.values() if item.event and item.event not in self._zones}
         self._zones.update({ref: tz for ref, (_, tz, _) in store.event_facts(linked).items()} if linked else {})
         for ref, item in rewound.items():
-            if item is not None:
-                _place_in_time(item, self.now[ref], self._zones.get(item.event))
+            _place_in_time(item, self.now[ref], self._zones.get(item.event))
         self.then = rewound
 
     def __bool__(self) -> bool:
-        return bool(self.then)
+        return bool(self.ids)
+
+    def touched(self, ref: Ref) -> bool:
+        """Whether this item changed after the instant (or was created after it)."""
+        return ref in self.ids
 
     def item(self, item: Item) -> Item | None:
-        """This item (read whole) as it stood then."""
-        if item.ref not in self.then:
-            return item
-        if item.ref not in self._whole:
-            self.whole([item])
-        return self._whole[item.ref]
+        """This item (read whole) as it stood then; None if it did not exist yet."""
+        return self.whole([item])[0]
 
-    def whole(self, items: list[Item]) -> list[Item]:
+    def whole(self, items: list[Item]) -> list[Item | None]:
         """These items as they stood then, each read whole: with its parties, its tags,
-        and when it was last written to before the instant."""
-        if not self.then:
+        and when it was last written to before the instant; None for one not created yet."""
+        if not self.ids:
             return items
         refs = [item.ref for item in items if item.ref in self.then and item.ref not in self._whole]
         if refs:
@@ -157,20 +159,18 @@ class World:
             updated = self._store.last_recorded([self.ids[ref] for ref in refs], self._after)
             for item_id, now in current.items():
                 then = _rewind(now, self._was[item_id])
-                if then is not None:
-                    _place_in_time(then, now, self._zones.get(then.event))
-                    then.updated = updated.get(item_id) or then.created
+                _place_in_time(then, now, self._zones.get(then.event))
+                then.updated = updated.get(item_id) or then.created
                 self._whole[now.ref] = then
-        return [self._whole.get(item.ref, item) if item.ref in self.then else item for item in items]
+        return [None if item.ref in self.unborn else self._whole.get(item.ref, item) for item in items]
 
     def changed_ids(self, item_type: str | None = None) -> list[int]:
-        return [item_id for ref, item_id in self.ids.items() if item_type is None or ref.type == item_type]
+        """The ids of the items that existed then and changed since."""
+        return [self.ids[ref] for ref in self.then if item_type is None or ref.type == item_type]
 
 
-def _rewind(item: Item, was: dict[str | None, object]) -> Item | None:
+def _rewind(item: Item, was: dict[str | None, object]) -> Item:
     """An item as it was before the changes whose values of then are `was`."""
-    if "created" in was:
-        return None
     then = copy(item)
     for name, old in was.items():
         if name == "removed":
@@ -212,7 +212,7 @@ def _coming(store: Store, world: World, at: datetime, days: int | None, limit: i
     want = limit + LISTED
     while True:
         found = coming(store, at, days, limit=want, under_way=under_way)
-        entries = [entry for entry in found if entry.item.ref not in world.then]
+        entries = [entry for entry in found if not world.touched(entry.item.ref)]
         if len(entries) >= limit or len(found) < want:
             break
         want *= 4
@@ -220,7 +220,7 @@ def _coming(store: Store, world: World, at: datetime, days: int | None, limit: i
     horizon = dates.utc_text(at + timedelta(days=days)) if days is not None else "9999"
     longest = dates.utc_text(at - timedelta(days=LONGEST_EVENT_DAYS))
     for item in world.then.values():
-        if item is None or item.removed:
+        if item.removed:
             continue
         if item.type == "event":
             ahead = item.start_utc is not None and at_utc <= item.start_utc < horizon
@@ -359,19 +359,21 @@ def _counts(pairs) -> dict[str, int]:
 def _pipeline(store: Store, world: World, speaks_of: list[int]) -> Pipeline:
     """The agreements by status as of then. Per event: the events the report speaks
     of (by id), then the newest, LISTED at most; the others are summed in one counted row."""
-    # What the rewound agreements take from the counts of now, and give back.
-    delta_by_ref: dict[Ref | None, list[tuple[str, int]]] = {}
+    # What the agreements changed since take from the counts of now, and give back;
+    # those created since only take.
+    delta: dict[int, list[tuple[str, int]]] = {}
     overall_delta: list[tuple[str, int]] = []
-    for ref, then in world.then.items():
-        if ref.type != "agreement":
-            continue
-        now = world.now[ref]
-        for item, sign in ((now, -1), (then, 1)):
-            if item is not None and not item.removed:
-                delta_by_ref.setdefault(item.event, []).append((item.status, sign))
+    changed = [(world.now[ref], then) for ref, then in world.then.items() if ref.type == "agreement"]
+    event_ids = store.event_ids({item.event for pair in changed for item in pair if item.event})
+    for pair in changed:
+        for item, sign in zip(pair, (-1, 1)):
+            if not item.removed:
+                delta.setdefault(event_ids.get(item.event, 0) if item.event else 0, []).append((item.status, sign))
                 overall_delta.append((item.status, sign))
-    event_ids = store.event_ids([ref for ref in delta_by_ref if ref is not None])
-    delta = {event_ids.get(ref) if ref else 0: pairs for ref, pairs in delta_by_ref.items()}
+    unborn = [item_id for ref, item_id in world.unborn.items() if ref.type == "agreement"]
+    for event_id, status, count in store.live_agreements_by_event(unborn) if unborn else ():
+        delta.setdefault(event_id, []).append((status, -count))
+        overall_delta.append((status, -count))
 
     want = LISTED + 1
     while True:
@@ -416,20 +418,24 @@ def _overdue(store: Store, world: World, as_of: datetime) -> list[Item]:
     """Open agreements whose event is over or whose due date has passed, as of then, by number."""
     as_of_utc = dates.utc_text(as_of)
     closed = CLOSED_STATUSES["agreement"]
-    found = store.overdue(as_of_utc, closed, LISTED + 1, world.changed_ids())
+    # Left out here and weighed below: the agreements changed since, and the open ones
+    # of the events whose end moved since. (An agreement that was there before its event
+    # is one the log cannot explain: it is read as it is now.)
+    ends = {ref: item.end_utc for ref, item in world.then.items() if ref.type == "event"}
+    moved = [world.ids[ref] for ref, end in ends.items() if end != world.now[ref].end_utc]
+    found = store.overdue(as_of_utc, closed, LISTED + 1, list(world.ids.values()), moved)
     if not world:
         return found
-    # Those left out above: the agreements rewound, and the open ones of the events rewound.
-    others = [item for item in store.open_agreements_at(world.changed_ids("event"), closed)
-              if item.ref not in world.then]
-    candidates = [item for item in world.then.values() if item and item.type == "agreement"] + others
-    ends = {ref: item.end_utc if item else None for ref, item in world.then.items() if ref.type == "event"}
+    others = [item for item in store.open_agreements_at(moved, closed) if not world.touched(item.ref)] \
+        if moved else []
+    candidates = [item for item in world.then.values() if item.type == "agreement"] + others
     linked = {item.event for item in candidates if item.event and item.event not in ends}
     ends.update({ref: end for ref, (_, _, end) in store.event_facts(linked).items()} if linked else {})
     for item in candidates:
         if item.removed or item.status in closed:
             continue
-        end = ends.get(item.event) if item.event else None
+        # An event created since was not there to be over.
+        end = ends.get(item.event) if item.event and item.event not in world.unborn else None
         if (item.due_utc and item.due_utc <= as_of_utc) or (end and end <= as_of_utc):
             found.append(item)
     found.sort(key=lambda item: item.ref.num)
@@ -438,12 +444,12 @@ def _overdue(store: Store, world: World, as_of: datetime) -> list[Item]:
 
 def _quiet(store: Store, world: World, window: Span) -> list[Item]:
     """Open items with nothing logged in the 30 days to then: agreements, then events, by number."""
-    found = store.quiet(window, CLOSED_STATUSES, LISTED + 1, world.changed_ids())
+    found = store.quiet(window, CLOSED_STATUSES, LISTED + 1, list(world.ids.values()))
     if not world:
         return found
     logged = store.logged_in(world.changed_ids(), window)
     for ref, item in world.then.items():
-        if item is None or item.removed or not item.is_open or world.ids[ref] in logged:
+        if item.removed or not item.is_open or world.ids[ref] in logged:
             continue
         if item.type == "event" and item.end_utc is not None and item.end_utc < window.until_utc:
             continue

@@ -584,6 +584,17 @@ class Store:
             "SELECT event_id, status, n FROM agreement_counts "
             "WHERE event_id IN (SELECT value FROM json_each(?)) AND n > 0", (_id_list([-1, 0, *event_ids]),)).fetchall()
 
+    def refs_by_id(self, item_ids: list[int]) -> dict[Ref, int]:
+        """The refs of these items (and their ids), without reading them."""
+        return {Ref(item_type, num): item_id for item_id, item_type, num in self.conn.execute(
+            "SELECT id, type, num FROM items WHERE id IN (SELECT value FROM json_each(?))", (_id_list(item_ids),))}
+
+    def live_agreements_by_event(self, item_ids: list[int]) -> list[tuple[int, str, int]]:
+        """(event id or 0, status, how many) of the live agreements among these items."""
+        return self.conn.execute(
+            "SELECT coalesce(event_id, 0), status, count(*) FROM items WHERE id IN (SELECT value FROM json_each(?)) "
+            "AND type = 'agreement' AND removed IS NULL GROUP BY 1, 2", (_id_list(item_ids),)).fetchall()
+
     def event_ids(self, refs) -> dict[Ref, int]:
         """The ids of these events."""
         return {ref: facts[0] for ref, facts in self.event_facts(refs).items()}
@@ -622,13 +633,13 @@ class Store:
             "SELECT DISTINCT item_id FROM changes WHERE item_id IN (SELECT value FROM json_each(:ids)) "
             f"AND {condition}", {**params, "ids": _id_list(item_ids)})}
 
-    def overdue(self, as_of_utc: str, closed: tuple[str, ...], limit: int, leave_out: list[int] = ()) -> list[Item]:
+    def overdue(self, as_of_utc: str, closed: tuple[str, ...], limit: int, leave_out: list[int] = (),
+                leave_out_events: list[int] = ()) -> list[Item]:
         """Open agreements whose event is over, or whose due date has passed, by `as_of_utc`,
         in the order of their numbers: read from the (type, num) index, which stops at
         the limit (the planner took a type index instead and sorted every agreement).
-        `leave_out`: ids of items (agreements, or the events of agreements) not to look at."""
+        Not these agreements (`leave_out`), nor those of these events (`leave_out_events`)."""
         marks = ", ".join("?" for _ in closed)
-        ids = _id_list(list(leave_out))
         return self._items(self.query(
             f"SELECT {_ITEM_COLUMNS} FROM {_ITEM_FROM} WHERE items.type = 'agreement' "
             f"AND items.removed IS NULL AND items.status NOT IN ({marks}) "
@@ -636,7 +647,7 @@ class Store:
             "AND items.id NOT IN (SELECT value FROM json_each(?)) "
             "AND coalesce(items.event_id, 0) NOT IN (SELECT value FROM json_each(?)) "
             f"ORDER BY items.num LIMIT {int(limit)}",
-            (*closed, as_of_utc, as_of_utc, ids, ids),
+            (*closed, as_of_utc, as_of_utc, _id_list(list(leave_out)), _id_list(list(leave_out_events))),
         ))
 
     def quiet(self, window: Span, closed: dict[str, tuple[str, ...]], limit: int,
