@@ -340,6 +340,25 @@ def test_a_past_report_rewinds_a_move_to_another_event(case):
     assert "Trade deal, renamed" not in md and "initialled" not in md
 
 
+def test_a_past_reports_overdue_items_are_those_of_then(after_news):
+    # A3 (overdue since the summit) is signed on 10 December: still overdue as of the 8th.
+    after_news.ok("update", "A3", "--status", "signed", "--on", "2025-12-10")
+    data = after_news.ok("report", "--week", "2025-W49", "--format", "json").json()
+    assert [(i["ref"], i["status"]) for i in data["overdue"] if i["ref"] == "A3"] == [("A3", "expected")]
+    assert "A3" not in {i["ref"] for i in after_news.ok("report", "--format", "json").json()["overdue"]}
+
+
+def test_a_past_reports_quiet_items_are_those_of_then(case):
+    later = {"TRACKER_NOW": "2026-01-12T12:00:00+05:30"}
+    case.ok("update", "A8", "--status", "stalled", "--on", "2026-01-10", **later)
+    case.ok("remove", "A6", **later)
+    # Nothing logged from 6 December to 5 January: as it stood then, A6 and A8 were quiet.
+    data = case.ok("report", "--week", "2026-W01", "--format", "json", **later).json()
+    quiet = {i["ref"]: i["status"] for i in data["quiet"]}
+    assert quiet["A8"] == "negotiating" and quiet["A6"] == "expected"
+    assert [i["removed"] for i in data["quiet"] if i["ref"] == "A6"] == [None]
+
+
 def test_a_removal_after_the_week_is_undone_in_its_report(case):
     case.ok("remove", "A8", TRACKER_NOW="2025-12-02T12:00:00+05:30")
     data = case.ok("report", "--week", "2025-W48", "--format", "json", TRACKER_NOW="2025-12-02T12:00:00+05:30").json()
