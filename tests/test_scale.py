@@ -11,7 +11,7 @@ import pytest
 
 from tracker import countdown, dates
 from tracker.core import ListRequest, list_items
-from tracker.store import Store
+from tracker.store import Span, Store
 
 
 def test_list_shows_at_most_the_limit_and_says_so(tracker):
@@ -111,19 +111,41 @@ def test_countdown_reads_indexes_in_order(plans):
 def test_the_reports_overdue_and_quiet_items_read_an_index_in_order(plans):
     from tracker.model import CLOSED_STATUSES
 
-    plans.store.overdue("2025-12-10T00:00:00Z", CLOSED_STATUSES["agreement"], 51)
-    plans.store.quiet("2025-11-01T00:00:00Z", "2025-12-10T00:00:00Z", CLOSED_STATUSES, 51)
+    plans.store.overdue("2025-12-10T00:00:00Z", CLOSED_STATUSES["agreement"], 51, [1, 2])
+    plans.store.quiet(Span("2025-11-01T00:00:00Z", "2025-12-10T00:00:00Z", "2025-11-01", "2025-12-10"),
+                      CLOSED_STATUSES, 51, [1, 2])
     # The (type, num) index, in order, up to the limit: not every agreement, sorted.
     _no_full_scan_or_sort(plans.plans())
     assert all("sqlite_autoindex_items_2 (type=?)" in plan for _, plan in plans.plans())
 
 
-def test_the_reports_counts_read_indexes_only(plans):
-    plans.store.change_counts("2025-11-24T00:00:00Z", "2025-12-01T00:00:00Z")
+def test_the_reports_counts_read_indexes_in_order(plans):
+    # A week in Brussels: the changes away from its ends are counted from the index
+    # alone; those near the ends (where a date-only change may be placed by its date)
+    # and those that settle something are read from the index's range, nothing more.
+    plans.store.change_counts(Span("2025-11-23T23:00:00Z", "2025-11-30T23:00:00Z", "2025-11-24", "2025-12-01"))
     sql = next(s for s in plans.statements if "count(DISTINCT" in s)
-    plan = " | ".join(row[3] for row in plans.store.conn.execute(
-        "EXPLAIN QUERY PLAN " + sql, {"since": "2025-11-24T00:00:00Z", "until": "2025-12-01T00:00:00Z"}))
-    assert "COVERING INDEX changes_settling" in plan and "COVERING INDEX changes_by_happened" in plan, plan
+    plan = " | ".join(row[3] for row in plans.store.conn.execute("EXPLAIN QUERY PLAN " + sql))
+    assert "COVERING INDEX changes_by_happened (happened_utc>? AND happened_utc<?)" in plan, plan
+    assert "INDEX changes_settling (happened_utc>? AND happened_utc<?)" in plan, plan
+    assert "SCAN" not in plan, plan
+
+
+def test_the_reports_changes_read_the_index_in_order(plans):
+    plans.store.history(span=Span("2025-11-23T23:00:00Z", "2025-11-30T23:00:00Z", "2025-11-24", "2025-12-01"),
+                        limit=100)
+    sql = next(s for s in plans.statements if "FROM changes" in s)
+    plan = " | ".join(row[3] for row in plans.store.conn.execute("EXPLAIN QUERY PLAN " + sql))
+    assert "SEARCH changes USING INDEX changes_by_happened (happened_utc>? AND happened_utc<?)" in plan, plan
+    assert "TEMP B-TREE" not in plan and "SCAN" not in plan, plan
+
+
+def test_a_past_report_finds_what_changed_since_from_the_index_in_order(plans):
+    plans.store.changes_from(Span("2025-11-30T23:00:00Z", None, "2025-12-01"))
+    sql = next(s for s in plans.statements if "FROM changes" in s)
+    plan = " | ".join(row[3] for row in plans.store.conn.execute("EXPLAIN QUERY PLAN " + sql))
+    assert "SEARCH changes USING INDEX changes_by_happened (happened_utc>?)" in plan, plan
+    assert "TEMP B-TREE" not in plan, plan
 
 
 def test_a_filtered_list_reads_its_index_in_order(plans):

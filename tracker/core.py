@@ -16,7 +16,7 @@ from tracker.model import (
     check_choice, check_names, check_sector, check_source, check_title, parse_ref,
 )
 from tracker.countdown import LONGEST_EVENT_DAYS
-from tracker.store import ItemQuery, Store
+from tracker.store import ItemQuery, Span, Store
 
 # What `--clear` can empty, per type.
 CLEARABLE: dict[str, tuple[str, ...]] = {
@@ -426,8 +426,13 @@ def show(store: Store, ref: Ref) -> Shown:
 
 def history(store: Store, ref: Ref | None, since: str | None) -> list[Change]:
     item_id = _require(store, ref)[0] if ref else None
-    since_utc = dates.utc_text(dates.parse_when(since, dates.user_zone_name(), what="--since", month=True).start) if since else None
-    return store.history(item_id, since_utc)
+    if not since:
+        return store.history(item_id)
+    zone = dates.user_zone_name()
+    start = dates.parse_when(since, zone, what="--since", month=True).start
+    # A date-only change counts from its date, as in a report (see store.Span).
+    return store.history(item_id, span=Span(dates.utc_text(start),
+                                            first_day=dates.first_day_from(start, zone).isoformat()))
 
 
 @dataclass

@@ -41,13 +41,8 @@ def coming(store: Store, now: datetime, days: int | None = None, limit: int | No
     dates, nearest first, within `days` if given, at most `limit` if given."""
     horizon = dates.utc_text(now + timedelta(days=days)) if days is not None else None
     longest = dates.utc_text(now - timedelta(days=LONGEST_EVENT_DAYS)) if under_way else None
-    entries = []
-    for item in store.coming(dates.utc_text(now), horizon, CLOSED_STATUSES["agreement"], limit, longest):
-        if item.type == "event":
-            entries.append(Countdown(item, "event", dates.instant(item.start_utc), dates.instant(item.end_utc),
-                                     len(item.start) == 10, item.tz or "UTC"))
-        else:
-            entries.append(_due(item))
+    entries = [countdown_entry(item) for item in
+               store.coming(dates.utc_text(now), horizon, CLOSED_STATUSES["agreement"], limit, longest)]
     entries.sort(key=lambda entry: (entry.start, entry.item.type != "event", entry.item.ref.num))
     return entries[:limit] if limit else entries
 
@@ -55,7 +50,7 @@ def coming(store: Store, now: datetime, days: int | None = None, limit: int | No
 def overdue(store: Store, now: datetime, limit: int | None = None) -> list[Countdown]:
     """Open agreements whose due date has passed by `now`, the most recently due first
     (read backwards from now on the due-date index), at most `limit` if given."""
-    return [_due(item) for item in store.past_due(dates.utc_text(now), CLOSED_STATUSES["agreement"], limit)]
+    return [countdown_entry(item) for item in store.past_due(dates.utc_text(now), CLOSED_STATUSES["agreement"], limit)]
 
 
 def board(store: Store, now: datetime, days: int | None = None, limit: int | None = None) -> list[Countdown]:
@@ -69,10 +64,14 @@ def nothing_coming(days: int | None) -> str:
     return "Nothing coming" + (f" in the next {days} days." if days is not None else ".")
 
 
-def _due(item: Item) -> Countdown:
+def countdown_entry(item: Item) -> Countdown:
+    """An event, or an agreement's due date, as a countdown entry."""
+    if item.type == "event":
+        return Countdown(item, "event", dates.instant(item.start_utc), dates.instant(item.end_utc),
+                         len(item.start) == 10, item.tz or "UTC")
     # Due by a day: from its 00:00 to its 24:00, in the zone of the agreement's
     # event (else the user's). Due by a time: that instant.
-    zone_name = item.link_tz or dates.user_zone_name()
+    zone_name = _due_zone(item)
     end = dates.instant(item.due_utc)
     all_day = len(item.due) == 10
     start = end
@@ -80,6 +79,10 @@ def _due(item: Item) -> Countdown:
         day = dates.When(date.fromisoformat(item.due), dates.get_zone(zone_name) or timezone.utc)
         start = day.start.astimezone(timezone.utc)
     return Countdown(item, "due", start, end, all_day, zone_name)
+
+
+def _due_zone(item: Item) -> str:
+    return item.link_tz or dates.user_zone_name()
 
 
 def words(entry: Countdown, now: datetime, view_zone: str | None = None) -> str:

@@ -436,3 +436,11 @@ def _local(naive: datetime, zone: tzinfo, zone_name: str, what: str, text: str) 
             f"give the offset, {first} or {second}"
         )
     return local
+
+
+def first_day_from(moment: datetime, zone_name: str) -> date:
+    """The first day whose 00:00 in the zone is at or after `moment`: for a reader
+    there, a change dated that day (no time) or later happened from `moment` on."""
+    zone = get_zone(zone_name) or timezone.utc
+    day = moment.astimezone(zone).date()
+    return day if _at_midnight(day, zone) >= moment else day + timedelta(days=1)

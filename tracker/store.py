@@ -19,7 +19,9 @@ from tracker.model import Change, Item, ItemType, Ref
 
 SCHEMA_VERSION = 4
 BUSY_TIMEOUT_MS = 10_000
-
+# A date-only change ("--on 2025-11-24") is stored at 00:00 of its day in its item's
+# zone: up to 26 hours (UTC+14 against UTC-12) from 00:00 in the reader's zone.
+DAY_SLACK_HOURS = 26
 
 
 def migration(to_version: int) -> str:
@@ -60,6 +62,57 @@ def statements(script: str) -> Iterator[str]:
             pending = ""
     if pending.strip() and not pending.strip().startswith("--"):
         yield pending
+
+
+@dataclass(frozen=True)
+class Span:
+    """A stretch of the log as a reader means it: a change with a time belongs to it if
+    it happened from `since_utc` up to `until_utc` (exclusive); a date-only change if its
+    date is from `first_day` up to `end_day` (exclusive): the days whose 00:00 in the
+    reader's zone falls in the stretch, whatever the item's zone. An end may be open
+    (None). Without days, date-only changes are placed by their stored instant."""
+
+    since_utc: str | None = None
+    until_utc: str | None = None
+    first_day: str | None = None
+    end_day: str | None = None
+
+    def where(self, table: str = "changes") -> tuple[str, dict]:
+        """The SQL condition and its parameters. It reads the happened_utc index over the
+        stretch widened by DAY_SLACK_HOURS at each end, then places date-only rows by date."""
+        timed, params = [], {}
+        for name, op in (("since_utc", ">="), ("until_utc", "<")):
+            if getattr(self, name) is not None:
+                timed.append(f"{table}.happened_utc {op} :{name}")
+                params[name] = getattr(self, name)
+        if self.first_day is None and self.end_day is None:
+            return " AND ".join(timed) or "1", params
+        wide, days = [], []
+        for name, op, day, shift in (("since_utc", ">=", "first_day", -DAY_SLACK_HOURS),
+                                     ("until_utc", "<", "end_day", DAY_SLACK_HOURS)):
+            if getattr(self, name) is not None:
+                wide.append(f"{table}.happened_utc {op} :wide_{name}")
+                params[f"wide_{name}"] = _shifted(getattr(self, name), shift)
+                days.append(f"{table}.happened {op} :{day}")
+                params[day] = getattr(self, day)
+        condition = (f"CASE WHEN length({table}.happened) = 10 THEN {' AND '.join(days)} "
+                     f"ELSE {' AND '.join(timed)} END")
+        return " AND ".join([*wide, condition]), params
+
+    def inner(self) -> Span | None:
+        """The part of a closed stretch where every change, date-only or not, belongs to
+        it by its stored instant alone (DAY_SLACK_HOURS in from each end); None if none."""
+        if self.since_utc is None or self.until_utc is None or self.first_day is None:
+            return None
+        since, until = _shifted(self.since_utc, DAY_SLACK_HOURS), _shifted(self.until_utc, -DAY_SLACK_HOURS)
+        return Span(since, until) if since < until else None
+
+
+def _shifted(utc_text: str, hours: int) -> str:
+    from datetime import datetime, timedelta
+
+    moment = datetime.fromisoformat(utc_text) + timedelta(hours=hours)
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 @dataclass
@@ -497,10 +550,10 @@ class Store:
             "ORDER BY items.due_utc DESC, items.id DESC" + (f" LIMIT {int(limit)}" if limit else ""),
             (now_utc, *closed)))
 
-    def _items(self, rows: list[dict]) -> list[Item]:
+    def _items(self, rows: list[dict], with_names: bool = True) -> list[Item]:
         ids = _id_list([row["id"] for row in rows])
         names: dict[tuple[str, int], list[str]] = {}
-        for table, column in (("item_parties", "party"), ("item_tags", "tag")):
+        for table, column in (("item_parties", "party"), ("item_tags", "tag")) if with_names else ():
             for item_id, name in self.conn.execute(
                 f"SELECT item_id, {column} FROM {table} "
                 "WHERE item_id IN (SELECT value FROM json_each(?)) ORDER BY item_id, position",
@@ -528,19 +581,15 @@ class Store:
         return items
 
     def history(self, item_id: int | None = None, since_utc: str | None = None,
-                until_utc: str | None = None, limit: int | None = None) -> list[Change]:
+                until_utc: str | None = None, limit: int | None = None, span: Span | None = None) -> list[Change]:
         """The log in the order things happened; `until_utc` is exclusive; the first
-        `limit` changes only, if given."""
-        where, params = [], []
+        `limit` changes only, if given. `span`, if given, says which changes belong to
+        the stretch asked for, date-only ones by their date (see Span)."""
+        span = span or Span(since_utc, until_utc)
+        condition, params = span.where()
         if item_id is not None:
-            where.append("changes.item_id = ?")
-            params.append(item_id)
-        if since_utc:
-            where.append("changes.happened_utc >= ?")
-            params.append(since_utc)
-        if until_utc:
-            where.append("changes.happened_utc < ?")
-            params.append(until_utc)
+            condition += " AND changes.item_id = :item_id"
+            params["item_id"] = item_id
         sql = (
             "SELECT changes.*, items.type, items.num, items.title, "
             "parent.type AS parent_type, parent.num AS parent_num, "
@@ -553,8 +602,8 @@ class Store:
             "  ORDER BY created.id LIMIT 1) AS early FROM changes "
             "JOIN items ON items.id = changes.item_id "
             "LEFT JOIN items AS parent ON parent.id = items.event_id "
-            + (f"WHERE {' AND '.join(where)} " if where else "")
-            + "ORDER BY changes.happened_utc, changes.id"
+            f"WHERE {condition} "
+            "ORDER BY changes.happened_utc, changes.id"
             + (f" LIMIT {int(limit)}" if limit else "")
         )
         return [
@@ -569,68 +618,156 @@ class Store:
             for row in self.query(sql, params)
         ]
 
-    def change_counts(self, since_utc: str, until_utc: str) -> tuple[int, int, int]:
+    def changes_from(self, span: Span) -> list[tuple[int, str | None, object]]:
+        """(item id, field, old value) of the log rows of `span` (open at its end: from an
+        instant on), newest first: what a report of a past period rewinds."""
+        condition, params = span.where()
+        return [(item_id, name, _from_log(name, old)) for item_id, name, old in self.conn.execute(
+            f"SELECT item_id, field, old FROM changes WHERE {condition} "
+            "ORDER BY happened_utc DESC, id DESC", params)]
+
+    def last_recorded(self, item_ids: list[int], after: Span) -> dict[int, str]:
+        """When each of these items was last written to, leaving out the changes of `after`."""
+        condition, params = after.where()
+        return dict(self.conn.execute(
+            "SELECT item_id, max(recorded) FROM changes WHERE item_id IN (SELECT value FROM json_each(:ids)) "
+            f"AND NOT ({condition}) GROUP BY item_id", {**params, "ids": _id_list(item_ids)}).fetchall())
+
+    def items_by_id(self, item_ids, names: bool = True) -> dict[int, Item]:
+        """Several items by their ids, removed ones too; without their parties and tags
+        unless `names` (a report weighs many to show a few)."""
+        cursor = self.conn.execute(f"SELECT {_ITEM_COLUMNS} FROM {_ITEM_FROM} "
+                                   "WHERE items.id IN (SELECT value FROM json_each(?))", (_id_list(list(item_ids)),))
+        cursor.row_factory = sqlite3.Row
+        rows = cursor.fetchall()
+        return {row["id"]: item for row, item in zip(rows, self._items(rows, names))}
+
+    def change_counts(self, span: Span) -> tuple[int, int, int]:
         """For a period: how many changes were logged, how many agreements were signed,
         how many events were held (or added as held, if they took place in it).
 
-        Read from indexes alone (changes_by_happened, changes_settling): the cost does
-        not follow how many changes the period holds. Only agreements are signed and
-        only events held, so the vocabulary says which is which."""
+        The bulk of the count is read from an index alone (changes_by_happened, away
+        from the ends, where no date-only change can fall on the other side of a
+        boundary); only the rows near the ends, and those that settle something (few,
+        from changes_settling), are read to place date-only changes by their date. So
+        the cost does not follow how many changes the period holds."""
+        inner = span.inner()
+        condition, params = span.where()
+        if inner is None:
+            total = f"(SELECT count(*) FROM changes WHERE {condition})"
+        else:
+            params.update(inner_since=inner.since_utc, inner_until=inner.until_utc)
+            total = ("((SELECT count(*) FROM changes WHERE happened_utc >= :inner_since "
+                     "AND happened_utc < :inner_until) "
+                     f"+ (SELECT count(*) FROM changes WHERE {condition} AND happened_utc < :inner_since) "
+                     f"+ (SELECT count(*) FROM changes WHERE {condition} AND happened_utc >= :inner_until))")
+        params.setdefault("since_utc", None)
+        params.setdefault("until_utc", None)
         return tuple(self.conn.execute(
-            "SELECT (SELECT count(*) FROM changes WHERE happened_utc >= :since AND happened_utc < :until), "
+            f"SELECT {total}, "
             "count(DISTINCT CASE WHEN new = 'signed' THEN item_id END), "
             "count(DISTINCT CASE WHEN new = 'held' AND (field = 'status' OR EXISTS ("
             "    SELECT 1 FROM items WHERE items.id = changes.item_id "
-            "    AND items.starts_utc < :until AND items.ends_utc > :since)) THEN item_id END) "
+            "    AND items.starts_utc < :until_utc AND items.ends_utc > :since_utc)) THEN item_id END) "
             "FROM changes WHERE field IN ('status', 'created') AND new IN ('signed', 'held') "
-            "AND happened_utc >= :since AND happened_utc < :until",
-            {"since": since_utc, "until": until_utc}).fetchone())
+            f"AND {condition}", params).fetchone())
 
-    def pipeline(self, event_ids: list[int]) -> list[tuple[Ref | None, str, int]]:
-        """How many live agreements have each status: overall (ref None, first), at no
-        event (Ref("agreement", 0)), and at each of these events. Read from counts the
-        triggers keep, so the cost does not grow with the number of agreements."""
-        ids = _id_list([-1, 0, *event_ids])
-        return [
-            (None if row[2] == -1 else Ref("agreement", 0) if row[2] == 0 else Ref(row[0], row[1]), row[3], row[4])
-            for row in self.conn.execute(
-                "SELECT parent.type, parent.num, counts.event_id, counts.status, counts.n "
-                "FROM agreement_counts AS counts LEFT JOIN items AS parent ON parent.id = counts.event_id "
-                "WHERE counts.event_id IN (SELECT value FROM json_each(?)) AND counts.n > 0 "
-                "ORDER BY counts.event_id = -1 DESC, counts.event_id = 0, parent.num", (ids,))
-        ]
+    def pipeline_by_id(self, event_ids: list[int]) -> list[tuple[int, str, int]]:
+        """How many live agreements have each status: overall (event id -1), at no event
+        (0), and at each of these events, as (event id, status, count). Read from counts
+        the triggers keep, so the cost does not grow with the number of agreements."""
+        return self.conn.execute(
+            "SELECT event_id, status, n FROM agreement_counts "
+            "WHERE event_id IN (SELECT value FROM json_each(?)) AND n > 0", (_id_list([-1, 0, *event_ids]),)).fetchall()
 
-    def overdue(self, as_of_utc: str, closed: tuple[str, ...], limit: int) -> list[Item]:
+    def refs_by_id(self, item_ids: list[int]) -> dict[Ref, int]:
+        """The refs of these items (and their ids), without reading them."""
+        return {Ref(item_type, num): item_id for item_id, item_type, num in self.conn.execute(
+            "SELECT id, type, num FROM items WHERE id IN (SELECT value FROM json_each(?))", (_id_list(item_ids),))}
+
+    def live_agreements_by_event(self, item_ids: list[int]) -> list[tuple[int, str, int]]:
+        """(event id or 0, status, how many) of the live agreements among these items."""
+        return self.conn.execute(
+            "SELECT coalesce(event_id, 0), status, count(*) FROM items WHERE id IN (SELECT value FROM json_each(?)) "
+            "AND type = 'agreement' AND removed IS NULL GROUP BY 1, 2", (_id_list(item_ids),)).fetchall()
+
+    def event_ids(self, refs) -> dict[Ref, int]:
+        """The ids of these events."""
+        return {ref: facts[0] for ref, facts in self.event_facts(refs).items()}
+
+    def event_facts(self, refs) -> dict[Ref, tuple[int, str | None, str | None]]:
+        """The id, zone and end (UTC) of these events, without reading them whole."""
+        return {Ref("event", num): (item_id, tz, ends_utc) for item_id, num, tz, ends_utc in self.conn.execute(
+            "SELECT id, num, tz, ends_utc FROM items WHERE type = 'event' "
+            "AND num IN (SELECT value FROM json_each(?))", (_id_list([ref.num for ref in refs if ref]),))}
+
+    def events_with_agreements(self, limit: int) -> list[int]:
+        """The ids of events with live agreements, the newest first, at most `limit`:
+        read from the counts in the order of their key, which stops at the limit."""
+        return [row[0] for row in self.conn.execute(
+            "SELECT DISTINCT event_id FROM agreement_counts WHERE event_id > 0 AND n > 0 "
+            f"ORDER BY event_id DESC LIMIT {int(limit)}")]
+
+    def events_with_agreements_count(self) -> int:
+        """How many events have live agreements."""
+        return self.conn.execute(
+            "SELECT count(*) FROM (SELECT DISTINCT event_id FROM agreement_counts WHERE event_id > 0 AND n > 0)"
+        ).fetchone()[0]
+
+    def open_agreements_at(self, event_ids: list[int], closed: tuple[str, ...]) -> list[Item]:
+        """The live agreements of these events not in a closed status (from the event index)."""
+        return self._items(self.query(
+            f"SELECT {_ITEM_COLUMNS} FROM {_ITEM_FROM} WHERE items.event_id IN (SELECT value FROM json_each(?)) "
+            "AND items.type = 'agreement' AND items.removed IS NULL "
+            "AND items.status NOT IN (SELECT value FROM json_each(?))",
+            (_id_list(event_ids), "[" + ",".join(f'"{s}"' for s in closed) + "]")))
+
+    def logged_in(self, item_ids: list[int], window: Span) -> set[int]:
+        """Which of these items have changes in `window`."""
+        condition, params = window.where()
+        return {row[0] for row in self.conn.execute(
+            "SELECT DISTINCT item_id FROM changes WHERE item_id IN (SELECT value FROM json_each(:ids)) "
+            f"AND {condition}", {**params, "ids": _id_list(item_ids)})}
+
+    def overdue(self, as_of_utc: str, closed: tuple[str, ...], limit: int, leave_out: list[int] = (),
+                leave_out_events: list[int] = ()) -> list[Item]:
         """Open agreements whose event is over, or whose due date has passed, by `as_of_utc`,
         in the order of their numbers: read from the (type, num) index, which stops at
-        the limit (the planner took a type index instead and sorted every agreement)."""
+        the limit (the planner took a type index instead and sorted every agreement).
+        Not these agreements (`leave_out`), nor those of these events (`leave_out_events`)."""
         marks = ", ".join("?" for _ in closed)
         return self._items(self.query(
             f"SELECT {_ITEM_COLUMNS} FROM {_ITEM_FROM} WHERE items.type = 'agreement' "
             f"AND items.removed IS NULL AND items.status NOT IN ({marks}) "
-            f"AND (items.due_utc <= ? OR parent.ends_utc <= ?) ORDER BY items.num LIMIT {int(limit)}",
-            (*closed, as_of_utc, as_of_utc),
+            f"AND (items.due_utc <= ? OR parent.ends_utc <= ?) "
+            "AND items.id NOT IN (SELECT value FROM json_each(?)) "
+            "AND coalesce(items.event_id, 0) NOT IN (SELECT value FROM json_each(?)) "
+            f"ORDER BY items.num LIMIT {int(limit)}",
+            (*closed, as_of_utc, as_of_utc, _id_list(list(leave_out)), _id_list(list(leave_out_events))),
         ))
 
-    def quiet(self, since_utc: str, as_of_utc: str, closed: dict[str, tuple[str, ...]], limit: int) -> list[Item]:
-        """Open items with nothing logged from `since_utc` up to `as_of_utc`: agreements,
-        then events, each in the order of their numbers (the same index, the same stop)."""
+    def quiet(self, window: Span, closed: dict[str, tuple[str, ...]], limit: int,
+              leave_out: list[int] = ()) -> list[Item]:
+        """Open items with nothing logged in `window` (up to the instant they are looked
+        at, its end): agreements, then events, each in the order of their numbers (the
+        same index, the same stop). `leave_out`: ids of items not to look at."""
         found: list[dict] = []
+        logged, params = window.where()
         for item_type in ("agreement", "event"):
             if len(found) >= limit:
                 break
             statuses = closed[item_type]
             # An event that is over is not waiting for news.
-            over = "AND (items.ends_utc IS NULL OR items.ends_utc >= :as_of) " if item_type == "event" else ""
+            over = "AND (items.ends_utc IS NULL OR items.ends_utc >= :until_utc) " if item_type == "event" else ""
             found += self.query(
                 f"SELECT {_ITEM_COLUMNS} FROM {_ITEM_FROM} WHERE items.type = :type AND items.removed IS NULL "
                 f"AND items.status NOT IN (SELECT value FROM json_each(:closed)) {over}"
-                "AND items.created < :as_of "
+                "AND items.id NOT IN (SELECT value FROM json_each(:leave_out)) "
                 "AND NOT EXISTS (SELECT 1 FROM changes WHERE changes.item_id = items.id "
-                "                AND changes.happened_utc >= :since AND changes.happened_utc < :as_of) "
+                f"                AND {logged}) "
                 f"ORDER BY items.num LIMIT {int(limit) - len(found)}",
-                {"type": item_type, "closed": "[" + ",".join(f'"{s}"' for s in statuses) + "]",
-                 "as_of": as_of_utc, "since": since_utc},
+                {**params, "type": item_type, "closed": "[" + ",".join(f'"{s}"' for s in statuses) + "]",
+                 "leave_out": _id_list(list(leave_out))},
             )
         return self._items(found)
 

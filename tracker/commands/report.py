@@ -44,14 +44,14 @@ def report_command(
 
         text = render_report(built)
     else:
-        from tracker.render.report_text import render
+        from tracker.render.report_text import plain, render
 
-        if output is None:
+        # On a terminal, as wide as it is; anywhere else (`>`, a pipe, -o) the same
+        # fixed width, so that a file reads the same however it was written.
+        if output is None and sys.stdout.isatty():
             out().print(render(built))
             return
-        from tracker.render.text import plain_text
-
-        text = plain_text(render(built))
+        text = plain(built)
     if output is None:
         sys.stdout.write(text)
         return

@@ -3,7 +3,10 @@
 A Content-Security-Policy forbids scripts and every fetch, and all text is escaped
 (after control characters are made visible), so a hostile title stays text.
 Printable on A4 and Letter: the page size is left to the printer, rows and charts
-are not split across pages, and table headings repeat.
+are not split across pages, table headings repeat, and words are not broken (only
+URLs may break anywhere). On a phone (a screen under 640 px) each table row is a
+card: short cells side by side, the rest below, no horizontal scroll. Times are in
+the reader's zone, with its abbreviation.
 """
 
 from __future__ import annotations
@@ -15,7 +18,8 @@ from html import escape
 from tracker import __version__
 from tracker.countdown import words
 from tracker.dates import get_zone, instant
-from tracker.render.report_text import MORE_TEXT, MORE_UPCOMING_TEXT, more_changes_text, period_text
+from tracker.render.report_text import (MORE_EVENTS_TEXT, MORE_TEXT, MORE_UPCOMING_TEXT, more_changes_text, on_text,
+                                         period_text)
 from tracker.render.safe import printable
 from tracker.render.text import change_text, span_text, when_text
 
@@ -40,16 +44,33 @@ h3 { font-size: 15px; margin: 18px 0 6px; }
 .figure b { display: block; font-size: 24px; }
 .next { margin: 0 0 8px; }
 table { width: 100%; border-collapse: collapse; table-layout: auto; margin: 4px 0 12px; }
-th, td { text-align: left; vertical-align: top; padding: 4px 6px; border-bottom: 1px solid var(--rule);
-         overflow-wrap: anywhere; }
+th, td { text-align: left; vertical-align: top; padding: 4px 6px; border-bottom: 1px solid var(--rule); }
 th { font-size: 12px; text-transform: uppercase; letter-spacing: .03em; color: var(--muted); }
 td.num, th.num { text-align: right; }
-td.keep, th.keep { white-space: nowrap; overflow-wrap: normal; }
+td.keep, th.keep { white-space: nowrap; }
+tr.total td { font-weight: bold; border-top: 2px solid var(--ink); }
+/* Only URLs may break anywhere: a long one must not push the page wider. */
+a, .url { overflow-wrap: anywhere; }
 .status { display: inline-block; padding: 0 6px; border-radius: 8px; color: #fff; font-size: 12px; }
 .chart { margin: 8px 0 16px; }
 svg text { font: 12px system-ui, sans-serif; fill: var(--ink); }
 .empty { padding: 12px; background: var(--band); border-radius: 6px; }
 footer { margin-top: 32px; font-size: 12px; color: var(--muted); }
+@media screen and (max-width: 640px) {
+  body { padding: 12px; }
+  .figure { min-width: 0; flex: 1 1 40%; padding: 6px 10px; }
+  .figure b { font-size: 20px; }
+  table, tbody, tr, td { display: block; width: 100%; }
+  thead { display: none; }
+  tr { border: 1px solid var(--rule); border-radius: 6px; margin: 0 0 8px; padding: 4px 8px; }
+  td { border: 0; padding: 1px 0; text-align: left; }
+  td.keep, td.num { display: inline-block; width: auto; margin-right: 10px; white-space: normal; }
+  td.num { text-align: left; }
+  td.num[data-label]::before { content: attr(data-label) " "; color: var(--muted); font-size: 12px; }
+  td:empty { display: none; }
+  tr.total { border: 2px solid var(--ink); }
+  tr.total td { border-top: 0; }
+}
 @page { margin: 14mm 12mm; }
 @media print {
   body { padding: 0; max-width: none; font-size: 9.5pt; }
@@ -68,6 +89,17 @@ def _text(value) -> str:
     return escape(printable("" if value is None else str(value)), quote=True)
 
 
+_URLISH = re.compile(r"(\S*(?:://|www\.)\S*|\S{31,})")
+
+
+def _prose(value) -> str:
+    """Untrusted text that may hold URLs: escaped, each URL (or a word too long for a
+    phone) marked as the only kind of word that may break anywhere."""
+    parts = _URLISH.split(printable("" if value is None else str(value)))
+    return "".join(f'<span class="url">{escape(part, quote=True)}</span>' if index % 2 else escape(part, quote=True)
+                   for index, part in enumerate(parts))
+
+
 def _status(status: str) -> str:
     colour = STATUS_COLOURS.get(status, "#6b7785")
     return f'<span class="status" style="background:{colour}">{_text(status)}</span>'
@@ -80,17 +112,22 @@ def _source(url: str | None) -> str:
     return f'<a href="{escape(url, quote=True)}" rel="noopener noreferrer">{_text(host)}</a>'
 
 
-def _table(headings: list[str], rows: list[list[str]], classes: dict[int, str] | None = None) -> str:
-    """A table; `classes` gives a column its class (num: right-aligned, keep: never wrapped)."""
+def _table(headings: list[str], rows: list[list[str]], classes: dict[int, str] | None = None,
+           total: list[str] | None = None) -> str:
+    """A table; `classes` gives a column its class (num: right-aligned, keep: never
+    wrapped; on a phone both sit side by side in the row's card); `total`: a last
+    row that sums those above."""
     classes = classes or {}
 
     def attribute(index: int) -> str:
         return f' class="{classes[index]}"' if index in classes else ""
 
+    def row_html(row: list[str], mark: str = "") -> str:
+        return f"<tr{mark}>" + "".join(f'<td{attribute(i)} data-label="{_text(headings[i])}">{cell}</td>'
+                                       for i, cell in enumerate(row)) + "</tr>"
+
     head = "".join(f"<th{attribute(i)}>{_text(h)}</th>" for i, h in enumerate(headings))
-    body = "".join(
-        "<tr>" + "".join(f"<td{attribute(i)}>{cell}</td>" for i, cell in enumerate(row)) + "</tr>"
-        for row in rows)
+    body = "".join(row_html(row) for row in rows) + (row_html(total, ' class="total"') if total else "")
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
@@ -192,14 +229,16 @@ def render_report(report) -> str:
                                       report.overdue, report.more_overdue),
                                      ("Gone quiet: nothing logged in 30 days", report.quiet, report.more_quiet)):
             if items:
-                rows = [[str(item.ref), _text(item.title), _status(item.status),
-                         _text(item.event or item.parent or ""), _text(item.due)] for item in items]
+                rows = [[str(item.ref), _prose(item.title), _status(item.status),
+                         _text(item.event or item.parent or ""), _text(when_text(item.due, report.period.zone))]
+                        for item in items]
                 body.append(f"<section><h2>{_text(heading)}</h2>"
-                            + _table(["Ref", "Title", "Status", "Event", "Due"], rows, {0: "keep", 4: "keep"})
+                            + _table(["Ref", "Title", "Status", "Event", "Due"], rows,
+                                     {0: "keep", 2: "keep", 3: "keep", 4: "keep"})
                             + (f'<p class="muted">{_text(MORE_TEXT)}</p>' if more else "") + "</section>")
     as_of = report.as_of.astimezone(get_zone(report.period.zone) or timezone.utc)
     body.append(f"<footer>tracker {__version__}; as of {_text(as_of.isoformat(timespec='minutes'))}. "
-                "Statuses are as they stand now; each change is listed on the day it happened.</footer>")
+                "Everything is shown as it stood then; each change is listed on the day it happened.</footer>")
     return (
         "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
         "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; "
@@ -216,12 +255,12 @@ def _changes(report) -> str:
     parts = ["<section><h2>What changed</h2>"]
     for group in report.groups:
         if group.event:
-            parts.append(f"<h3>{group.event.ref} {_text(group.event.title)} "
-                         f'<span class="muted">{_text(span_text(group.event))}</span></h3>')
+            parts.append(f"<h3>{group.event.ref} {_prose(group.event.title)} "
+                         f'<span class="muted">{_text(span_text(group.event, local_zone=report.period.zone))}</span></h3>')
         else:
             parts.append("<h3>Not at an event</h3>")
-        rows = [[_text(c.on[:16].replace("T", " ")), str(c.ref), _text(c.title),
-                 _text(change_text(c).plain), _text(c.note), _source(c.source)] for c in group.changes]
+        rows = [[_text(on_text(report, c)), str(c.ref), _prose(c.title),
+                 _prose(change_text(c).plain), _prose(c.note), _source(c.source)] for c in group.changes]
         parts.append(_table(["On", "Ref", "Title", "Change", "Note", "Source"], rows,
                             {0: "keep", 1: "keep", 5: "keep"}))
     if report.more_changes:
@@ -235,24 +274,26 @@ def _upcoming(report) -> str:
     rows = []
     for entry in report.upcoming:
         item = entry.item
-        when = span_text(item) if entry.what == "event" else when_text(item.due, entry.zone)
+        when = span_text(item, local_zone=report.period.zone) if entry.what == "event" \
+            else when_text(item.due, report.period.zone)
         rows.append([str(item.ref), _text(when), _text(words(entry, report.as_of)),
-                     ("due: " if entry.what == "due" else "") + _text(item.title), _status(item.status)])
+                     ("due: " if entry.what == "due" else "") + _prose(item.title), _status(item.status)])
     return ("<section><h2>Coming up in the 14 days after</h2>"
-            + _table(["Ref", "When", "Time left", "Title", "Status"], rows, {0: "keep", 1: "keep"})
+            + _table(["Ref", "When", "Time left", "Title", "Status"], rows, {0: "keep", 1: "keep", 4: "keep"})
             + (f'<p class="muted">{_text(MORE_UPCOMING_TEXT)}</p>' if report.more_upcoming else "") + "</section>")
 
 
 def _pipeline(report) -> str:
-    if not report.pipeline:
+    pipeline = report.pipeline
+    if not pipeline.overall:
         return ""
-    statuses = list(report.pipeline)
+    statuses = list(pipeline.overall)
     rows = []
-    for event, counts in report.pipeline_by_event:
-        name = f"{event.ref} {_text(event.title)}" if event else '<span class="muted">at no event</span>'
+    for event, label, counts in pipeline.rows():
+        name = f"{event.ref} {_prose(event.title)}" if event else f'<span class="muted">{_text(label)}</span>'
         rows.append([name, *[str(counts.get(s, "")) for s in statuses], str(sum(counts.values()))])
-    rows.append(["<b>overall</b>", *[f"<b>{report.pipeline[s]}</b>" for s in statuses],
-                 f"<b>{sum(report.pipeline.values())}</b>"])
+    total = ["overall", *[str(pipeline.overall[s]) for s in statuses], str(sum(pipeline.overall.values()))]
     numeric = {column: "num" for column in range(1, len(statuses) + 2)}
-    return ("<section><h2>Pipeline: agreements by status</h2>" + pipeline_chart(report.pipeline)
-            + _table(["Event", *statuses, "all"], rows, numeric) + "</section>")
+    return ("<section><h2>Pipeline: agreements by status</h2>" + pipeline_chart(pipeline.overall)
+            + _table(["Event", *statuses, "all"], rows, numeric, total)
+            + (f'<p class="muted">{_text(MORE_EVENTS_TEXT)}</p>' if pipeline.more_events else "") + "</section>")

@@ -95,11 +95,7 @@ def report_data(report) -> dict[str, Any]:
         "changes": [{**change_data(c), "title": c.title, "event": str(c.within) if c.within else None}
                     for c in report.changes],
         "upcoming": [countdown_data(entry, as_of) for entry in report.upcoming],
-        "pipeline": {
-            "overall": report.pipeline,
-            "by_event": [{"event": str(event.ref) if event else None, "title": event.title if event else None,
-                          "counts": counts} for event, counts in report.pipeline_by_event],
-        },
+        "pipeline": pipeline_data(report.pipeline),
         "overdue": [item_data(item) for item in report.overdue],
         "quiet": [item_data(item) for item in report.quiet],
         "more_overdue": report.more_overdue,
@@ -107,6 +103,16 @@ def report_data(report) -> dict[str, Any]:
         "more_upcoming": report.more_upcoming,
         "more_changes": report.more_changes,
     }
+
+
+def pipeline_data(pipeline) -> dict[str, Any]:
+    """Agreements by status. `overall` is the sum of the `by_event` rows (the events
+    listed, then those at no event: "event" null) and of `more_events`' counts."""
+    rows = [{"event": str(event.ref), "title": event.title, "counts": counts} for event, counts in pipeline.by_event]
+    if pipeline.no_event:
+        rows.append({"event": None, "title": None, "counts": pipeline.no_event})
+    return {"overall": pipeline.overall, "by_event": rows,
+            "more_events": {"events": pipeline.more_events, "counts": pipeline.more}}
 
 
 def _zone(report):

@@ -1,4 +1,8 @@
-"""The weekly report for a terminal (Rich), plain when piped."""
+"""The weekly report for a terminal (Rich); plain text, WIDTH columns wide, anywhere else.
+
+Times are shown in the reader's zone (the report's), with its abbreviation; dates
+without a time as they were written.
+"""
 
 from __future__ import annotations
 
@@ -12,10 +16,16 @@ from rich.text import Text
 
 from tracker.countdown import words
 from tracker.dates import get_zone
-from tracker.render.text import cell, change_text, countdown_table, span_text, status_cell
+from tracker.render.text import cell, change_text, countdown_table, span_text, status_cell, when_text
+
+# Not on a terminal (redirected with `>`, piped, or written with -o), the text report
+# is this many columns wide: room for the tables, and short enough to read.
+WIDTH = 120
 
 
 MORE_TEXT = "More are not listed here: `tracker list` with --status or --all shows them all."
+MORE_EVENTS_TEXT = ("More events have agreements than are listed: theirs are counted in one row. "
+                    "`tracker list agreements --event E<n>` shows those of one event.")
 MORE_UPCOMING_TEXT = "More are coming in those days: `tracker countdown --days N` shows them all."
 
 
@@ -45,6 +55,27 @@ def headline_text(report) -> str:
     return text
 
 
+def plain(report) -> str:
+    """The report as plain text, WIDTH columns wide, with no space at the end of a line."""
+    import io
+
+    from rich.console import Console
+
+    buffer = io.StringIO()
+    Console(file=buffer, width=WIDTH, color_system=None, markup=False, highlight=False,
+            emoji=False).print(render(report))
+    return "".join(line.rstrip() + "\n" for line in buffer.getvalue().splitlines())
+
+
+def on_text(report, change) -> str:
+    """When a change happened, for this report's reader: its date, or its time in their zone."""
+    return when_text(change.on, report.period.zone)
+
+
+def pipeline_label(event, label: str | None) -> str:
+    return f"{event.ref} {event.title}" if event else label
+
+
 def render(report) -> RenderableType:
     parts: list[RenderableType] = [
         Text(f"Weekly report {report.period.label}", style="bold"),
@@ -62,36 +93,43 @@ def render(report) -> RenderableType:
             heading = Text.assemble((str(group.event.ref) + " ", "bold"), cell(group.event.title, "bold")) \
                 if group.event else Text("Not at an event", style="bold")
             if group.event:
-                heading.append(f"  {span_text(group.event)}", style="dim")
+                heading.append(f"  {span_text(group.event, local_zone=report.period.zone)}", style="dim")
             parts.append(heading)
-            table = Table(box=box.SIMPLE_HEAD)
-            for name in ("On", "Ref", "Title", "Change", "Note", "Source"):
-                table.add_column(name, no_wrap=name in ("On", "Ref"), overflow="fold")
+            # The note gets the most room; words are wrapped whole, and only one longer
+            # than its column (a URL) is cut.
+            table = Table(box=box.SIMPLE_HEAD, expand=True)
+            for name, ratio in (("On", None), ("Ref", None), ("Title", 3), ("Change", 3), ("Note", 4), ("Source", 3)):
+                table.add_column(name, no_wrap=ratio is None, ratio=ratio, overflow="fold")
             for change in group.changes:
-                table.add_row(change.on[:16].replace("T", " "), str(change.ref), cell(change.title),
+                table.add_row(on_text(report, change), str(change.ref), cell(change.title),
                               change_text(change), cell(change.note), cell(change.source))
             parts.append(table)
         if report.more_changes:
             parts.append(Text(more_changes_text(report), style="dim"))
     if report.upcoming:
         parts.append(Rule("Coming up in the 14 days after", align="left"))
-        parts.append(countdown_table(report.upcoming, report.as_of))
+        table = countdown_table(report.upcoming, report.as_of, local_zone=report.period.zone)
+        table.title = None          # the rule above is its heading
+        parts.append(table)
         if report.more_upcoming:
             parts.append(Text(MORE_UPCOMING_TEXT, style="dim"))
-    if report.pipeline:
+    pipeline = report.pipeline
+    if pipeline.overall:
         parts.append(Rule("Pipeline: agreements by status", align="left"))
         table = Table(box=box.SIMPLE_HEAD)
         table.add_column("Event")
-        statuses = list(report.pipeline)
+        statuses = list(pipeline.overall)
         for status in statuses:
             table.add_column(status_cell(status), justify="right")
         table.add_column("all", justify="right")
-        for event, counts in report.pipeline_by_event:
-            name = Text.assemble(f"{event.ref} ", cell(event.title)) if event else Text("at no event", style="dim")
+        for event, label, counts in pipeline.rows():
+            name = Text.assemble(f"{event.ref} ", cell(event.title)) if event else Text(label, style="dim")
             table.add_row(name, *[str(counts.get(s, "")) for s in statuses], str(sum(counts.values())))
-        table.add_row(Text("overall", style="bold"), *[Text(str(report.pipeline[s]), style="bold") for s in statuses],
-                      Text(str(sum(report.pipeline.values())), style="bold"))
+        table.add_row(Text("overall", style="bold"), *[Text(str(pipeline.overall[s]), style="bold") for s in statuses],
+                      Text(str(sum(pipeline.overall.values())), style="bold"))
         parts.append(table)
+        if pipeline.more_events:
+            parts.append(Text(MORE_EVENTS_TEXT, style="dim"))
     for title, items, more in (("Overdue: not signed, and the event is over or the due date passed", report.overdue,
                                 report.more_overdue),
                                ("Gone quiet: nothing logged in 30 days", report.quiet, report.more_quiet)):
@@ -102,7 +140,7 @@ def render(report) -> RenderableType:
                 table.add_column(name, no_wrap=name == "Ref")
             for item in items:
                 table.add_row(str(item.ref), cell(item.title), status_cell(item.status),
-                              str(item.event or item.parent or ""), item.due or "")
+                              str(item.event or item.parent or ""), when_text(item.due, report.period.zone))
             parts.append(table)
             if more:
                 parts.append(Text(MORE_TEXT, style="dim"))
