@@ -1,0 +1,158 @@
+"""Reading the change log, and where a change falls in time.
+
+`Span` is a stretch of the log as a reader means it, with the SQL condition that
+places each change in it (date-only changes by their date). The reads: an item's
+history or the whole log's, what was logged with a given source and note, which
+items have changes in a stretch, and what a report of a past period rewinds. The
+log is written by `Writes.log()`, its list values encoded by `to_log()`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from tracker.model import Change, Ref
+from tracker.store.connection import Connection, id_list
+
+# A date-only change ("--on 2025-11-24") is stored at 00:00 of its day in its item's
+# zone: up to 26 hours (UTC+14 against UTC-12) from 00:00 in the reader's zone.
+DAY_SLACK_HOURS = 26
+
+
+@dataclass(frozen=True)
+class Span:
+    """A stretch of the log as a reader means it: a change with a time belongs to it if
+    it happened from `since_utc` up to `until_utc` (exclusive); a date-only change if its
+    date is from `first_day` up to `end_day` (exclusive): the days whose 00:00 in the
+    reader's zone falls in the stretch, whatever the item's zone. An end may be open
+    (None). Without days, date-only changes are placed by their stored instant."""
+
+    since_utc: str | None = None
+    until_utc: str | None = None
+    first_day: str | None = None
+    end_day: str | None = None
+
+    def where(self, table: str = "changes") -> tuple[str, dict]:
+        """The SQL condition and its parameters. It reads the happened_utc index over the
+        stretch widened by DAY_SLACK_HOURS at each end, then places date-only rows by date."""
+        timed, params = [], {}
+        for name, op in (("since_utc", ">="), ("until_utc", "<")):
+            if getattr(self, name) is not None:
+                timed.append(f"{table}.happened_utc {op} :{name}")
+                params[name] = getattr(self, name)
+        if self.first_day is None and self.end_day is None:
+            return " AND ".join(timed) or "1", params
+        wide, days = [], []
+        for name, op, day, shift in (("since_utc", ">=", "first_day", -DAY_SLACK_HOURS),
+                                     ("until_utc", "<", "end_day", DAY_SLACK_HOURS)):
+            if getattr(self, name) is not None:
+                wide.append(f"{table}.happened_utc {op} :wide_{name}")
+                params[f"wide_{name}"] = _shifted(getattr(self, name), shift)
+                days.append(f"{table}.happened {op} :{day}")
+                params[day] = getattr(self, day)
+        condition = (f"CASE WHEN length({table}.happened) = 10 THEN {' AND '.join(days)} "
+                     f"ELSE {' AND '.join(timed)} END")
+        return " AND ".join([*wide, condition]), params
+
+    def inner(self) -> Span | None:
+        """The part of a closed stretch where every change, date-only or not, belongs to
+        it by its stored instant alone (DAY_SLACK_HOURS in from each end); None if none."""
+        if self.since_utc is None or self.until_utc is None or self.first_day is None:
+            return None
+        since, until = _shifted(self.since_utc, DAY_SLACK_HOURS), _shifted(self.until_utc, -DAY_SLACK_HOURS)
+        return Span(since, until) if since < until else None
+
+
+def _shifted(utc_text: str, hours: int) -> str:
+    from datetime import datetime, timedelta
+
+    moment = datetime.fromisoformat(utc_text) + timedelta(hours=hours)
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+class LogReads(Connection):
+    def history(self, item_id: int | None = None, since_utc: str | None = None,
+                until_utc: str | None = None, limit: int | None = None, span: Span | None = None) -> list[Change]:
+        """The log in the order things happened; `until_utc` is exclusive; the first
+        `limit` changes only, if given. `span`, if given, says which changes belong to
+        the stretch asked for, date-only ones by their date (see Span)."""
+        span = span or Span(since_utc, until_utc)
+        condition, params = span.where()
+        if item_id is not None:
+            condition += " AND changes.item_id = :item_id"
+            params["item_id"] = item_id
+        sql = (
+            "SELECT changes.*, items.type, items.num, items.title, "
+            "parent.type AS parent_type, parent.num AS parent_num, "
+            # Dated before the item's creation (by day where either is a day), read from
+            # the item's own log (changes_by_item).
+            "(SELECT CASE WHEN length(changes.happened) = 10 OR length(created.happened) = 10 "
+            "    THEN substr(changes.happened, 1, 10) < substr(created.happened, 1, 10) "
+            "    ELSE changes.happened_utc < created.happened_utc END "
+            "  FROM changes AS created WHERE created.item_id = changes.item_id AND created.field = 'created' "
+            "  ORDER BY created.id LIMIT 1) AS early FROM changes "
+            "JOIN items ON items.id = changes.item_id "
+            "LEFT JOIN items AS parent ON parent.id = items.event_id "
+            f"WHERE {condition} "
+            "ORDER BY changes.happened_utc, changes.id"
+            + (f" LIMIT {int(limit)}" if limit else "")
+        )
+        return [
+            Change(
+                ref=Ref(row["type"], row["num"]), field=row["field"],
+                old=_from_log(row["field"], row["old"]), new=_from_log(row["field"], row["new"]),
+                on=row["happened"], recorded=row["recorded"], source=row["source"],
+                note=row["note"], title=row["title"],
+                within=Ref(row["parent_type"], row["parent_num"]) if row["parent_num"] else None,
+                early=bool(row["early"]),
+            )
+            for row in self.query(sql, params)
+        ]
+
+    def changes_from(self, span: Span) -> list[tuple[int, str | None, object]]:
+        """(item id, field, old value) of the log rows of `span` (open at its end: from an
+        instant on), newest first: what a report of a past period rewinds."""
+        condition, params = span.where()
+        return [(item_id, name, _from_log(name, old)) for item_id, name, old in self.conn.execute(
+            f"SELECT item_id, field, old FROM changes WHERE {condition} "
+            "ORDER BY happened_utc DESC, id DESC", params)]
+
+    def last_recorded(self, item_ids: list[int], after: Span) -> dict[int, str]:
+        """When each of these items was last written to, leaving out the changes of `after`."""
+        condition, params = after.where()
+        return dict(self.conn.execute(
+            "SELECT item_id, max(recorded) FROM changes WHERE item_id IN (SELECT value FROM json_each(:ids)) "
+            f"AND NOT ({condition}) GROUP BY item_id", {**params, "ids": id_list(item_ids)}).fetchall())
+
+    def logged_in(self, item_ids: list[int], window: Span) -> set[int]:
+        """Which of these items have changes in `window`."""
+        condition, params = window.where()
+        return {row[0] for row in self.conn.execute(
+            "SELECT DISTINCT item_id FROM changes WHERE item_id IN (SELECT value FROM json_each(:ids)) "
+            f"AND {condition}", {**params, "ids": id_list(item_ids)})}
+
+    def logged_fields(self, item_id: int, happened: str | None, source: str | None, note: str | None) -> set:
+        """The fields (None for a note) of an item's logged changes with this source and
+        note, and this happened date if given (read from the item's own log)."""
+        return {row[0] for row in self.conn.execute(
+            "SELECT DISTINCT field FROM changes WHERE item_id = ? AND source IS ? AND note IS ? "
+            "AND (? IS NULL OR happened = ?)", (item_id, source, note, happened, happened))}
+
+
+def to_log(value) -> str | None:
+    if isinstance(value, list):
+        import json
+
+        return json.dumps(value, ensure_ascii=False)
+    return value
+
+
+def _from_log(field_name: str | None, value: str | None):
+    if field_name in ("parties", "tags") and value is not None:
+        import json
+
+        try:
+            return json.loads(value)
+        except ValueError:
+            return value
+    return value

@@ -1,0 +1,88 @@
+"""Writing items and the change log, and what numbering and import need to know first.
+
+Every method here runs inside `Connection.writing()` (and an import's inside
+`bulk_loading()` too); column names come from tracker's own code, never from input.
+"""
+
+from __future__ import annotations
+
+from tracker.model import ItemType
+from tracker.store.connection import Connection
+from tracker.store.log import to_log
+
+
+class Writes(Connection):
+    def next_num(self, item_type: ItemType) -> int:
+        return self.conn.execute(
+            "SELECT coalesce(max(num), 0) + 1 FROM items WHERE type = ?", (item_type,)
+        ).fetchone()[0]
+
+    def nums(self, item_type: ItemType) -> set[int]:
+        return {row[0] for row in self.conn.execute("SELECT num FROM items WHERE type = ?", (item_type,))}
+
+    def insert_items(self, rows: list[dict], names: list[tuple[list[str], list[str]]]) -> list[int]:
+        """Many new items at once (import): one statement per table, run with executemany."""
+        if not rows:
+            return []
+        first = self.conn.execute("SELECT coalesce(max(id), 0) + 1 FROM items").fetchone()[0]
+        ids = list(range(first, first + len(rows)))
+        columns = sorted({column for row in rows for column in row})
+        self._insert_many("items", ["id", *columns],
+                          [(item_id, *map(row.get, columns)) for item_id, row in zip(ids, rows)])
+        for table, column, index in (("item_parties", "party", 0), ("item_tags", "tag", 1)):
+            self._insert_many(table, ["item_id", "position", column],
+                              [(item_id, position, value) for item_id, pair in zip(ids, names)
+                               for position, value in enumerate(pair[index])])
+        if self._loaded is not None:
+            for item_id, row in zip(ids, rows):
+                self._loaded["ids"][row["type"], row["num"]] = item_id
+                self._loaded["zones"][item_id] = (row.get("tz"), row.get("event_id"))
+        return ids
+
+    def _insert_many(self, table: str, columns: list[str], rows: list[tuple]) -> None:
+        """Rows in statements of many rows each (INSERT ... VALUES (...), (...), ...).
+
+        Faster than executemany, which runs the statement once per row: a CHECK
+        with an IN list builds its lookup table at each run, so once per row there,
+        once per few dozen rows here. 999 parameters at most, SQLite's oldest limit.
+        """
+        per = max(1, 999 // len(columns))
+        one = f"({', '.join('?' * len(columns))})"
+        head = f"INSERT INTO {table} ({', '.join(columns)}) VALUES "
+        for first in range(0, len(rows), per):
+            chunk = rows[first:first + per]
+            self.conn.execute(head + ", ".join([one] * len(chunk)), [value for row in chunk for value in row])
+
+    def insert_item(self, row: dict, parties: list[str], tags: list[str]) -> int:
+        # Column names come from tracker's own code, never from input.
+        item_id = self.conn.execute(
+            f"INSERT INTO items ({', '.join(row)}) VALUES ({', '.join('?' for _ in row)})", tuple(row.values())
+        ).lastrowid
+        self.set_names(item_id, parties, tags)
+        return item_id
+
+    def update_item(self, item_id: int, columns: dict) -> None:
+        if columns:
+            self.conn.execute(f"UPDATE items SET {', '.join(f'{name} = ?' for name in columns)} WHERE id = ?",
+                              (*columns.values(), item_id))
+
+    def set_names(self, item_id: int, parties: list[str] | None, tags: list[str] | None) -> None:
+        for table, column, values in (("item_parties", "party", parties), ("item_tags", "tag", tags)):
+            if values is None:
+                continue
+            self.conn.execute(f"DELETE FROM {table} WHERE item_id = ?", (item_id,))
+            self.conn.executemany(
+                f"INSERT INTO {table} (item_id, position, {column}) VALUES (?, ?, ?)",
+                [(item_id, position, value) for position, value in enumerate(values)],
+            )
+
+    def log(self, rows: list[dict]) -> None:
+        """Append to the change log; list values are stored as JSON arrays."""
+        self._insert_many(
+            "changes", ["item_id", "field", "old", "new", "happened", "happened_utc", "recorded", "source", "note"],
+            [(row["item_id"], row["field"], to_log(row["old"]), to_log(row["new"]), row["happened"],
+              row["happened_utc"], row["recorded"], row["source"], row["note"]) for row in rows],
+        )
+
+    def uids(self) -> set[str]:
+        return {row[0] for row in self.conn.execute("SELECT uid FROM items")}
