@@ -142,3 +142,18 @@ def test_a_folder_that_cannot_be_written(tracker, tmp_path):
 def test_a_bad_now_names_the_variable(tracker):
     check_one_line_error(tracker("list", TRACKER_NOW="soon"), 2, "TRACKER_NOW 'soon' is not a date")
     check_one_line_error(tracker("--now", "soon", "list"), 2, "--now 'soon' is not a date")
+
+
+def test_a_db_path_in_a_folder_that_does_not_exist_is_refused(tracker, tmp_path):
+    # A mistyped --db must not start an empty log in a folder made for it.
+    missing = tmp_path / "no-such-folder" / "deeper" / "tracker.db"
+    check_one_line_error(tracker("--db", str(missing), "list"), 1, "the folder")
+    check_one_line_error(tracker("list", TRACKER_DB=str(missing)), 1, "does not exist")
+    assert not (tmp_path / "no-such-folder").exists()
+
+
+def test_the_default_database_folder_is_made_on_first_use(tracker, tmp_path):
+    data = tmp_path / "xdg-data"
+    run = tracker("list", TRACKER_DB=None, XDG_DATA_HOME=str(data))
+    assert run.code == 0, run.stderr
+    assert (data / "tracker" / "tracker.db").is_file()

@@ -252,7 +252,7 @@ class Session:
         if self._store is None:
             from tracker.store import Store
 
-            self._store = Store(self.db or default_db_path())
+            self._store = Store(self.db or default_db_path(), make_folder=self.db is None)
         return self._store
 
     def close(self) -> None:

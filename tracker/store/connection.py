@@ -80,13 +80,13 @@ _BULK_INDEXES = ("items_by_status", "items_by_kind", "items_by_start", "items_by
 
 
 class Connection:
-    def __init__(self, path: Path):
+    def __init__(self, path: Path, make_folder: bool = False):
         self.path = path
         self._db = None
         # While bulk_loading(): ids and zones of the items it added, so that an
         # import does not ask the database about what it has just written.
         self._loaded: dict | None = None
-        self.conn = self._connect(path)
+        self.conn = self._connect(path, make_folder)
         self._ensure_shape()
 
     @property
@@ -107,11 +107,17 @@ class Connection:
     # -- opening ---------------------------------------------------------------
 
     @staticmethod
-    def _connect(path: Path) -> sqlite3.Connection:
+    def _connect(path: Path, make_folder: bool) -> sqlite3.Connection:
         if path.is_dir():
             raise TrackerError(f"database {path} is a folder: give a file path with --db or TRACKER_DB")
+        # The default place is made on first use; a folder that a path names is not:
+        # a mistyped --db would otherwise start an empty log somewhere unexpected.
+        if not make_folder and not path.parent.is_dir():
+            raise TrackerError(f"cannot create database {path}: the folder {path.parent} does not exist; "
+                               "create it, or give another path with --db or TRACKER_DB")
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
+            if make_folder:
+                path.parent.mkdir(parents=True, exist_ok=True)
             conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_MS / 1000)
             conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
             conn.execute("PRAGMA foreign_keys = ON")
