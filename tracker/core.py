@@ -237,7 +237,7 @@ def _plan_event_times(store: Store, plan: _Plan, given: Fields, clear: set[str])
         raise BadArgument("an event cannot have an end without a start: give --start too")
     # Compared as UTC: Python compares two times of one zone by wall clock.
     if end is not None and end.utc_end <= start.utc_start:
-        raise BadArgument(f"the end {end.text} is before the start {start.text}: give an end after the start")
+        raise BadArgument(f"the end {end.label} is before the start {start.label}: give an end after the start")
     plan.set("start", "starts", start.text if start else None)
     plan.set("end", "ends", end.text if end else None)
     plan.columns["starts_utc"] = start.utc_start if start else None
@@ -264,10 +264,9 @@ def _happened(entry: Entry, zone: str, now) -> dates.When:
     so today (in the item's zone) is fine: it holds now."""
     happened = dates.parse_when(entry.on, zone, what=entry.on_name)
     if happened.start > now:
-        local = now.astimezone(dates.get_zone(zone))
         raise BadArgument(
-            f"{entry.on_name} {entry.on!r} is in the future ({happened.text}; it is now "
-            f"{local:%Y-%m-%d %H:%M} {dates.zone_abbreviation(local)}): "
+            f"{entry.on_name} {entry.on!r} is in the future ({dates.reader_text(happened.text)}; "
+            f"it is now {dates.reader_text(now)}): "
             "a change is logged once it has happened; give a date or time up to now")
     return happened
 
@@ -309,7 +308,7 @@ def update(store: Store, ref: Ref, given: Fields, entry: Entry) -> Outcome:
     with store.writing():
         item_id, item = _require(store, ref)
         if item.removed:
-            raise TrackerError(f"{ref} was removed ({item.removed}): it can no longer change")
+            raise TrackerError(f"{ref} was removed ({dates.reader_text(item.removed)}): it can no longer change")
         plan = plan_fields(store, ref.type, given, item_id, (item.parties, item.tags))
         logged = plan.logged
         if not logged:
@@ -359,7 +358,7 @@ def remove(store: Store, ref: Ref, entry: Entry, detach: bool = False) -> Outcom
     with store.writing():
         item_id, item = _require(store, ref)
         if item.removed:
-            raise TrackerError(f"{ref} was removed already ({item.removed})")
+            raise TrackerError(f"{ref} was removed already ({dates.reader_text(item.removed)})")
         dependants, count = store.dependants(item_id, DEPENDANTS_NAMED)
         if count and not detach:
             named = ", ".join(f"{other} {title!r}" for other, title in dependants)

@@ -13,7 +13,7 @@ from datetime import datetime, timezone
 from rich.console import Console
 from rich.text import Text
 
-from tracker.dates import get_zone, instant, zone_abbreviation
+from tracker.dates import clock_text, get_zone, instant, zone_abbreviation
 from tracker.model import Change, Item
 from tracker.render.safe import one_line, printable
 from tracker.render.table import Table
@@ -56,12 +56,6 @@ def cell(text: str | None, style: str = "") -> Text:
 def note_cell(text: str | None) -> Text:
     """A note, which may run over lines: they stay inside its column of the table."""
     return Text(printable(text))
-
-
-def clock_text(moment: datetime, zone_name: str, seconds: bool = False) -> str:
-    """2025-12-04 10:30 IST: an instant as read in a zone."""
-    local = moment.astimezone(get_zone(zone_name) or timezone.utc)
-    return f"{local:%Y-%m-%d %H:%M{':%S' if seconds else ''}} {zone_abbreviation(local)}"
 
 
 def moment_text(text: str | None, zone_name: str) -> str:

@@ -1,0 +1,37 @@
+"""Messages give times in the reader's zone, labelled, as `show` and `history` do."""
+
+from __future__ import annotations
+
+import pytest
+
+from test_bad_input import check_one_line_error
+
+
+FUTURE = [
+    # A1 is at the summit in New Delhi: its own zone is IST, the reader's CET.
+    (["update", "A1", "--note", "x", "--on", "tomorrow"], "(2025-11-30; it is now 2025-11-29 11:00 CET)"),
+    (["update", "A1", "--note", "x", "--on", "+1h"], "(2025-11-29 12:00 CET; it is now 2025-11-29 11:00 CET)"),
+    (["remove", "A1", "--on", "+2h"], "(2025-11-29 13:00 CET; it is now 2025-11-29 11:00 CET)"),
+]
+
+
+@pytest.mark.parametrize("args, words", FUTURE, ids=lambda value: " ".join(value) if isinstance(value, list) else "")
+def test_a_future_on_is_refused_with_times_in_the_readers_zone(summit, args, words):
+    run = summit(*args)
+    check_one_line_error(run, 2, words)
+    assert "IST" not in run.stderr and "+05:30" not in run.stderr
+
+
+def test_an_end_before_the_start_is_named_as_typed_in_the_events_zone(tracker):
+    run = tracker("add", "event", "Talks", "--start", "2025-12-05T10:00", "--end", "2025-12-05T09:00",
+                  "--tz", "Asia/Kolkata")
+    check_one_line_error(run, 2, "the end 2025-12-05 09:00 IST is before the start 2025-12-05 10:00 IST")
+
+
+def test_removing_a_removed_item_says_when_in_the_readers_zone(summit):
+    summit.ok("remove", "A2")
+    run = summit("remove", "A2")
+    check_one_line_error(run, 1, "A2 was removed already (2025-11-29 11:00 CET)")
+    assert "+00:00" not in run.stderr
+    run = summit("update", "A2", "--status", "signed")
+    check_one_line_error(run, 1, "A2 was removed (2025-11-29 11:00 CET): it can no longer change")
