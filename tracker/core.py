@@ -60,6 +60,9 @@ class Entry:
 class Outcome:
     item: Item
     changes: list[Change]
+    # What `remove --detach` unlinked: the first few (ref, title), and how many in all.
+    unlinked: list[tuple[Ref, str]] = field(default_factory=list)
+    unlinked_count: int = 0
 
 
 def _link_name(item_type: ItemType) -> str:
@@ -105,7 +108,10 @@ class _Plan:
 
 
 def plan_fields(store: Store, item_type: ItemType, given: Fields, item_id: int | None = None,
-                current_names: tuple[list[str], list[str]] | None = None) -> _Plan:
+                current_names: tuple[list[str], list[str]] | None = None,
+                into_removed: bool = False) -> _Plan:
+    """What an add or update writes. A link to a removed event is refused unless
+    `into_removed` (an import, which restores a database as it was, removed items too)."""
     current = store.columns(item_id) if item_id is not None else None
     plan = _Plan(store, item_type, current, item_id)
     clear = set()
@@ -145,6 +151,9 @@ def plan_fields(store: Store, item_type: ItemType, given: Fields, item_id: int |
             raise BadArgument(f"no event {within}: see `tracker list events --all`")
         if item_id is not None and item_id in store.event_chain(within_id):
             raise BadArgument(f"{within} belongs to this event already: an event cannot be inside itself")
+        removed = None if into_removed else store.columns(within_id)["removed"]
+        if removed:
+            raise BadArgument(f"{within} was removed ({dates.reader_text(removed)}): link to another event")
         plan.set(link, "event_id", within_id, shown=str(within))
 
     if item_type == "event":
@@ -361,10 +370,8 @@ def remove(store: Store, ref: Ref, entry: Entry, detach: bool = False) -> Outcom
             raise TrackerError(f"{ref} was removed already ({dates.reader_text(item.removed)})")
         dependants, count = store.dependants(item_id, DEPENDANTS_NAMED)
         if count and not detach:
-            named = ", ".join(f"{other} {title!r}" for other, title in dependants)
-            more = f" and {count - len(dependants)} more" if count > len(dependants) else ""
             raise TrackerError(
-                f"{ref} has {count} live item{'s' * (count != 1)} in it: {named}{more}. "
+                f"{ref} has {count} live item{'s' * (count != 1)} in it: {some_items(dependants, count)}. "
                 f"Remove {'them' if count != 1 else 'it'} first, or give --detach to unlink "
                 f"{'them' if count != 1 else 'it'} from {ref} (logged on each)")
         if count:
@@ -378,11 +385,17 @@ def remove(store: Store, ref: Ref, entry: Entry, detach: bool = False) -> Outcom
         store.update_item(item_id, {"removed": stamp, "updated": stamp})
         rows = _entry_rows(store, item_id, item_zone(store, item_id), entry, [("removed", None, "removed")])
         store.log(rows)
-        return _outcome(store, ref, rows)
+        return replace(_outcome(store, ref, rows), unlinked=dependants, unlinked_count=count)
 
 
-# How many of the items in an event a refused `remove` names.
+# How many of the items in an event a refused `remove` (or `remove --detach`) names.
 DEPENDANTS_NAMED = 5
+
+
+def some_items(named: list[tuple[Ref, str]], count: int) -> str:
+    """A3 'Title', E4 'Title' and 38 more: the first few of `count` items."""
+    more = f" and {count - len(named)} more" if count > len(named) else ""
+    return ", ".join(f"{ref} {title!r}" for ref, title in named) + more
 
 
 def _outcome(store: Store, ref: Ref, rows: list[dict]) -> Outcome:

@@ -212,7 +212,7 @@ def import_document(store: Store, document: dict[str, Any], name: str) -> str:
                         tz=_text(entry, "tz"), location=_text(entry, "location"),
                         within=link, sector=_text(entry, "sector"), due=_text(entry, "due"),
                         series=_text(entry, "series"), number=_number(entry, "series_number"),
-                    ))
+                    ), into_removed=True)
                     stamps = {"created": _stamp(entry, "created"), "updated": _stamp(entry, "updated"),
                               "removed": _stamp(entry, "removed", required=False)}
                 except BadArgument as error:
