@@ -1,10 +1,31 @@
-"""Messages give times in the reader's zone, labelled, as `show` and `history` do."""
+"""Messages that advise: an empty list suggests --all only where it would show more,
+and times in messages are the reader's."""
 
 from __future__ import annotations
 
 import pytest
 
 from test_bad_input import check_one_line_error
+
+
+def test_a_search_that_finds_nothing_does_not_suggest_all(summit):
+    run = summit.ok("list", "--search", "zzzqqq")
+    assert run.stdout == "" and run.stderr == "Nothing matches 'zzzqqq'.\n"
+    run = summit.ok("list", "--search", "zzzqqq", "--party", "India")
+    assert run.stderr == "Nothing matches 'zzzqqq' with the other filters given.\n"
+
+
+@pytest.mark.parametrize("args", [["--status", "held"], ["--from", "2030-01-01"], ["--series", "G7"]],
+                         ids=lambda args: args[0])
+def test_filters_that_take_in_settled_items_do_not_suggest_all(summit, args):
+    run = summit.ok("list", *args)
+    assert run.stderr == "Nothing matches these filters.\n"
+
+
+def test_filters_of_open_items_still_suggest_all(summit):
+    summit.ok("update", "A1", "--status", "signed")
+    run = summit.ok("list", "--sector", "labour")
+    assert "Nothing matches these filters." in run.stderr and "tracker list --all" in run.stderr
 
 
 FUTURE = [
