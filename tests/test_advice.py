@@ -1,7 +1,10 @@
 """Messages that advise: an empty list suggests --all only where it would show more,
-and times in messages are the reader's."""
+a file given to the wrong command names the right one, and times in messages are
+the reader's."""
 
 from __future__ import annotations
+
+import json
 
 import pytest
 
@@ -26,6 +29,26 @@ def test_filters_of_open_items_still_suggest_all(summit):
     summit.ok("update", "A1", "--status", "signed")
     run = summit.ok("list", "--sector", "labour")
     assert "Nothing matches these filters." in run.stderr and "tracker list --all" in run.stderr
+
+
+def updates_file(tmp_path, *updates) -> str:
+    path = tmp_path / "news.json"
+    path.write_text(json.dumps({"format": "tracker-updates", "version": 1, "updates": list(updates)}))
+    return str(path)
+
+
+def test_apply_of_an_export_points_to_import_and_back(summit, tmp_path):
+    exported = tmp_path / "backup.json"
+    summit.ok("export", "-o", str(exported))
+    before = summit.dump()
+    check_one_line_error(summit("apply", str(exported)), 2,
+                         f"{exported} is an export (tracker-export), not a tracker-updates file: "
+                         f"load it with `tracker import {exported}`")
+    news = updates_file(tmp_path, {"ref": "A1", "set": {"status": "signed"}})
+    check_one_line_error(summit("import", news), 2,
+                         f"{news} is a file of updates (tracker-updates), not a tracker-export file: "
+                         f"load it with `tracker apply {news}`")
+    assert summit.dump() == before
 
 
 FUTURE = [

@@ -23,6 +23,9 @@ from tracker.render.json import change_data, item_data
 from tracker.store import ItemQuery, Store
 
 FORMAT = "tracker-export"
+UPDATES_FORMAT = "tracker-updates"
+# What each format is, and the command that reads it.
+_READERS = {FORMAT: ("an export", "import"), UPDATES_FORMAT: ("a file of updates", "apply")}
 VERSION = 1
 # From this many items on, an import fills the search index and the counts in
 # one pass at the end instead of row by row.
@@ -72,6 +75,12 @@ def read_document(path: Path, kind: str = FORMAT, key: str = "items") -> dict[st
                   f'a {kind} file, {{"format": "{kind}", "version": {VERSION}, "{key}": [...]}} (see JSON shapes in the README)')
         raise BadArgument(f"{name} is not JSON ({error}): give {wanted}") from None
     if not isinstance(document, dict) or document.get("format") != kind:
+        found = document.get("format") if isinstance(document, dict) else None
+        if found in _READERS:
+            # The other of the two formats: the file is fine, the command is not.
+            what, command = _READERS[found]
+            raise BadArgument(f"{name} is {what} ({found}), not a {kind} file: "
+                              f"load it with `tracker {command} {path}`")
         raise BadArgument(f"{name} is not a {kind} file (no \"format\": \"{kind}\")")
     if document.get("version") != VERSION:
         raise BadArgument(f"{name} is a {kind} file of version {document.get('version')!r}; this tracker reads version {VERSION}")
@@ -290,7 +299,6 @@ def _history_row(store: Store, entry: Any, here: dict[str, Ref], imported: dict[
 
 # -- a file of dated updates: the news, replayed ------------------------------------
 
-UPDATES_FORMAT = "tracker-updates"
 _FIELD_KEYS = {"title", "kind", "status", "parties", "tags", "start", "end", "tz", "location",
                "in", "event", "sector", "due", "series", "number", "clear"}
 
