@@ -1,6 +1,6 @@
 """Messages that advise: an empty list suggests --all only where it would show more,
-a file given to the wrong command names the right one, and times in messages are
-the reader's."""
+apply warns about adds it cannot recognise again, a file given to the wrong command
+names the right one, and times in messages are the reader's."""
 
 from __future__ import annotations
 
@@ -35,6 +35,22 @@ def updates_file(tmp_path, *updates) -> str:
     path = tmp_path / "news.json"
     path.write_text(json.dumps({"format": "tracker-updates", "version": 1, "updates": list(updates)}))
     return str(path)
+
+
+def test_apply_warns_once_about_adds_without_a_uid_and_applies_them(tracker, tmp_path):
+    named = updates_file(tmp_path, {"add": "agreement", "uid": "one", "set": {"title": "With a uid"}})
+    assert "warning" not in tracker.ok("apply", named).stderr
+    news = updates_file(tmp_path, {"add": "agreement", "set": {"title": "No uid"}},
+                        {"add": "event", "set": {"title": "No uid either"}},
+                        {"add": "agreement", "uid": "has-one", "set": {"title": "With a uid"}})
+    run = tracker.ok("apply", news)
+    warning = (f'warning: 2 "add"s in {news} had no "uid": applying the file again would add them '
+               'again (give each "add" a "uid" of its own)\n')
+    assert run.stderr == warning + f"{news}: 0 already applied, 3 applied (3 added, 0 updated)\n"
+    # It is what the warning says: a second run adds those two again, the other not.
+    run = tracker.ok("apply", news)
+    assert run.stderr.count("warning") == 1 and "1 already applied, 2 applied (2 added" in run.stderr
+    assert len(tracker.ok("list", "--json").json()) == 6
 
 
 def test_apply_of_an_export_points_to_import_and_back(summit, tmp_path):

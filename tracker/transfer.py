@@ -320,17 +320,19 @@ def _fields(values: Any, where: str) -> core.Fields:
     )
 
 
-def apply_file(store: Store, path: Path) -> str:
+def apply_file(store: Store, path: Path) -> tuple[str, str | None]:
     """Replay a file of dated updates, each as `tracker add` or `tracker update` would, in one transaction.
 
     {"format": "tracker-updates", "version": 1, "updates": [
         {"ref": "A3", "on": "2025-12-05", "set": {"status": "signed"}, "source": "https://...", "note": "..."},
         {"add": "agreement", "uid": "...", "on": "2025-12-05", "set": {"title": "...", "event": "E2"}, ...}]}
     An update's "ref" may be a reference or the uid of an item.
+    Returns the summary, and a warning when an "add" without a uid (which a replay
+    cannot recognise, so adds again) was applied.
     """
     name = "stdin" if str(path) == "-" else str(path)
     document = read_document(path, UPDATES_FORMAT, "updates")
-    added = updated = already = 0
+    added = updated = already = without_uid = 0
     with store.writing():
         for index, entry in enumerate(document["updates"], start=1):
             where = f"{name}: update {index}"
@@ -346,8 +348,10 @@ def apply_file(store: Store, path: Path) -> str:
                     if _added_before(store, kind, _text(entry, "uid")):
                         already += 1
                         continue
-                    core.add(store, kind, given, said, uid=_text(entry, "uid"))
+                    uid = _text(entry, "uid")
+                    core.add(store, kind, given, said, uid=uid)
                     added += 1
+                    without_uid += uid is None
                 else:
                     target = _text(entry, "ref", True)
                     item_id = store.item_id_by_uid(target)
@@ -362,10 +366,16 @@ def apply_file(store: Store, path: Path) -> str:
                     updated += 1
             except TrackerError as error:
                 raise _within(where, error) from None
+    warning = None
+    if without_uid:
+        # Not refused: files written before uids mattered still apply.
+        warning = (f"warning: {without_uid} \"add\"{'s' * (without_uid != 1)} in {name} "
+                   f"had no \"uid\": applying the file again would add {'them' if without_uid != 1 else 'it'} "
+                   "again (give each \"add\" a \"uid\" of its own)")
     if not added + updated:
-        return f"{name}: all {already} updates applied already; nothing changed"
+        return f"{name}: all {already} updates applied already; nothing changed", warning
     return (f"{name}: {already} already applied, {added + updated} applied "
-            f"({added} added, {updated} updated)")
+            f"({added} added, {updated} updated)"), warning
 
 
 def _added_before(store: Store, kind: str, uid: str | None) -> bool:
