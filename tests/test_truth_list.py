@@ -57,8 +57,9 @@ def test_what_was_left_out_is_counted_up_to_a_cap(tracker, tmp_path, monkeypatch
 def test_the_json_of_a_list_is_written_as_it_is_read(summit):
     from tracker.render.json import dumps, item_data, write_items
 
-    summit.ok("add", "event", 'Sommet "Nord" \x1b[31m\u202e\u0085 — भारत\\', "--series", "Nord", "--number", "2",
-              "--tag", "a\tb", "--start", "2025-12-20")
+    # A title is one line (no NEL): the NEL goes in the location.
+    summit.ok("add", "event", 'Sommet "Nord" \x1b[31m\u202e — भारत\\', "--series", "Nord", "--number", "2",
+              "--tag", "a\tb", "--start", "2025-12-20", "--location", "Lille\u0085Nord")
     store = Store(summit.db)
     request = ListRequest(everything=True)
     stream = io.StringIO()

@@ -40,9 +40,9 @@ COMPLETE_VAR = "_TRACKER_COMPLETE"
 
 
 def _fail(message: str, code: int) -> None:
-    from tracker.render.safe import printable
+    from tracker.render.safe import one_line
 
-    sys.stderr.write(f"tracker: error: {printable(message)}\n")
+    sys.stderr.write(f"tracker: error: {one_line(message)}\n")
     sys.stderr.flush()
     sys.exit(code)
 

@@ -60,6 +60,9 @@ class Entry:
 class Outcome:
     item: Item
     changes: list[Change]
+    # What `remove --detach` unlinked: the first few (ref, title), and how many in all.
+    unlinked: list[tuple[Ref, str]] = field(default_factory=list)
+    unlinked_count: int = 0
 
 
 def _link_name(item_type: ItemType) -> str:
@@ -105,7 +108,10 @@ class _Plan:
 
 
 def plan_fields(store: Store, item_type: ItemType, given: Fields, item_id: int | None = None,
-                current_names: tuple[list[str], list[str]] | None = None) -> _Plan:
+                current_names: tuple[list[str], list[str]] | None = None,
+                into_removed: bool = False) -> _Plan:
+    """What an add or update writes. A link to a removed event is refused unless
+    `into_removed` (an import, which restores a database as it was, removed items too)."""
     current = store.columns(item_id) if item_id is not None else None
     plan = _Plan(store, item_type, current, item_id)
     clear = set()
@@ -145,6 +151,9 @@ def plan_fields(store: Store, item_type: ItemType, given: Fields, item_id: int |
             raise BadArgument(f"no event {within}: see `tracker list events --all`")
         if item_id is not None and item_id in store.event_chain(within_id):
             raise BadArgument(f"{within} belongs to this event already: an event cannot be inside itself")
+        removed = None if into_removed else store.columns(within_id)["removed"]
+        if removed:
+            raise BadArgument(f"{within} was removed ({dates.reader_text(removed)}): link to another event")
         plan.set(link, "event_id", within_id, shown=str(within))
 
     if item_type == "event":
@@ -237,7 +246,7 @@ def _plan_event_times(store: Store, plan: _Plan, given: Fields, clear: set[str])
         raise BadArgument("an event cannot have an end without a start: give --start too")
     # Compared as UTC: Python compares two times of one zone by wall clock.
     if end is not None and end.utc_end <= start.utc_start:
-        raise BadArgument(f"the end {end.text} is before the start {start.text}: give an end after the start")
+        raise BadArgument(f"the end {end.label} is before the start {start.label}: give an end after the start")
     plan.set("start", "starts", start.text if start else None)
     plan.set("end", "ends", end.text if end else None)
     plan.columns["starts_utc"] = start.utc_start if start else None
@@ -264,10 +273,9 @@ def _happened(entry: Entry, zone: str, now) -> dates.When:
     so today (in the item's zone) is fine: it holds now."""
     happened = dates.parse_when(entry.on, zone, what=entry.on_name)
     if happened.start > now:
-        local = now.astimezone(dates.get_zone(zone))
         raise BadArgument(
-            f"{entry.on_name} {entry.on!r} is in the future ({happened.text}; it is now "
-            f"{local:%Y-%m-%d %H:%M} {dates.zone_abbreviation(local)}): "
+            f"{entry.on_name} {entry.on!r} is in the future ({dates.reader_text(happened.text)}; "
+            f"it is now {dates.reader_text(now)}): "
             "a change is logged once it has happened; give a date or time up to now")
     return happened
 
@@ -309,7 +317,7 @@ def update(store: Store, ref: Ref, given: Fields, entry: Entry) -> Outcome:
     with store.writing():
         item_id, item = _require(store, ref)
         if item.removed:
-            raise TrackerError(f"{ref} was removed ({item.removed}): it can no longer change")
+            raise TrackerError(f"{ref} was removed ({dates.reader_text(item.removed)}): it can no longer change")
         plan = plan_fields(store, ref.type, given, item_id, (item.parties, item.tags))
         logged = plan.logged
         if not logged:
@@ -359,13 +367,11 @@ def remove(store: Store, ref: Ref, entry: Entry, detach: bool = False) -> Outcom
     with store.writing():
         item_id, item = _require(store, ref)
         if item.removed:
-            raise TrackerError(f"{ref} was removed already ({item.removed})")
+            raise TrackerError(f"{ref} was removed already ({dates.reader_text(item.removed)})")
         dependants, count = store.dependants(item_id, DEPENDANTS_NAMED)
         if count and not detach:
-            named = ", ".join(f"{other} {title!r}" for other, title in dependants)
-            more = f" and {count - len(dependants)} more" if count > len(dependants) else ""
             raise TrackerError(
-                f"{ref} has {count} live item{'s' * (count != 1)} in it: {named}{more}. "
+                f"{ref} has {count} live item{'s' * (count != 1)} in it: {some_items(dependants, count)}. "
                 f"Remove {'them' if count != 1 else 'it'} first, or give --detach to unlink "
                 f"{'them' if count != 1 else 'it'} from {ref} (logged on each)")
         if count:
@@ -379,11 +385,17 @@ def remove(store: Store, ref: Ref, entry: Entry, detach: bool = False) -> Outcom
         store.update_item(item_id, {"removed": stamp, "updated": stamp})
         rows = _entry_rows(store, item_id, item_zone(store, item_id), entry, [("removed", None, "removed")])
         store.log(rows)
-        return _outcome(store, ref, rows)
+        return replace(_outcome(store, ref, rows), unlinked=dependants, unlinked_count=count)
 
 
-# How many of the items in an event a refused `remove` names.
+# How many of the items in an event a refused `remove` (or `remove --detach`) names.
 DEPENDANTS_NAMED = 5
+
+
+def some_items(named: list[tuple[Ref, str]], count: int) -> str:
+    """A3 'Title', E4 'Title' and 38 more: the first few of `count` items."""
+    more = f" and {count - len(named)} more" if count > len(named) else ""
+    return ", ".join(f"{ref} {title!r}" for ref, title in named) + more
 
 
 def _outcome(store: Store, ref: Ref, rows: list[dict]) -> Outcome:

@@ -132,6 +132,13 @@ class When:
             return self.value.isoformat(timespec="seconds")
         return self.value.isoformat()
 
+    @property
+    def label(self) -> str:
+        """As a message gives it, in the zone it was read in: 2025-12-04, or 2025-12-04 10:30 IST."""
+        if isinstance(self.value, datetime):
+            return f"{self.value:%Y-%m-%d %H:%M} {zone_abbreviation(self.value)}"
+        return self.value.isoformat()
+
     @cached_property
     def start(self) -> datetime:
         """The first instant: 00:00 of a day in the zone it was read in."""
@@ -187,6 +194,22 @@ def zone_abbreviation(moment: datetime) -> str:
     """IST, CET, EST; or +0530 where the zone has no abbreviation."""
     name = moment.tzname()
     return name if name and not name[0] in "+-" else moment.strftime("%z")
+
+
+def clock_text(moment: datetime, zone_name: str, seconds: bool = False) -> str:
+    """2025-12-04 10:30 IST: an instant as read in a zone."""
+    local = moment.astimezone(get_zone(zone_name) or timezone.utc)
+    return f"{local:%Y-%m-%d %H:%M{':%S' if seconds else ''}} {zone_abbreviation(local)}"
+
+
+def reader_text(moment: datetime | str) -> str:
+    """An instant (or a stored time or stamp) in the reader's zone, labelled, as messages
+    give it: 2025-11-20 11:00 CET. A date alone stays a date: it names a day."""
+    if isinstance(moment, str):
+        if len(moment) == 10:
+            return moment
+        moment = datetime.fromisoformat(moment)
+    return clock_text(moment, user_zone_name())
 
 
 def duration_words(seconds: int) -> str:

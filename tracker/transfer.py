@@ -23,6 +23,9 @@ from tracker.render.json import change_data, item_data
 from tracker.store import ItemQuery, Store
 
 FORMAT = "tracker-export"
+UPDATES_FORMAT = "tracker-updates"
+# What each format is, and the command that reads it.
+_READERS = {FORMAT: ("an export", "import"), UPDATES_FORMAT: ("a file of updates", "apply")}
 VERSION = 1
 # From this many items on, an import fills the search index and the counts in
 # one pass at the end instead of row by row.
@@ -72,6 +75,12 @@ def read_document(path: Path, kind: str = FORMAT, key: str = "items") -> dict[st
                   f'a {kind} file, {{"format": "{kind}", "version": {VERSION}, "{key}": [...]}} (see JSON shapes in the README)')
         raise BadArgument(f"{name} is not JSON ({error}): give {wanted}") from None
     if not isinstance(document, dict) or document.get("format") != kind:
+        found = document.get("format") if isinstance(document, dict) else None
+        if found in _READERS:
+            # The other of the two formats: the file is fine, the command is not.
+            what, command = _READERS[found]
+            raise BadArgument(f"{name} is {what} ({found}), not a {kind} file: "
+                              f"load it with `tracker {command} {path}`")
         raise BadArgument(f"{name} is not a {kind} file (no \"format\": \"{kind}\")")
     if document.get("version") != VERSION:
         raise BadArgument(f"{name} is a {kind} file of version {document.get('version')!r}; this tracker reads version {VERSION}")
@@ -212,7 +221,7 @@ def import_document(store: Store, document: dict[str, Any], name: str) -> str:
                         tz=_text(entry, "tz"), location=_text(entry, "location"),
                         within=link, sector=_text(entry, "sector"), due=_text(entry, "due"),
                         series=_text(entry, "series"), number=_number(entry, "series_number"),
-                    ))
+                    ), into_removed=True)
                     stamps = {"created": _stamp(entry, "created"), "updated": _stamp(entry, "updated"),
                               "removed": _stamp(entry, "removed", required=False)}
                 except BadArgument as error:
@@ -290,7 +299,6 @@ def _history_row(store: Store, entry: Any, here: dict[str, Ref], imported: dict[
 
 # -- a file of dated updates: the news, replayed ------------------------------------
 
-UPDATES_FORMAT = "tracker-updates"
 _FIELD_KEYS = {"title", "kind", "status", "parties", "tags", "start", "end", "tz", "location",
                "in", "event", "sector", "due", "series", "number", "clear"}
 
@@ -312,17 +320,19 @@ def _fields(values: Any, where: str) -> core.Fields:
     )
 
 
-def apply_file(store: Store, path: Path) -> str:
+def apply_file(store: Store, path: Path) -> tuple[str, str | None]:
     """Replay a file of dated updates, each as `tracker add` or `tracker update` would, in one transaction.
 
     {"format": "tracker-updates", "version": 1, "updates": [
         {"ref": "A3", "on": "2025-12-05", "set": {"status": "signed"}, "source": "https://...", "note": "..."},
         {"add": "agreement", "uid": "...", "on": "2025-12-05", "set": {"title": "...", "event": "E2"}, ...}]}
     An update's "ref" may be a reference or the uid of an item.
+    Returns the summary, and a warning when an "add" without a uid (which a replay
+    cannot recognise, so adds again) was applied.
     """
     name = "stdin" if str(path) == "-" else str(path)
     document = read_document(path, UPDATES_FORMAT, "updates")
-    added = updated = already = 0
+    added = updated = already = without_uid = 0
     with store.writing():
         for index, entry in enumerate(document["updates"], start=1):
             where = f"{name}: update {index}"
@@ -338,8 +348,10 @@ def apply_file(store: Store, path: Path) -> str:
                     if _added_before(store, kind, _text(entry, "uid")):
                         already += 1
                         continue
-                    core.add(store, kind, given, said, uid=_text(entry, "uid"))
+                    uid = _text(entry, "uid")
+                    core.add(store, kind, given, said, uid=uid)
                     added += 1
+                    without_uid += uid is None
                 else:
                     target = _text(entry, "ref", True)
                     item_id = store.item_id_by_uid(target)
@@ -354,10 +366,16 @@ def apply_file(store: Store, path: Path) -> str:
                     updated += 1
             except TrackerError as error:
                 raise _within(where, error) from None
+    warning = None
+    if without_uid:
+        # Not refused: files written before uids mattered still apply.
+        warning = (f"warning: {without_uid} \"add\"{'s' * (without_uid != 1)} in {name} "
+                   f"had no \"uid\": applying the file again would add {'them' if without_uid != 1 else 'it'} "
+                   "again (give each \"add\" a \"uid\" of its own)")
     if not added + updated:
-        return f"{name}: all {already} updates applied already; nothing changed"
+        return f"{name}: all {already} updates applied already; nothing changed", warning
     return (f"{name}: {already} already applied, {added + updated} applied "
-            f"({added} added, {updated} updated)")
+            f"({added} added, {updated} updated)"), warning
 
 
 def _added_before(store: Store, kind: str, uid: str | None) -> bool:

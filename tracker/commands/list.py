@@ -70,14 +70,25 @@ def list_command(
         if not database.has_items():
             err().print(EMPTY_HINT)
         else:
-            err().print("Nothing to list." + ("" if everything else
-                                              " (tracker list --all shows held and settled items too.)"))
+            filtered = any((status, kind, sector, party, tag, event, start, end, series))
+            err().print(_nothing_found(search, filtered, everything or any((status, start, end, series))))
         return
     from tracker.render.text import items_tables
 
     console = out()
     for table in items_tables(items, view_zone, local_zone):
         console.print(table)
+
+
+def _nothing_found(search: str | None, filtered: bool, spans_settled: bool):
+    """Why a list is empty. --all is suggested only where it would show more: a search,
+    a status, a period and a series take in held and settled items already."""
+    from tracker.render.text import cell
+
+    if search is not None:
+        return cell(f"Nothing matches {search.strip()!r}" + (" with the other filters given" if filtered else "") + ".")
+    said = "Nothing matches these filters." if filtered else "Nothing to list."
+    return cell(said + ("" if spans_settled else " (tracker list --all shows held and settled items too.)"))
 
 
 def _say_what_was_left_out(listing, limit: int) -> None:

@@ -5,7 +5,7 @@ from typing import Annotated
 import typer
 
 from tracker import core
-from tracker.commands.common import Json, Note, On, Source, announce, store
+from tracker.commands.common import Json, Note, On, Source, announce, err, store
 from tracker.model import parse_ref
 
 
@@ -22,3 +22,9 @@ def remove(
     """
     outcome = core.remove(store(ctx), parse_ref(ref), core.Entry(on, source, note), detach=detach)
     announce("removed", outcome, json)
+    if outcome.unlinked_count:
+        from tracker.render.text import cell
+
+        count = outcome.unlinked_count
+        err().print(cell(f"  unlinked {count} item{'s' * (count != 1)} from {outcome.item.ref}: "
+                         f"{core.some_items(outcome.unlinked, count)}"))

@@ -42,5 +42,11 @@ def apply_command(
 ) -> None:
     """Replay a file of dated updates (news), each as `tracker add` or `tracker update` would, all or nothing."""
     from tracker import transfer
+    from tracker.render.text import cell
 
-    err().print(transfer.apply_file(store(ctx), file))
+    summary, warning = transfer.apply_file(store(ctx), file)
+    console = err()
+    if warning:
+        # One line, whatever the width: it is easy to miss and should be easy to grep.
+        console.print(cell(warning), soft_wrap=True)
+    console.print(cell(summary))

@@ -16,7 +16,7 @@ from rich.text import Text
 
 from tracker.countdown import words
 from tracker.dates import get_zone
-from tracker.render.text import cell, change_text, countdown_table, span_text, status_cell, when_text
+from tracker.render.text import cell, change_text, countdown_table, note_cell, span_text, status_cell, when_text
 
 # Not on a terminal (redirected with `>`, piped, or written with -o), the text report
 # is this many columns wide: room for the tables, and short enough to read.
@@ -102,7 +102,7 @@ def render(report) -> RenderableType:
                 table.add_column(name, no_wrap=ratio is None, ratio=ratio, overflow="fold")
             for change in group.changes:
                 table.add_row(on_text(report, change), str(change.ref), cell(change.title),
-                              change_text(change), cell(change.note), cell(change.source))
+                              change_text(change), note_cell(change.note), cell(change.source))
             parts.append(table)
         if report.more_changes:
             parts.append(Text(more_changes_text(report), style="dim"))

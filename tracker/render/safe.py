@@ -23,11 +23,25 @@ _UNSAFE_IN_JSON = [*range(0x7F, 0xA0), *_FORMAT_CONTROLS]
 _ESCAPES = {code: f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}" for code in _UNSAFE}
 
 
+# For a field that is one line (a title, a location, a message): a line feed too,
+# which would start what reads as another field. Titles are refused with one, but
+# older databases may hold them.
+_ONE_LINE_ESCAPES = {**_ESCAPES, 0x0A: "\\n"}
+
+
 def printable(text: str | None) -> str:
-    """The text with every control character shown as an escape, never sent raw."""
+    """The text with every control character but tab and line feed shown as an escape,
+    never sent raw: for text that may run over several lines, such as a note."""
     if not text:
         return text or ""
     return text.translate(_ESCAPES)
+
+
+def one_line(text: str | None) -> str:
+    """The text on one line, every control character (line feed too) shown as an escape."""
+    if not text:
+        return text or ""
+    return text.translate(_ONE_LINE_ESCAPES)
 
 
 def json_safe(document: str) -> str:

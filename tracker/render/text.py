@@ -1,7 +1,7 @@
 """Rich tables for people at a terminal.
 
-Every cell is a Text built from `printable()`: no Rich markup in a title is
-interpreted and no control character reaches the terminal.
+Every cell is a Text built from `one_line()` (a note's from `printable()`): no Rich
+markup in a title is interpreted and no control character reaches the terminal.
 """
 
 from __future__ import annotations
@@ -13,9 +13,9 @@ from datetime import datetime, timezone
 from rich.console import Console
 from rich.text import Text
 
-from tracker.dates import get_zone, instant, zone_abbreviation
+from tracker.dates import clock_text, get_zone, instant, zone_abbreviation
 from tracker.model import Change, Item
-from tracker.render.safe import printable
+from tracker.render.safe import one_line, printable
 from tracker.render.table import Table
 
 STATUS_STYLE = {
@@ -49,13 +49,13 @@ def plain_text(renderable, width: int = 120) -> str:
 
 
 def cell(text: str | None, style: str = "") -> Text:
-    return Text(printable(text), style=style)
+    """A field that is one line: a title, a place, names. A line break in it shows as \\n."""
+    return Text(one_line(text), style=style)
 
 
-def clock_text(moment: datetime, zone_name: str, seconds: bool = False) -> str:
-    """2025-12-04 10:30 IST: an instant as read in a zone."""
-    local = moment.astimezone(get_zone(zone_name) or timezone.utc)
-    return f"{local:%Y-%m-%d %H:%M{':%S' if seconds else ''}} {zone_abbreviation(local)}"
+def note_cell(text: str | None) -> Text:
+    """A note, which may run over lines: they stay inside its column of the table."""
+    return Text(printable(text))
 
 
 def moment_text(text: str | None, zone_name: str) -> str:
@@ -201,14 +201,14 @@ def change_text(change: Change) -> Text:
     if change.field is None:
         return Text("note", style="dim")
     if change.field == "created":
-        return Text.assemble("created as ", (printable(_value(change.new)), "bold"))
+        return Text.assemble("created as ", (one_line(_value(change.new)), "bold"))
     if change.field == "removed":
         return Text("removed", style="red")
     text = Text.assemble((change.field, "bold"), " ")
     if change.old not in (None, "", []):
-        text.append(printable(_value(change.old)), style="dim")
+        text.append(one_line(_value(change.old)), style="dim")
         text.append(" → ")
-    text.append(printable(_value(change.new)) if change.new not in (None, "", []) else "(none)")
+    text.append(one_line(_value(change.new)) if change.new not in (None, "", []) else "(none)")
     return text
 
 
@@ -231,7 +231,7 @@ def history_table(changes: list[Change], with_ref: bool = True, zone: str = "UTC
         text = change_text(change)
         if change.early:
             text.append(" (dated before it was added)", style="dim")
-        row += [text, cell(change.note), cell(change.source)]
+        row += [text, note_cell(change.note), cell(change.source)]
         table.add_row(*row)
     return table
 
