@@ -44,6 +44,8 @@ def test_nothing_is_suggested_when_nothing_is_close(summit):
      "as in `tracker --now 2025-12-01 list`"),
     (["countdown", "--now=in 2 days"], 'as in `tracker --now "in 2 days" countdown`'),
     (["list", "--db", "other.db"], "as in `tracker --db other.db list`"),
+    (["list", "--version"], "--version is an option of tracker itself, not of `list`: run `tracker --version`"),
+    (["show", "A1", "--show-completion", "zsh"], "run `tracker --show-completion zsh`"),
     (["add", "event", "--title", "G20"],
      "give the title as an argument, without --title, as in `tracker add event TITLE [OPTIONS]`"),
 ])
