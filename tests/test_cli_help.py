@@ -140,3 +140,12 @@ def test_a_closed_pipe_is_exit_0_every_time(tmp_path):
             run = subprocess.run(["bash", "-c", f"{command} >/dev/null; echo ${{PIPESTATUS[0]}} >&2"],
                                  env=env, capture_output=True, text=True)
             assert run.stderr == "0\n", (name, run.stderr)
+
+
+@pytest.mark.parametrize("command, usage", [
+    (["add", "event"], "Usage: tracker add event [OPTIONS] TITLE"),
+    (["update"], "Usage: tracker update [OPTIONS] REF"),
+    (["list"], "Usage: tracker list [OPTIONS] [events|agreements]"),
+])
+def test_usage_lines_name_arguments_without_braces(tracker, command, usage):
+    assert usage in _help(tracker, *command)

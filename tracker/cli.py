@@ -63,6 +63,11 @@ class ParsedHere:
                 error.message, error.possibilities = _unknown_option(error.option_name, ctx, given), None
             raise
 
+    def collect_usage_pieces(self, ctx):
+        # Typer writes a required argument as {TITLE}: the usage line says TITLE, as the help does.
+        return [piece[1:-1] if piece[:1] == "{" and piece[-1:] == "}" else piece
+                for piece in super().collect_usage_pieces(ctx)]
+
 
 class TrackerCommand(ParsedHere, TyperCommand):
     """A command of tracker (list, add event ...)."""
