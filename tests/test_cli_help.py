@@ -27,6 +27,11 @@ BENCH = Path(__file__).resolve().parent.parent / "bench"
     (["list", "--stat", "x"], "No such option: --stat; did you mean --status?"),
     (["list", "--frm", "2025-12-01"], "did you mean --from?"),
     (["--nwo", "2025-12-01", "list"], "did you mean --now?"),
+    (["list", "evnts"], "cannot list 'evnts': say events or agreements, or nothing for both; did you mean events?"),
+    (["list", "--tz", "asia/kolkata"], "not a known IANA time zone: use a name such as Asia/Kolkata, "
+                                       "Europe/Brussels or UTC; did you mean Asia/Kolkata?"),
+    (["add", "event", "X", "--start", "2025-12-04", "--tz", "Asia/Kolkat"], "; did you mean Asia/Kolkata?"),
+    (["countdown", "--tz", "europe/brussels"], "; did you mean Europe/Brussels?"),
 ])
 def test_the_closest_command_option_or_value_is_suggested(summit, args, words):
     check_one_line_error(summit(*args), 2, words)
@@ -35,6 +40,9 @@ def test_the_closest_command_option_or_value_is_suggested(summit, args, words):
 def test_nothing_is_suggested_when_nothing_is_close(summit):
     run = summit("update", "A1", "--status", "zzz")
     check_one_line_error(run, 2, "is not one of")
+    assert "did you mean" not in run.stderr
+    run = summit("list", "--tz", "Mars/Olympus")
+    check_one_line_error(run, 2, "not a known IANA time zone")
     assert "did you mean" not in run.stderr
 
 
