@@ -15,6 +15,7 @@ width, and every line fits: the frame is never cut off.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -34,6 +35,25 @@ _BOTTOM = ("└", "─", "┴", "┘")
 # A longer "word" is a URL, a path or an identifier, not prose: it is cut where it
 # does not fit, rather than holding its column open or pushing others out.
 _LONG_WORD = 30
+# A no-break space holds the words either side on one line ("2 days", "(in E1)") and
+# prints as a plain space, so that piped output reads as any other text. The table is
+# a view for people: a title's own no-break spaces print as spaces too.
+GLUE = "\xa0"
+_NUMBER_AND_UNIT = re.compile(r"(?<=\d) (?=\S)")
+_BREAKS_BUT_GLUE = re.compile(r"[^\S\xa0]+")
+
+
+def glued(phrase: str) -> str:
+    """A phrase of tracker's with each number held to the word after it: "in 2 days 2 h"
+    breaks as "in / 2 days / 2 h", never "2 / h"."""
+    return _NUMBER_AND_UNIT.sub(GLUE, phrase)
+
+
+def _words(text: str) -> list[str]:
+    """The pieces a line breaks between: split at spaces, but not at a no-break space."""
+    if GLUE not in text:
+        return text.split()
+    return [word for word in _BREAKS_BUT_GLUE.split(text) if word]
 
 
 @dataclass
@@ -209,7 +229,7 @@ class Table:
             if plain.isascii():
                 sizes.update(map(len, plain.split()))
                 continue
-            for word in plain.split():
+            for word in _words(plain):
                 if word.isascii():
                     sizes.add(len(word))
                 else:
@@ -258,6 +278,11 @@ class Table:
         cells_lines: list[list[Text]] = []
         for text, width in zip(row, widths):
             plain = text.plain
+            if not plain.isascii() and GLUE in plain:
+                text = text.copy()
+                text.plain = plain.replace(GLUE, " ")      # same length: the lines' offsets hold
+                cells_lines.append([text[start:end] for start, end in _line_ranges(plain, width)])
+                continue
             if "\n" not in plain and cells(plain) <= width:
                 cells_lines.append([text])
             elif not text.spans:
@@ -369,7 +394,7 @@ def _line_ranges(plain: str, width: int) -> tuple[tuple[int, int], ...]:
         start = end = -1        # the current line, in the paragraph; -1: none yet
         used = 0
         cursor = 0
-        for word in paragraph.split():
+        for word in _words(paragraph):
             at = paragraph.find(word, cursor)
             cursor = at + len(word)
             size = cells(word)
