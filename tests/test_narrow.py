@@ -224,5 +224,7 @@ def test_a_number_stays_with_its_unit_and_a_sub_event_with_its_reference(summit,
                     for line in row.get(header, []):
                         assert not line.endswith(("(in", " 2", " 20")), (width, command, row)
                         assert not line.startswith(("h ", "h)", "days", "E1)", "min")), (width, command, row)
+    coloured = summit.ok("list", "events", COLUMNS="50", FORCE_COLOR="1").stdout
+    assert "\x1b[" in coloured and "\xa0" not in coloured     # the dim "(in E1)" too
     listed = summit.ok("list", "events").stdout
     assert "margins of the summit (in E1)" in listed and "  (in E1)" not in listed

@@ -49,6 +49,11 @@ def glued(phrase: str) -> str:
     return _NUMBER_AND_UNIT.sub(GLUE, phrase)
 
 
+def _one_cell_a_character(text: str) -> bool:
+    """ASCII, or ASCII glued: each character takes one cell, none is wide or a mark."""
+    return text.isascii() or (GLUE in text and text.replace(GLUE, "").isascii())
+
+
 def _words(text: str) -> list[str]:
     """The pieces a line breaks between: split at spaces, but not at a no-break space."""
     if GLUE not in text:
@@ -230,7 +235,7 @@ class Table:
                 sizes.update(map(len, plain.split()))
                 continue
             for word in _words(plain):
-                if word.isascii():
+                if _one_cell_a_character(word):
                     sizes.add(len(word))
                 else:
                     pieces, character = _word_sizes(word)
@@ -278,11 +283,6 @@ class Table:
         cells_lines: list[list[Text]] = []
         for text, width in zip(row, widths):
             plain = text.plain
-            if not plain.isascii() and GLUE in plain:
-                text = text.copy()
-                text.plain = plain.replace(GLUE, " ")      # same length: the lines' offsets hold
-                cells_lines.append([text[start:end] for start, end in _line_ranges(plain, width)])
-                continue
             if "\n" not in plain and cells(plain) <= width:
                 cells_lines.append([text])
             elif not text.spans:
@@ -301,16 +301,21 @@ class Table:
                     plain += pad_text
                 if line < len(lines):
                     text = lines[line]
+                    shown = text.plain
+                    glued_line = not shown.isascii() and GLUE in shown
+                    if glued_line:      # wrapped as one word, printed with a plain space
+                        shown = shown.replace(GLUE, " ")
                     if text.spans or text.style:
                         if plain:
                             yield Segment(plain)
                             plain = ""
-                        if text.spans:
-                            yield from text.render(console)      # spans over the base style
+                        if text.spans:      # spans over the base style
+                            yield from (Segment(part.text.replace(GLUE, " "), part.style, part.control)
+                                        for part in text.render(console)) if glued_line else text.render(console)
                         else:
-                            yield Segment(text.plain, console.get_style(text.style))
+                            yield Segment(shown, console.get_style(text.style))
                     else:
-                        plain += text.plain
+                        plain += shown
                     width -= cells(text.plain)
                 if width > 0 and (edges or index < last):
                     plain += " " * width
@@ -330,7 +335,7 @@ def cells(text: str) -> int:
     (Unicode category Mc): Rich counts them as zero, while terminals (wcwidth(3))
     give them a cell each. "वार्षिक" takes 5 cells, not 3; a Hindi title would
     overflow its column by one cell for each."""
-    if text.isascii():
+    if _one_cell_a_character(text):
         return len(text)
     return _cells(text)
 
@@ -356,7 +361,7 @@ def _clusters(text: str) -> list[str]:
 def _units(word: str) -> list[str]:
     """A word in the pieces a line may break between: each wide (CJK) character on its
     own, as CJK text breaks anywhere; any other run stays whole."""
-    if word.isascii():
+    if _one_cell_a_character(word):
         return [word]
     pieces: list[str] = []
     run = ""
