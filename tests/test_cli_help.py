@@ -27,6 +27,11 @@ BENCH = Path(__file__).resolve().parent.parent / "bench"
     (["list", "--stat", "x"], "No such option: --stat; did you mean --status?"),
     (["list", "--frm", "2025-12-01"], "did you mean --from?"),
     (["--nwo", "2025-12-01", "list"], "did you mean --now?"),
+    (["list", "evnts"], "cannot list 'evnts': say events or agreements, or nothing for both; did you mean events?"),
+    (["list", "--tz", "asia/kolkata"], "not a known IANA time zone: use a name such as Asia/Kolkata, "
+                                       "Europe/Brussels or UTC; did you mean Asia/Kolkata?"),
+    (["add", "event", "X", "--start", "2025-12-04", "--tz", "Asia/Kolkat"], "; did you mean Asia/Kolkata?"),
+    (["countdown", "--tz", "europe/brussels"], "; did you mean Europe/Brussels?"),
 ])
 def test_the_closest_command_option_or_value_is_suggested(summit, args, words):
     check_one_line_error(summit(*args), 2, words)
@@ -36,6 +41,9 @@ def test_nothing_is_suggested_when_nothing_is_close(summit):
     run = summit("update", "A1", "--status", "zzz")
     check_one_line_error(run, 2, "is not one of")
     assert "did you mean" not in run.stderr
+    run = summit("list", "--tz", "Mars/Olympus")
+    check_one_line_error(run, 2, "not a known IANA time zone")
+    assert "did you mean" not in run.stderr
 
 
 @pytest.mark.parametrize("args, words", [
@@ -44,6 +52,8 @@ def test_nothing_is_suggested_when_nothing_is_close(summit):
      "as in `tracker --now 2025-12-01 list`"),
     (["countdown", "--now=in 2 days"], 'as in `tracker --now "in 2 days" countdown`'),
     (["list", "--db", "other.db"], "as in `tracker --db other.db list`"),
+    (["list", "--version"], "--version is an option of tracker itself, not of `list`: run `tracker --version`"),
+    (["show", "A1", "--show-completion", "zsh"], "run `tracker --show-completion zsh`"),
     (["add", "event", "--title", "G20"],
      "give the title as an argument, without --title, as in `tracker add event TITLE [OPTIONS]`"),
 ])
@@ -138,3 +148,12 @@ def test_a_closed_pipe_is_exit_0_every_time(tmp_path):
             run = subprocess.run(["bash", "-c", f"{command} >/dev/null; echo ${{PIPESTATUS[0]}} >&2"],
                                  env=env, capture_output=True, text=True)
             assert run.stderr == "0\n", (name, run.stderr)
+
+
+@pytest.mark.parametrize("command, usage", [
+    (["add", "event"], "Usage: tracker add event [OPTIONS] TITLE"),
+    (["update"], "Usage: tracker update [OPTIONS] REF"),
+    (["list"], "Usage: tracker list [OPTIONS] [events|agreements]"),
+])
+def test_usage_lines_name_arguments_without_braces(tracker, command, usage):
+    assert usage in _help(tracker, *command)

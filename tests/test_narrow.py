@@ -207,3 +207,24 @@ def test_titles_get_the_width_first(world):
         segments = table[0][1:-1].split("┳")
         widths = dict(zip(headers, map(len, segments)))
         assert widths["Title"] == max(widths.values()), widths
+
+
+@pytest.mark.parametrize("width", [80, 60, 50])
+def test_a_number_stays_with_its_unit_and_a_sub_event_with_its_reference(summit, width):
+    # Now is 2025-11-29 10:00 UTC: this starts in 2 days 2 h.
+    summit.ok("add", "event", "IBSA leaders' meeting on the margins of the summit", "--in", "E1",
+              "--start", "2025-12-01T12:00", "--tz", "UTC")
+    for command in (("countdown",), ("list", "events")):
+        output = summit.ok(*command, COLUMNS=str(width)).stdout
+        assert "\xa0" not in output        # held together, but printed as plain spaces
+        for table in tables(output):
+            headers, rows = columns(table)
+            for row in rows:
+                for header in ("Time left", "Title"):
+                    for line in row.get(header, []):
+                        assert not line.endswith(("(in", " 2", " 20")), (width, command, row)
+                        assert not line.startswith(("h ", "h)", "days", "E1)", "min")), (width, command, row)
+    coloured = summit.ok("list", "events", COLUMNS="50", FORCE_COLOR="1").stdout
+    assert "\x1b[" in coloured and "\xa0" not in coloured     # the dim "(in E1)" too
+    listed = summit.ok("list", "events").stdout
+    assert "margins of the summit (in E1)" in listed and "  (in E1)" not in listed

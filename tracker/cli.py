@@ -63,6 +63,11 @@ class ParsedHere:
                 error.message, error.possibilities = _unknown_option(error.option_name, ctx, given), None
             raise
 
+    def collect_usage_pieces(self, ctx):
+        # Typer writes a required argument as {TITLE}: the usage line says TITLE, as the help does.
+        return [piece[1:-1] if piece[:1] == "{" and piece[-1:] == "}" else piece
+                for piece in super().collect_usage_pieces(ctx)]
+
 
 class TrackerCommand(ParsedHere, TyperCommand):
     """A command of tracker (list, add event ...)."""
@@ -106,6 +111,9 @@ def _unknown_option(name: str, ctx, args: list[str]) -> str:
         if " " in value.strip():
             value = f' "{value.strip()}"'
         path = ctx.command_path.split(" ", 1)[1]
+        if any(name in param.opts and param.is_eager for param in root.command.params):
+            # --version, --show-completion: done as soon as read, so the command would never run.
+            return f"{name} is an option of tracker itself, not of `{path}`: run `tracker {name}{value}`"
         return (f"{name} is an option of tracker itself, not of `{path}`: put it before the command, "
                 f"as in `tracker {name}{value} {path}`")
     for param in ctx.command.params:

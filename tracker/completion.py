@@ -252,16 +252,34 @@ class _Bash(_Answers, BashComplete):
         return re.sub(r"([^\w@%+=:,./-])", r"\\\1", item.value)
 
 
-def _zsh_quoted(text: str) -> str:
-    return (text.replace("\\", "\\\\").replace('"', '""').replace("'", "''").replace("$", "\\$")
-            .replace("`", "\\`").replace(":", r"\\:"))
+def zsh_word(text: str) -> str:
+    """The text as one zsh word that means it literally: $'...' with every ASCII character
+    but letters and digits written as \\xHH. Typer's script runs `eval $(tracker)`, which
+    splits the answer at blanks and joins it again, and _arguments would read quotes and
+    backslashes once more; a word made of letters, digits and escapes goes through both."""
+    return "$'" + "".join(char if char.isalnum() or not char.isascii() else f"\\x{ord(char):02x}"
+                          for char in text) + "'"
+
+
+def _doubled_backslashes(text: str) -> str:
+    return text.replace("\\", "\\\\")
 
 
 class _Zsh(_Answers, ZshComplete):
     def format_completion(self, item: CompletionItem) -> str:
-        if item.help:
-            return f'"{_zsh_quoted(item.value)}":"{_zsh_quoted(item.help)}"'
-        return f'"{_zsh_quoted(item.value)}"'
+        # _describe reads "value:description" and takes a backslash as an escape in both
+        # (titles shown with \x1b keep it doubled); a colon in the value is escaped for it.
+        value = _doubled_backslashes(item.value).replace(":", "\\:")
+        return zsh_word(f"{value}:{_doubled_backslashes(item.help)}" if item.help else value)
+
+    def complete(self) -> str:
+        args, incomplete = self.get_completion_args()
+        answers = [self.format_completion(item) for item in self.get_completions(args, incomplete)]
+        if not answers:
+            return "_files"
+        # -V: an unsorted group, so that zsh keeps tracker's order (references newest first).
+        return f"local -a tracker_answers; tracker_answers=({' '.join(answers)}); " \
+               f"_describe -V -t tracker-values value tracker_answers"
 
 
 class _Fish(_Answers, FishComplete):

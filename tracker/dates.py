@@ -13,9 +13,9 @@ from functools import cached_property, lru_cache
 from datetime import date, datetime, time, timedelta, timezone, tzinfo
 from pathlib import Path
 
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, available_timezones
 
-from tracker.errors import BadArgument
+from tracker.errors import BadArgument, closest, did_you_mean
 
 NOW_ENV = "TRACKER_NOW"
 ZONE_ENV = "TRACKER_TZ"
@@ -101,9 +101,11 @@ def get_zone(name: str) -> tzinfo | None:
 
 def check_zone(name: str, what: str = "time zone") -> str:
     if get_zone(name) is None:
+        # available_timezones() opens every zone file (tens of ms): only for a name not found.
         raise BadArgument(
             f"{what} {name!r} is not a known IANA time zone: use a name such as "
             "Asia/Kolkata, Europe/Brussels or UTC"
+            f"{did_you_mean(closest(name, available_timezones()))}"
         )
     return name
 

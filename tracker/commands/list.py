@@ -8,7 +8,7 @@ import typer
 
 from tracker import core
 from tracker.commands.common import Json, ViewZone, err, out, store, zones
-from tracker.errors import BadArgument
+from tracker.errors import BadArgument, closest, did_you_mean
 
 # Rows of each type a table shows by default.
 SCREENFUL = 25
@@ -47,7 +47,8 @@ def list_command(
              "agreements": ("agreement",), "agreement": ("agreement",)}
     key = what.strip().lower() if what else None
     if key not in types:
-        raise BadArgument(f"cannot list {what!r}: say events or agreements, or nothing for both")
+        raise BadArgument(f"cannot list {what!r}: say events or agreements, or nothing for both"
+                          f"{did_you_mean(closest(what, ['events', 'agreements']))}")
     if limit is None:
         # A table is for people: a screenful. JSON is for programs: everything.
         limit = 0 if json else SCREENFUL

@@ -15,6 +15,7 @@ width, and every line fits: the frame is never cut off.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -34,6 +35,30 @@ _BOTTOM = ("└", "─", "┴", "┘")
 # A longer "word" is a URL, a path or an identifier, not prose: it is cut where it
 # does not fit, rather than holding its column open or pushing others out.
 _LONG_WORD = 30
+# A no-break space holds the words either side on one line ("2 days", "(in E1)") and
+# prints as a plain space, so that piped output reads as any other text. The table is
+# a view for people: a title's own no-break spaces print as spaces too.
+GLUE = "\xa0"
+_NUMBER_AND_UNIT = re.compile(r"(?<=\d) (?=\S)")
+_BREAKS_BUT_GLUE = re.compile(r"[^\S\xa0]+")
+
+
+def glued(phrase: str) -> str:
+    """A phrase of tracker's with each number held to the word after it: "in 2 days 2 h"
+    breaks as "in / 2 days / 2 h", never "2 / h"."""
+    return _NUMBER_AND_UNIT.sub(GLUE, phrase)
+
+
+def _one_cell_a_character(text: str) -> bool:
+    """ASCII, or ASCII glued: each character takes one cell, none is wide or a mark."""
+    return text.isascii() or (GLUE in text and text.replace(GLUE, "").isascii())
+
+
+def _words(text: str) -> list[str]:
+    """The pieces a line breaks between: split at spaces, but not at a no-break space."""
+    if GLUE not in text:
+        return text.split()
+    return [word for word in _BREAKS_BUT_GLUE.split(text) if word]
 
 
 @dataclass
@@ -209,8 +234,8 @@ class Table:
             if plain.isascii():
                 sizes.update(map(len, plain.split()))
                 continue
-            for word in plain.split():
-                if word.isascii():
+            for word in _words(plain):
+                if _one_cell_a_character(word):
                     sizes.add(len(word))
                 else:
                     pieces, character = _word_sizes(word)
@@ -276,16 +301,21 @@ class Table:
                     plain += pad_text
                 if line < len(lines):
                     text = lines[line]
+                    shown = text.plain
+                    glued_line = not shown.isascii() and GLUE in shown
+                    if glued_line:      # wrapped as one word, printed with a plain space
+                        shown = shown.replace(GLUE, " ")
                     if text.spans or text.style:
                         if plain:
                             yield Segment(plain)
                             plain = ""
-                        if text.spans:
-                            yield from text.render(console)      # spans over the base style
+                        if text.spans:      # spans over the base style
+                            yield from (Segment(part.text.replace(GLUE, " "), part.style, part.control)
+                                        for part in text.render(console)) if glued_line else text.render(console)
                         else:
-                            yield Segment(text.plain, console.get_style(text.style))
+                            yield Segment(shown, console.get_style(text.style))
                     else:
-                        plain += text.plain
+                        plain += shown
                     width -= cells(text.plain)
                 if width > 0 and (edges or index < last):
                     plain += " " * width
@@ -305,7 +335,7 @@ def cells(text: str) -> int:
     (Unicode category Mc): Rich counts them as zero, while terminals (wcwidth(3))
     give them a cell each. "वार्षिक" takes 5 cells, not 3; a Hindi title would
     overflow its column by one cell for each."""
-    if text.isascii():
+    if _one_cell_a_character(text):
         return len(text)
     return _cells(text)
 
@@ -331,7 +361,7 @@ def _clusters(text: str) -> list[str]:
 def _units(word: str) -> list[str]:
     """A word in the pieces a line may break between: each wide (CJK) character on its
     own, as CJK text breaks anywhere; any other run stays whole."""
-    if word.isascii():
+    if _one_cell_a_character(word):
         return [word]
     pieces: list[str] = []
     run = ""
@@ -369,7 +399,7 @@ def _line_ranges(plain: str, width: int) -> tuple[tuple[int, int], ...]:
         start = end = -1        # the current line, in the paragraph; -1: none yet
         used = 0
         cursor = 0
-        for word in paragraph.split():
+        for word in _words(paragraph):
             at = paragraph.find(word, cursor)
             cursor = at + len(word)
             size = cells(word)

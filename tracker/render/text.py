@@ -16,7 +16,7 @@ from rich.text import Text
 from tracker.dates import clock_text, get_zone, instant, zone_abbreviation
 from tracker.model import Change, Item
 from tracker.render.safe import one_line, printable
-from tracker.render.table import Table
+from tracker.render.table import GLUE, Table, glued
 
 STATUS_STYLE = {
     "rumoured": "dim", "announced": "cyan", "confirmed": "bold cyan", "held": "green",
@@ -128,7 +128,7 @@ def items_tables(items: list[Item], view_zone: str | None = None, local_zone: st
         for item in events:
             title = cell(item.title)
             if item.parent:
-                title.append(f"  (in {item.parent})", style="dim")
+                title.append(f" (in{GLUE}{item.parent})", style="dim")
             table.add_row(str(item.ref), span_text(item, view_zone, local_zone), title, item.kind, status_cell(item.status),
                           cell(item.location), cell(", ".join(item.parties)))
         tables.append(table)
@@ -254,7 +254,7 @@ def countdown_table(entries, now: datetime, view_zone: str | None = None,
         else:
             when = when_text(item.due, entry.zone) if not view_zone else clock_text(entry.end, view_zone)
         state = entry.state(now)
-        left = Text(words(entry, now, view_zone), style={"under-way": "bold", "overdue": "red"}.get(state, ""))
+        left = Text(glued(words(entry, now, view_zone)), style={"under-way": "bold", "overdue": "red"}.get(state, ""))
         title = cell(item.title)
         if entry.what == "due":
             title = Text.assemble(("due: ", "dim"), title)
