@@ -219,7 +219,9 @@ def test_fish_loads_the_script_and_completes_with_it(shell_env, tmp_path):
 ZSH_AT_THE_KEYBOARD = r"""
 zmodload zsh/zpty
 zpty z zsh -f -i
-zpty -w z "PS1='> '; autoload -Uz compinit; compinit -u -D; source $1; unsetopt beep; print RE''ADY"
+if [[ -d $1 ]]; then load="fpath=($1 \$fpath); autoload -Uz compinit; compinit -u -D"   # installed
+else load="autoload -Uz compinit; compinit -u -D; source $1"; fi                           # sourced
+zpty -w z "PS1='> '; $load; unsetopt beep; print RE''ADY"
 zpty -r z _ '*READY*'
 zpty -w -n z "$2"$'\t'
 local screen chunk
@@ -241,10 +243,12 @@ def zsh_script(env, tmp_path):
     return script
 
 
-def zsh_tab(env, tmp_path, line: str, last: str) -> list[str]:
-    """The lines zsh shows after `line` and a Tab, without its terminal's escapes."""
+def zsh_tab(env, tmp_path, line: str, last: str, installed: bool = False) -> list[str]:
+    """The lines zsh shows after `line` and a Tab, without its terminal's escapes; with
+    `installed`, the script is found on fpath as --install-completion leaves it, not sourced."""
     script = zsh_script(env, tmp_path)
-    run = subprocess.run(["zsh", "-f", "-c", ZSH_AT_THE_KEYBOARD, "zsh", str(script), line, last],
+    run = subprocess.run(["zsh", "-f", "-c", ZSH_AT_THE_KEYBOARD, "zsh",
+                          str(script.parent if installed else script), line, last],
                          env={**env, "COLUMNS": "100", "LINES": "50", "TERM": "xterm"},
                          capture_output=True, text=True, timeout=60)
     assert run.returncode == 0, run.stderr
@@ -289,3 +293,11 @@ def test_zsh_reads_back_through_typers_eval_exactly_what_tracker_meant(shell_env
         "A4:It's \"quoted\" $HOME `id` a:b back\\\\slash *",
         "A3:[bold]Defence[/] MoU \\\\x1b[31mred",
         "A2:Additional S-400 systems", "A1:Labour mobility pact"]
+
+
+@needs_shell("zsh")
+def test_zsh_completes_at_the_first_tab_when_installed_on_fpath(shell_env, tmp_path, summit):
+    # Autoloaded from fpath, the script is the body of _tracker at the first Tab: it must
+    # answer that Tab, not only register itself for the next one.
+    shown = zsh_tab(shell_env, tmp_path, "tracker show A", "Labour mobility pact", installed=True)
+    assert "A1 -- Labour mobility pact" in shown

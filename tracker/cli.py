@@ -289,13 +289,31 @@ def _version(value: bool) -> None:
 
 SHELLS = ("bash", "zsh", "fish")
 
+# Typer's zsh script only registers itself: installed on fpath (as --install-completion
+# leaves it), zsh runs the file as the body of _tracker at the first Tab, which then
+# completed nothing. This one answers that Tab too; sourced, it registers as before.
+ZSH_SCRIPT = """
+#compdef %(prog_name)s
+
+%(complete_func)s() {
+  eval $(env _TYPER_COMPLETE_ARGS="${words[1,$CURRENT]}" %(autocomplete_var)s=complete_zsh %(prog_name)s)
+}
+
+compdef %(complete_func)s %(prog_name)s
+if [[ "${funcstack[1]}" == "_%(prog_name)s" ]]; then
+  %(complete_func)s "$@"
+fi
+"""
+
 
 def _completion(ctx: typer.Context, param, shell: Optional[str]) -> None:
     """--install-completion and --show-completion, for the shell named or the one in use."""
     if shell is None or ctx.resilient_parsing:
         return
-    from typer._completion_shared import _get_shell_name
+    from typer._completion_shared import _completion_scripts, _get_shell_name
     from typer.completion import install_callback, show_callback
+
+    _completion_scripts["zsh"] = ZSH_SCRIPT
 
     shell = shell.strip().lower() or _get_shell_name() or ""
     if shell not in SHELLS:
