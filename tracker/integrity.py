@@ -252,7 +252,10 @@ def check(store: Store, quick: bool = False) -> list[Finding]:
     except sqlite3.DatabaseError as error:
         damage = [str(error)]
     if damage:
-        return [Finding("damage", None, None, line, "ok", f"file: {line}") for line in damage]
+        # SQLite's lines may hold several, under a heading: one line each here.
+        lines = [part.strip() for line in damage for part in line.splitlines()
+                 if part.strip() and not part.startswith("*** in database")]
+        return [Finding("damage", None, None, line, "ok", f"file: {line}") for line in lines]
     findings = _schema_findings(store)
     # Over tables that are missing or altered, a query may fail: it says so, and the
     # schema findings say why.
@@ -273,6 +276,8 @@ def check(store: Store, quick: bool = False) -> list[Finding]:
 
 # The UTC instants an item's dates give, worked out again by a repair.
 UTC_COLUMNS = ("starts_utc", "ends_utc", "due_utc")
+# The log's name of a column that can hold junk.
+JUNK_FIELD = {"starts": "start", "ends": "end", "due": "due", "tz": "tz"}
 
 
 def repair(store: Store, findings: list[Finding]) -> list[str]:
@@ -283,7 +288,10 @@ def repair(store: Store, findings: list[Finding]) -> list[str]:
     done = []
     with store.writing(repairing=True):
         done += _restore_schema(store, [finding for finding in findings if finding.kind == "schema"])
-        done += _log_corrections(store, [finding for finding in findings if finding.kind == "drift"])
+        # A field found junk is not logged as it is: it stays found, for a person to correct.
+        junk = {(finding.item_id, JUNK_FIELD.get(finding.field)) for finding in findings if finding.kind == "junk"}
+        done += _log_corrections(store, [finding for finding in findings if finding.kind == "drift"
+                                         and (finding.item_id, finding.field) not in junk])
         done += _recompute_instants(store, [finding for finding in findings
                                             if finding.kind == "junk" and finding.field in UTC_COLUMNS])
         dropped = store.drop_orphan_names()
