@@ -340,24 +340,20 @@ def _log_corrections(store: Store, findings: list[Finding]) -> list[str]:
 
 
 def _recompute_instants(store: Store, findings: list[Finding]) -> list[str]:
-    """A junk UTC instant worked out again from the date it comes from, as `add` does."""
+    """A junk UTC instant worked out again from the date it comes from, by the rules of
+    `tracker update` (its own dates given again: the columns are planned, not logged)."""
     done = []
     for item_id in dict.fromkeys(finding.item_id for finding in findings):
         row = store.columns(item_id)
+        given = core.Fields(start=row["starts"], end=row["ends"]) if row["type"] == "event" else \
+            core.Fields(due=row["due"])
         try:
-            if row["type"] == "event":
-                zone = core.item_zone(store, item_id)
-                start = dates.parse_when(row["starts"], zone, relative=False) if row["starts"] else None
-                end = dates.parse_when(row["ends"], zone, relative=False) if row["ends"] else None
-                columns = {"starts_utc": start.utc_start if start else None,
-                           "ends_utc": (end or start).utc_end if start else None}
-            else:
-                zone = (store.zone_of(row["event_id"]) if row["event_id"] else None) or dates.user_zone_name()
-                due = dates.parse_when(row["due"], zone, relative=False) if row["due"] else None
-                columns = {"due_utc": due.utc_end if due else None}
+            plan = core.plan_fields(store, row["type"], given, item_id)
         except TrackerError:
             continue        # the date it comes from is junk too: left, and found again
+        columns = {column: plan.columns[column] for column in UTC_COLUMNS if column in plan.columns}
+        if not columns:
+            continue
         store.update_item(item_id, columns)
-        ref = _ref(row["type"], row["num"])
-        done.append(f"{ref}: worked out {', '.join(columns)} again from its dates")
+        done.append(f"{_ref(row['type'], row['num'])}: worked out {', '.join(columns)} again from its dates")
     return done
