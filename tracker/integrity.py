@@ -297,9 +297,12 @@ def repair(store: Store, findings: list[Finding]) -> list[str]:
         dropped = store.drop_orphan_names()
         if dropped:
             done.append(f"dropped {dropped} parties and tags of items that do not exist")
-        if store.counts_off() or store.search_off():
-            store.rebuild_derived()
+        if store.search_off():
+            store.rebuild_search()
             done.append("rebuilt the search index and the agreement counts")
+        elif store.counts_off():
+            store.recount_agreements()
+            done.append("counted the agreements again")
     store.safeguards_changed = None
     return done
 

@@ -188,8 +188,17 @@ class Integrity(Connection):
         # The name is read from sqlite_master, quoted as an identifier.
         self.conn.execute(f"DROP {kind.upper()} IF EXISTS {_quoted(name)}")
 
-    def rebuild_derived(self) -> None:
-        """The search index and the agreement counts made again from the items and their log."""
+    def recount_agreements(self) -> None:
+        """The agreement counts made again from the agreements, as migration 0003 fills them."""
+        self.conn.execute("DELETE FROM agreement_counts")
+        for owner in ("coalesce(event_id, 0)", "-1"):
+            self.conn.execute(
+                f"INSERT INTO agreement_counts (event_id, status, n) SELECT {owner}, status, count(*) FROM items "
+                "WHERE type = 'agreement' AND removed IS NULL GROUP BY 1, 2")
+
+    def rebuild_search(self) -> None:
+        """The search index made again from the items and their log (the counts with it:
+        the bulk loader's filling does both)."""
         self.conn.execute("DELETE FROM item_search")
         self.conn.execute("DELETE FROM agreement_counts")
         after_last = self.conn.execute("SELECT coalesce(max(id), 0) + 1 FROM changes").fetchone()[0]
