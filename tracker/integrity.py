@@ -280,13 +280,17 @@ UTC_COLUMNS = ("starts_utc", "ends_utc", "due_utc")
 JUNK_FIELD = {"starts": "start", "ends": "end", "due": "due", "tz": "tz"}
 
 
-def repair(store: Store, findings: list[Finding]) -> list[str]:
-    """Mend what can be mended, in one transaction; returns what was done, a line each."""
-    if any(finding.kind == "damage" for finding in findings):
-        raise TrackerError(f"{store.path} is damaged ({findings[0].found}): a repair cannot mend the file; "
-                           "restore your last backup, or export what can still be read")
+def repair(store: Store, quick: bool = False) -> list[str]:
+    """Mend what can be mended, in one transaction; returns what was done, a line each.
+    What is wrong is found under the write lock, so that no other command changes it
+    between the finding and the mending."""
     done = []
     with store.writing(repairing=True):
+        findings = check(store, quick)
+        damage = [finding for finding in findings if finding.kind == "damage"]
+        if damage:
+            raise TrackerError(f"{store.path} is damaged ({damage[0].found}): a repair cannot mend the file; "
+                               "restore your last backup, or export what can still be read")
         done += _restore_schema(store, [finding for finding in findings if finding.kind == "schema"])
         # A field found junk is not logged as it is: it stays found, for a person to correct.
         junk = {(finding.item_id, JUNK_FIELD.get(finding.field)) for finding in findings if finding.kind == "junk"}

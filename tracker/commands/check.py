@@ -32,11 +32,10 @@ def check(
     # finding them is this command's work.
     store = session._store = Store(session.db or default_db_path(), make_folder=session.db is None,
                                    warn_if_changed=False)
-    findings = integrity.check(store, quick)
-    if repair and findings:
-        for line in integrity.repair(store, findings):
+    if repair:
+        for line in integrity.repair(store, quick):
             sys.stderr.write(f"repaired: {printable(line)}\n")
-        findings = integrity.check(store, quick)
+    findings = integrity.check(store, quick)
     if json:
         print_json([finding.data() for finding in findings])
     else:
