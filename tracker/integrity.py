@@ -33,8 +33,6 @@ from tracker.errors import TrackerError
 from tracker.store import Store, schema_sql, statements
 from tracker.store.integrity import LIST_FIELDS
 
-# What a finding's kind says.
-KINDS = ("damage", "schema", "orphan", "drift", "junk", "derived")
 # Longest excerpt of a found value a message quotes.
 EXCERPT = 60
 
@@ -341,6 +339,7 @@ def _log_corrections(store: Store, findings: list[Finding]) -> list[str]:
             logged = [(finding.field, finding.expected, finding.found)]
             note = (f"changed outside tracker: found {_shown(_joined(finding.found))}, "
                     f"log said {_shown(_joined(finding.expected))}")
+        # Dated now, in the item's zone, as `tracker update` logs a change.
         store.log(core._entry_rows(store, finding.item_id, zone, core.Entry(note=note), logged))
         done.append(f"{finding.ref}: logged {finding.field} as {_shown(_joined(finding.found))} (found outside tracker)")
     return done

@@ -91,8 +91,11 @@ def expected_triggers() -> dict[str, str]:
     more than the whole check on open."""
     global _expected_triggers
     if _expected_triggers is None:
-        with open(os.path.join(os.path.dirname(os.path.dirname(__file__)), "schema.sql"), encoding="utf-8") as file:
-            text = file.read()
+        try:
+            with open(os.path.join(os.path.dirname(os.path.dirname(__file__)), "schema.sql"), encoding="utf-8") as file:
+                text = file.read()
+        except OSError:
+            raise TrackerError("this tracker has no schema.sql beside it: reinstall it") from None
         found, start = {}, text.find("\nCREATE TRIGGER ")
         while start >= 0:
             end = text.find("\nEND;", start)

@@ -2,8 +2,10 @@
 schema's objects as they are, rows that refer to nothing, the log's last word on each
 field against the item, values that are not what tracker writes, and the derived tables.
 
-Each read is one pass in SQL over the table it checks (a GROUP BY, a GLOB), so that a
-check of 100,000 items takes about a second (see the figures in check-report).
+Each read is one pass in SQL over the table it checks (a GROUP BY, a scan with date
+functions), not a query per item: at 100,000 agreements (190,000 log rows) the log's
+last word on every field takes 0.6 s, the dates 0.5 s, the derived tables 0.3 s, the
+foreign keys 0.2 s, beside SQLite's own integrity_check (2.1 s; quick_check 0.9 s).
 """
 
 from __future__ import annotations
@@ -36,12 +38,13 @@ LIST_FIELDS = ("parties", "tags")
 # The forms tracker writes dates in. A day or a time with its offset (starts, due,
 # happened); a UTC instant that sorts as text (*_utc); a bookkeeping stamp (created,
 # recorded). julianday() reads the whole of each (and refuses a 13th month, a 25th hour,
-# a word); whether the 29th to 31st exist in their month, date() says by rolling them
-# over to the next month. A GLOB of the digits cost five times as much at 100k items.
+# a word, but not the year 0, which Python's dates have not); whether the 29th to 31st
+# exist in their month, date() says by rolling them over to the next month. A GLOB of
+# the digits cost five times as much at 100k items.
 
 
 def _exists(c: str) -> str:
-    return (f"substr({c}, 5, 1) = '-' AND julianday({c}) IS NOT NULL "
+    return (f"substr({c}, 5, 1) = '-' AND julianday({c}) IS NOT NULL AND substr({c}, 1, 4) <> '0000' "
             f"AND (substr({c}, 9, 2) < '29' OR date(substr({c}, 1, 10), '+0 days') = substr({c}, 1, 10))")
 
 
