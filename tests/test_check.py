@@ -69,6 +69,22 @@ def test_an_imported_log_is_clean_though_written_in_the_order_things_happened(tr
     assert tracker.ok("check", TRACKER_DB=str(copy)).stderr == "No problems found.\n"
 
 
+def test_an_import_that_renumbers_events_logs_them_by_their_numbers_here(tracker, tmp_path):
+    tracker.ok("add", "event", "Summit", "--start", "2025-12-04")
+    tracker.ok("add", "event", "Visit", "--start", "2025-12-10")
+    tracker.ok("add", "agreement", "Pact", "--event", "E1")
+    tracker.ok("update", "A1", "--event", "E2")
+    exported = tmp_path / "all.json"
+    tracker.ok("export", "-o", str(exported))
+    other = str(tmp_path / "other.db")
+    for title in ("Talks", "Meeting"):
+        tracker.ok("add", "event", title, "--start", "2025-12-01", TRACKER_DB=other)
+    tracker.ok("import", str(exported), TRACKER_DB=other)       # E1, E2 are taken: E3, E4
+    moved = tracker.ok("history", "A1", "--json", TRACKER_DB=other).json()[-1]
+    assert (moved["field"], moved["old"], moved["new"]) == ("event", "E3", "E4")
+    assert tracker.ok("check", TRACKER_DB=other).stderr == "No problems found.\n"
+
+
 # Each kind of harm: what another client does, and the finding it gives (kind, ref,
 # field, and a piece of its line).
 HARM = {
