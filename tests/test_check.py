@@ -204,6 +204,13 @@ def test_a_dropped_search_index_is_made_and_filled_again(followed):
     assert "Labour mobility pact" in followed.ok("list", "--search", "signed", "--all").stdout   # from a note
 
 
+def test_a_dropped_log_is_made_again_and_every_item_gets_its_creation(followed):
+    sql(followed, "DROP TABLE changes")
+    assert "schema: table changes is missing" in followed("check").stdout
+    followed.ok("check", "--repair")
+    assert [c["note"][:22] for c in followed.ok("history", "A1", "--json").json()] == ["added outside tracker:"]
+
+
 def test_a_junk_instant_is_worked_out_again_from_its_date(followed):
     before = rows(followed, "SELECT starts_utc, ends_utc FROM items WHERE id = 1")
     sql(followed, "UPDATE items SET starts_utc = 'zzz' WHERE id = 1")

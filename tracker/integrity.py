@@ -289,7 +289,11 @@ def repair(store: Store, quick: bool = False) -> list[str]:
         if damage:
             raise TrackerError(f"{store.path} is damaged ({damage[0].found}): a repair cannot mend the file; "
                                "restore your last backup, or export what can still be read")
-        done += _restore_schema(store, [finding for finding in findings if finding.kind == "schema"])
+        restored = _restore_schema(store, [finding for finding in findings if finding.kind == "schema"])
+        done += restored
+        if any(line.startswith("made table") for line in restored):
+            # What could not be checked over a missing table can be now.
+            findings = check(store, quick=True)
         # A field found junk is not logged as it is: it stays found, for a person to correct.
         junk = {(finding.item_id, JUNK_FIELD.get(finding.field)) for finding in findings if finding.kind == "junk"}
         done += _log_corrections(store, [finding for finding in findings if finding.kind == "drift"
