@@ -32,6 +32,7 @@ COMMANDS = {
     "export": "transfer:export",
     "import": "transfer:import_command",
     "apply": "transfer:apply_command",
+    "check": "check:check",
 }
 
 

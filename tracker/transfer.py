@@ -289,12 +289,27 @@ def _history_row(store: Store, entry: Any, here: dict[str, Ref], imported: dict[
     if zone is None:
         zone = zones[item_id] = core.item_zone(store, item_id)
     happened = dates.parse_when(_text(entry, "on", True), zone, what="on", relative=False)
+    name = _text(entry, "field")
+    if name in ("parent", "event"):
+        # The event as it is numbered here: an import renumbers what it cannot keep.
+        old, new = _renumbered(old, here), _renumbered(new, here)
     return {
-        "item_id": item_id, "field": _text(entry, "field"), "old": old, "new": new,
+        "item_id": item_id, "field": name, "old": old, "new": new,
         "happened": happened.text, "happened_utc": happened.utc_start,
         "recorded": _stamp(entry, "recorded"), "source": check_source(_text(entry, "source")),
         "note": _text(entry, "note"),
     }
+
+
+def _renumbered(value, here: dict[str, Ref]):
+    """A file's reference in a logged value, as that item is numbered here."""
+    if not isinstance(value, str):
+        return value
+    try:
+        ref = str(parse_ref(value))
+    except BadArgument:
+        return value
+    return str(here[ref]) if ref in here else value
 
 
 # -- a file of dated updates: the news, replayed ------------------------------------

@@ -8,7 +8,8 @@ holding that concern's SQL (a second backend would replace them one by one):
 - items: reading items, one or many, lists and countdown (`ItemQuery`);
 - log: reading the change log, and where a change falls in time (`Span`);
 - report: the report's counts, pipeline, overdue and quiet items;
-- writes: inserting and updating items, appending to the log.
+- writes: inserting and updating items, appending to the log;
+- integrity: what `tracker check` reads, and what its `--repair` writes.
 
 Every write happens inside `Store.writing()`, one IMMEDIATE transaction: the
 change and its log rows land together or not at all.
@@ -17,6 +18,7 @@ change and its log rows land together or not at all.
 from __future__ import annotations
 
 from tracker.store.connection import BUSY_TIMEOUT_MS, SCHEMA_VERSION, Connection, migration, schema_sql, statements
+from tracker.store.integrity import Integrity
 from tracker.store.items import ItemQuery, ItemReads, fts_query
 from tracker.store.log import DAY_SLACK_HOURS, LogReads, Span
 from tracker.store.report import ReportReads
@@ -26,5 +28,5 @@ __all__ = ["BUSY_TIMEOUT_MS", "DAY_SLACK_HOURS", "SCHEMA_VERSION", "ItemQuery", 
            "migration", "schema_sql", "statements"]
 
 
-class Store(ReportReads, ItemReads, LogReads, Writes, Connection):
+class Store(ReportReads, ItemReads, LogReads, Writes, Integrity, Connection):
     """The database of one tracker: `Store(path)` opens it (making or migrating it)."""

@@ -9,8 +9,10 @@ timeout) instead of failing.
 
 from __future__ import annotations
 
+import os
 import re
 import sqlite3
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -79,15 +81,45 @@ _BULK_INDEXES = ("items_by_status", "items_by_kind", "items_by_start", "items_by
                  "changes_by_item", "changes_by_happened", "changes_settling")
 
 
+_expected_triggers: dict[str, str] | None = None
+
+
+def expected_triggers() -> dict[str, str]:
+    """schema.sql's triggers by name, as SQLite keeps them in sqlite_master (from CREATE
+    TRIGGER to END), their spacing evened out. Read from the file beside the package, by
+    str.find: importlib.resources, Path.resolve() or a regular expression would each cost
+    more than the whole check on open."""
+    global _expected_triggers
+    if _expected_triggers is None:
+        try:
+            with open(os.path.join(os.path.dirname(os.path.dirname(__file__)), "schema.sql"), encoding="utf-8") as file:
+                text = file.read()
+        except OSError:
+            raise TrackerError("this tracker has no schema.sql beside it: reinstall it") from None
+        found, start = {}, text.find("\nCREATE TRIGGER ")
+        while start >= 0:
+            end = text.find("\nEND;", start)
+            trigger = text[start + 1:end + 4]
+            found[trigger.split(None, 3)[2]] = " ".join(trigger.split())
+            start = text.find("\nCREATE TRIGGER ", end)
+        _expected_triggers = found
+    return _expected_triggers
+
+
 class Connection:
-    def __init__(self, path: Path, make_folder: bool = False):
+    def __init__(self, path: Path, make_folder: bool = False, warn_if_changed: bool = True):
         self.path = path
         self._db = None
         # While bulk_loading(): ids and zones of the items it added, so that an
         # import does not ask the database about what it has just written.
         self._loaded: dict | None = None
+        # What was found changed in the safeguards (the triggers) on open, if anything:
+        # writes are refused then, reads go on with a warning at the end.
+        self.safeguards_changed: str | None = None
+        self._warn_if_changed, self._refused = warn_if_changed, False
         self.conn = self._connect(path, make_folder)
         self._ensure_shape()
+        self.safeguards_changed = self._changed_safeguards()
 
     @property
     def db(self):
@@ -167,15 +199,41 @@ class Connection:
         except sqlite3.DatabaseError as error:
             raise _open_error(self.path, error) from None
 
+    def _changed_safeguards(self) -> str | None:
+        """Which trigger of schema.sql is missing or altered, or which one is not
+        tracker's (triggers are what keep the log append-only and the derived tables
+        in step). One read of sqlite_master, which SQLite has in memory already."""
+        expected = expected_triggers()
+        present = dict(self.conn.execute("SELECT name, sql FROM sqlite_master WHERE type = 'trigger'").fetchall())
+        for name, sql in expected.items():
+            if name not in present:
+                return f"trigger {name} is missing"
+            if " ".join((present[name] or "").split()) != sql:
+                return f"trigger {name} was altered"
+        for name in present:
+            if name not in expected:
+                return f"trigger {name} is not tracker's"
+        return None
+
     def close(self) -> None:
+        if self.safeguards_changed and self._warn_if_changed and not self._refused:
+            from tracker.render.safe import printable
+
+            sys.stderr.write(f"tracker: warning: the database's safeguards were changed outside tracker "
+                             f"({printable(self.safeguards_changed)}): run `tracker check --repair`\n")
         self.conn.close()
 
     @contextmanager
-    def writing(self) -> Iterator[Self]:
-        """One IMMEDIATE transaction: all of it lands, or none of it."""
+    def writing(self, repairing: bool = False) -> Iterator[Self]:
+        """One IMMEDIATE transaction: all of it lands, or none of it. Refused while the
+        safeguards are changed, unless `repairing` (tracker check --repair)."""
         if self.conn.in_transaction:
             yield self
             return
+        if self.safeguards_changed and not repairing:
+            self._refused = True
+            raise TrackerError(f"the database's safeguards were changed outside tracker "
+                               f"({self.safeguards_changed}): run `tracker check --repair`")
         try:
             self.conn.execute("BEGIN IMMEDIATE")
         except sqlite3.OperationalError as error:

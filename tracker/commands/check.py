@@ -1,0 +1,55 @@
+"""tracker check: is the database what tracker wrote? --repair: make it so again."""
+
+from typing import Annotated
+
+import typer
+
+from tracker.commands.common import print_json
+
+
+def check(
+    ctx: typer.Context,
+    repair: Annotated[bool, typer.Option(
+        "--repair", help="Make missing or altered safeguards again from tracker's schema, log a correction for "
+                         "each field changed outside tracker, and rebuild the search index and counts. "
+                         "Never deletes a logged change.")] = False,
+    quick: Annotated[bool, typer.Option(
+        "--quick", help="SQLite's quick_check instead of integrity_check: leaves out the indexes' contents.")] = False,
+    json: Annotated[bool, typer.Option("--json", help="Print the findings as JSON.")] = False,
+) -> None:
+    """Check the database: the file itself, its schema against tracker's, rows that refer to nothing,
+    every item against its change log, and dates tracker would not write. One line per problem;
+    exit 1 if there is any."""
+    import sys
+
+    from tracker import integrity
+    from tracker.cli import default_db_path
+    from tracker.render.safe import printable
+    from tracker.store import Store
+
+    session = ctx.find_root().obj
+    # Opened without the warning every other command gives about changed safeguards:
+    # finding them is this command's work.
+    store = session._store = Store(session.db or default_db_path(), make_folder=session.db is None,
+                                   warn_if_changed=False)
+    if repair:
+        for line in integrity.repair(store, quick):
+            sys.stderr.write(f"repaired: {printable(line)}\n")
+    findings = integrity.check(store, quick)
+    if json:
+        print_json([finding.data() for finding in findings])
+    else:
+        for finding in findings:
+            sys.stdout.write(printable(finding.message) + "\n")
+    if not findings:
+        sys.stderr.write("No problems found.\n")
+        return
+    many = len(findings)
+    advice = (": run `tracker check --repair`" if not repair and any(_repairable(f) for f in findings)
+              else " that a repair cannot mend (see each line)")
+    sys.stderr.write(f"{many} problem{'s' * (many != 1)} found{advice}\n")
+    raise typer.Exit(1)
+
+
+def _repairable(finding) -> bool:
+    return finding.kind in ("schema", "drift", "derived") or finding.field in ("starts_utc", "ends_utc", "due_utc")
