@@ -32,6 +32,9 @@ COMMANDS = {
     "export": "transfer:export",
     "import": "transfer:import_command",
     "apply": "transfer:apply_command",
+    "undo": "undo:undo",
+    "retract": "undo:retract",
+    "backup": "backup:backup",
 }
 
 
@@ -243,8 +246,9 @@ app = typer.Typer(
 class Session:
     """Per-run state: where the database is, opened on first use."""
 
-    def __init__(self, db: Path | None):
+    def __init__(self, db: Path | None, command: str | None = None):
         self.db = db
+        self.command = command      # its name, for the log: what `tracker undo` reverses
         self._store = None
 
     @property
@@ -253,6 +257,7 @@ class Session:
             from tracker.store import Store
 
             self._store = Store(self.db or default_db_path(), make_folder=self.db is None)
+            self._store.command_name = self.command or "tracker"
         return self._store
 
     def close(self) -> None:
@@ -317,7 +322,7 @@ def main_options(
         help="Print the completion script for bash, zsh or fish, to set it up yourself.")] = None,
 ) -> None:
     dates.set_now(now)      # None clears an earlier run's clock (tests run many in one process)
-    session = Session(db.expanduser() if db else None)
+    session = Session(db.expanduser() if db else None, ctx.invoked_subcommand)
     ctx.obj = session
     ctx.call_on_close(session.close)
     if ctx.invoked_subcommand is None:

@@ -70,19 +70,30 @@ def _shifted(utc_text: str, hours: int) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+# Whether the change `changes.id` is retracted now: the last row retracting it, or
+# withdrawing its retraction, says. Read from the changes_retractions index: the id
+# as text by `|| ''`, which has no affinity (with CAST's, SQLite scanned the log).
+RETRACTED = ("coalesce((SELECT r.new IS NOT NULL FROM changes AS r WHERE r.field = 'retracted' "
+             "AND coalesce(r.new, r.old) = (changes.id || '') ORDER BY r.id DESC LIMIT 1), 0)")
+
+
 class LogReads(Connection):
     def history(self, item_id: int | None = None, since_utc: str | None = None,
-                until_utc: str | None = None, limit: int | None = None, span: Span | None = None) -> list[Change]:
+                until_utc: str | None = None, limit: int | None = None, span: Span | None = None,
+                reported: bool = False) -> list[Change]:
         """The log in the order things happened; `until_utc` is exclusive; the first
         `limit` changes only, if given. `span`, if given, says which changes belong to
-        the stretch asked for, date-only ones by their date (see Span)."""
+        the stretch asked for, date-only ones by their date (see Span). `reported`: what
+        a report lists, without retracted notes and the retractions themselves."""
         span = span or Span(since_utc, until_utc)
         condition, params = span.where()
         if item_id is not None:
             condition += " AND changes.item_id = :item_id"
             params["item_id"] = item_id
+        if reported:
+            condition += f" AND changes.field IS NOT 'retracted' AND NOT {RETRACTED}"
         sql = (
-            "SELECT changes.*, items.type, items.num, items.title, "
+            f"SELECT changes.*, items.type, items.num, items.title, {RETRACTED} AS retracted, "
             "parent.type AS parent_type, parent.num AS parent_num, "
             # Dated before the item's creation (by day where either is a day), read from
             # the item's own log (changes_by_item).
@@ -104,7 +115,7 @@ class LogReads(Connection):
                 on=row["happened"], recorded=row["recorded"], source=row["source"],
                 note=row["note"], title=row["title"],
                 within=Ref(row["parent_type"], row["parent_num"]) if row["parent_num"] else None,
-                early=bool(row["early"]),
+                early=bool(row["early"]), id=row["id"], retracted=bool(row["retracted"]),
             )
             for row in self.query(sql, params)
         ]
