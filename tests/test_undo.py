@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import sqlite3
 import subprocess
@@ -293,3 +294,28 @@ def test_a_version_4_database_is_migrated_without_loss(tracker):
     fresh = tracker.db.parent / "fresh.db"
     tracker.ok("list", TRACKER_DB=str(fresh))
     assert _shape(tracker.db) == _shape(fresh)
+
+
+def test_an_export_keeps_retractions_through_an_import(summit, tmp_path):
+    summit.ok("add", "event", "Other", "--note", "first note")      # ids here differ from the copy's
+    summit.ok("update", "E1", "--note", "Stray note", TRACKER_NOW="2025-11-29T11:00:00Z")
+    summit.ok("update", "E1", "--note", "Kept note", TRACKER_NOW="2025-11-29T11:30:00Z")
+    stray = [c for c in summit.ok("history", "E1", "--json").json() if c["note"] == "Stray note"][0]["id"]
+    summit.ok("retract", str(stray))
+    exported = tmp_path / "export.json"
+    summit.ok("export", "-o", str(exported))
+    other = tmp_path / "other.db"
+    summit.ok("add", "agreement", "Already in the other one", TRACKER_DB=str(other))
+    summit.ok("import", str(exported), TRACKER_DB=str(other))
+    history = summit.ok("history", "--json", TRACKER_DB=str(other)).json()
+    assert [c["note"] for c in history if c["retracted"]] == ["Stray note"]
+    report = summit.ok("report", "--format", "json", TRACKER_DB=str(other)).json()
+    assert "Kept note" in [c["note"] for c in report["changes"]]
+    assert "Stray note" not in [c["note"] for c in report["changes"]]
+    # A retraction that names no entry of its item in the file is refused.
+    document = json.loads(exported.read_text())
+    retraction = next(entry for entry in document["history"] if entry["field"] == "retracted")
+    retraction["new"] = "1"
+    exported.write_text(json.dumps(document))
+    run = summit("import", str(exported), TRACKER_DB=str(tmp_path / "third.db"))
+    assert run.code == 2 and "retraction" in run.stderr

@@ -11,6 +11,7 @@ undo after an undo reaches further back. Rows logged before commands were record
 
 from __future__ import annotations
 
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 
 from tracker import core, dates
@@ -21,6 +22,11 @@ from tracker.store.undo import Command, LoggedChange
 
 # How many of a command's items its description names.
 NAMED_ITEMS = 3
+# From this many log rows on, an undo writes them as a large import does (see
+# Connection.bulk_loading): the search index filled once, not row by row.
+BULK_ROWS = 1000
+# How many changes of each command `tracker undo --list` shows (an import has thousands).
+LISTED_CHANGES = 20
 
 
 @dataclass
@@ -38,29 +44,34 @@ class Listed:
 
     command: Command
     what: str
-    changes: list[LoggedChange]
-    next: bool = False          # the one a plain `tracker undo` reverses
+    changes: list[LoggedChange]     # the first LISTED_CHANGES of them
+    total: int                      # how many changes it logged
+    next: bool = False              # the one a plain `tracker undo` reverses
 
 
-def describe(command: Command, changes: list[LoggedChange]) -> str:
-    """`update A6`, `import E1, E2, A1 and 40 more`: the command and the items it touched."""
+def describe(command: Command, changes: list[LoggedChange], total: int | None = None) -> str:
+    """`update A6`, `import E1, E2, A1 and more`: the command and the items it touched
+    (`changes` may be the first of `total`)."""
     if command.undoes is not None:
         return f"undo of command {command.undoes}"
     refs = list(dict.fromkeys(str(change.ref) for change in changes))
     named = ", ".join(refs[:NAMED_ITEMS])
-    more = f" and {len(refs) - NAMED_ITEMS} more" if len(refs) > NAMED_ITEMS else ""
-    return f"{command.name} {named}{more}".strip()
+    if len(refs) > NAMED_ITEMS and total in (None, len(changes)):
+        named += f" and {len(refs) - NAMED_ITEMS} more"
+    elif len(refs) > NAMED_ITEMS or (total or 0) > len(changes):
+        named += " and more"
+    return f"{command.name} {named}".strip()
 
 
 def recent(store: Store, count: int) -> list[Listed]:
-    """The last `count` commands, newest first, with their changes."""
-    commands = store.recent_commands(count)
-    rows: dict[int, list[LoggedChange]] = {}
-    for change in store.command_changes([command.id for command in commands]):
-        rows.setdefault(change.command_id, []).append(change)
+    """The last `count` commands, newest first, each with its first LISTED_CHANGES changes."""
     following = store.last_undoable()
-    return [Listed(command, describe(command, rows.get(command.id, [])), rows.get(command.id, []),
-                   next=following is not None and command.id == following.id) for command in commands]
+    listed = []
+    for command in store.recent_commands(count):
+        changes, total = store.first_changes(command.id, LISTED_CHANGES)
+        listed.append(Listed(command, describe(command, changes, total), changes, total,
+                             next=following is not None and command.id == following.id))
+    return listed
 
 
 def undo(store: Store, command_id: int | None = None, force: bool = False) -> Undone:
@@ -91,7 +102,9 @@ def undo(store: Store, command_id: int | None = None, force: bool = False) -> Un
                 logged += _retraction(store, change.item_id, int(change.new or change.old), entry,
                                       withdraw=change.new is not None)
         logged += _remove_added(store, sorted(created), entry, stamp)
-        store.log(logged)
+        # The undo of a large import: its rows logged as an import logs them.
+        with store.bulk_loading(len(logged)) if len(logged) > BULK_ROWS else nullcontext():
+            store.log(logged)
         return Undone(target, what, _as_changes(store, logged))
 
 
@@ -227,11 +240,16 @@ def _remove_added(store: Store, item_ids: list[int], entry: core.Entry, stamp: s
         named = ", ".join(str(ref) for _, ref in dependants[:core.DEPENDANTS_NAMED])
         raise TrackerError(f"{event} has live items in it that came later ({named}): undo or remove them "
                            f"first, then undo again")
-    live = [item_id for item_id in item_ids if store.columns(item_id)["removed"] is None]
-    store.remove_items(live, stamp)
+    live = store.live_zones(item_ids)
+    store.remove_items(list(live), stamp)
+    # An import may have added a million: the time of the removal worked out once per zone.
     rows: list[dict] = []
-    for item_id in live:
-        rows += core._entry_rows(store, item_id, core.item_zone(store, item_id), entry, [("removed", None, "removed")])
+    template: dict[str, dict] = {}
+    for item_id, zone in live.items():
+        zone = zone or dates.user_zone_name()
+        if zone not in template:
+            template[zone] = core._entry_rows(store, 0, zone, entry, [("removed", None, "removed")])[0]
+        rows.append({**template[zone], "item_id": item_id})
     return rows
 
 

@@ -39,8 +39,11 @@ def undo(
         return
     console = err()
     console.print(cell(f"undid command {done.target.id}: {done.what}"))
-    for change in done.changes:
+    for change in done.changes[:undoing.LISTED_CHANGES]:
         console.print(cell(f"  {change.ref} ").append_text(change_text(change)))
+    if len(done.changes) > undoing.LISTED_CHANGES:
+        console.print(cell(f"  and {len(done.changes) - undoing.LISTED_CHANGES} more changes "
+                           "(see `tracker undo --list --json`)"))
     if not done.changes:
         console.print(cell("  (everything was as before it already)"))
 
@@ -73,7 +76,7 @@ def _print_list(listed, as_json: bool) -> None:
         sys.stdout.write(dumps([{
             "command": entry.command.id, "name": entry.command.name, "what": entry.what,
             "recorded": entry.command.recorded, "undoes": entry.command.undoes,
-            "undone_by": entry.command.undone_by, "next": entry.next,
+            "undone_by": entry.command.undone_by, "next": entry.next, "total": entry.total,
             "changes": [{"id": c.id, "ref": str(c.ref), "field": c.field, "old": c.old, "new": c.new,
                          "on": c.on, "note": c.note, "retracted": c.retracted} for c in entry.changes],
         } for entry in listed]) + "\n")
@@ -103,3 +106,5 @@ def _print_list(listed, as_json: bool) -> None:
             if c.note:
                 text.append(": ").append(cell(c.note))
             console.print(text)
+        if entry.total > len(entry.changes):
+            console.print(cell(f"  and {entry.total - len(entry.changes)} more changes"))

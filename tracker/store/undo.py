@@ -77,6 +77,11 @@ class UndoReads(Connection):
         return self._logged(
             "changes.command_id IN (SELECT value FROM json_each(?)) ORDER BY changes.id", (id_list(command_ids),))
 
+    def first_changes(self, command_id: int, limit: int) -> tuple[list[LoggedChange], int]:
+        """The first `limit` log rows of a command, and how many it has (from its index)."""
+        count = self.conn.execute("SELECT count(*) FROM changes WHERE command_id = ?", (command_id,)).fetchone()[0]
+        return self._logged(f"changes.command_id = ? ORDER BY changes.id LIMIT {int(limit)}", (command_id,)), count
+
     def change_by_id(self, change_id: int) -> LoggedChange | None:
         found = self._logged("changes.id = ?", (change_id,))
         return found[0] if found else None
@@ -104,6 +109,14 @@ class UndoReads(Connection):
         return [(row[0], Ref(row[1], row[2])) for row in self.conn.execute(
             "SELECT event_id, type, num FROM items WHERE event_id IN (SELECT value FROM json_each(?)) "
             "AND removed IS NULL ORDER BY type = 'agreement', num", (id_list(item_ids),))]
+
+    def live_zones(self, item_ids: list[int]) -> dict[int, str | None]:
+        """Of these items, the live ones, with the zone their dates are read in (their own,
+        else their event's), in one query."""
+        return dict(self.conn.execute(
+            "SELECT items.id, coalesce(items.tz, parent.tz) FROM items LEFT JOIN items AS parent "
+            "ON parent.id = items.event_id WHERE items.id IN (SELECT value FROM json_each(?)) "
+            "AND items.removed IS NULL", (id_list(item_ids),)).fetchall())
 
     def remove_items(self, item_ids: list[int], stamp: str) -> None:
         """Take these items out of lists (an undone add or import), in one statement."""

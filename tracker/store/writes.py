@@ -97,5 +97,9 @@ class Writes(Connection):
                 (self.command_name, recorded, undoes)).lastrowid
         return self._command_id
 
+    def next_change_id(self) -> int:
+        """The id the next row of the log gets (one write transaction at a time)."""
+        return self.conn.execute("SELECT coalesce(max(id), 0) + 1 FROM changes").fetchone()[0]
+
     def uids(self) -> set[str]:
         return {row[0] for row in self.conn.execute("SELECT uid FROM items")}
