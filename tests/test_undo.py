@@ -319,3 +319,47 @@ def test_an_export_keeps_retractions_through_an_import(summit, tmp_path):
     exported.write_text(json.dumps(document))
     run = summit("import", str(exported), TRACKER_DB=str(tmp_path / "third.db"))
     assert run.code == 2 and "retraction" in run.stderr
+
+
+def test_undo_of_a_large_import_ends_where_a_row_by_row_undo_ends(tracker, tmp_path, monkeypatch):
+    from test_bulk_import import AGREEMENTS, contents, document
+
+    from tracker import undo
+
+    path = tmp_path / "large.json"
+    path.write_text(json.dumps(document()))
+    other = tmp_path / "row-by-row.db"
+    for db in (tracker.db, other):
+        tracker.ok("add", "event", "Here before", "--note", "reactor talks resumed", TRACKER_DB=str(db))
+        tracker.ok("import", str(path), TRACKER_DB=str(db))
+    run = tracker.ok("undo")                                     # the bulk road
+    assert len(run.stderr.splitlines()) == 1 + undo.LISTED_CHANGES + 1 and "more changes" in run.stderr
+    monkeypatch.setattr(undo, "BULK_ROWS", 10 ** 9)
+    tracker.ok("undo", TRACKER_DB=str(other))
+    bulk, rows = contents(tracker.db), contents(other)
+    conn = sqlite3.connect(tracker.db)
+    assert conn.execute("SELECT id FROM items WHERE removed IS NULL").fetchall() == [(1,)]   # all but E1
+    assert conn.execute("SELECT count(*) FROM changes WHERE field = 'removed' AND note LIKE 'undo of%'"
+                        ).fetchone()[0] == 12 + AGREEMENTS - AGREEMENTS // 50     # every 50th came removed
+    conn.close()
+    assert (1,) in bulk["found"]
+    for db in (bulk, rows):
+        db["items"] = [item[:1] + item[2:] for item in db["items"]]      # but E1's uid, made at random
+    for table in rows:
+        assert bulk[table] == rows[table], table
+    listed = tracker.ok("undo", "--list", "--json").json()
+    imported = sqlite3.connect(tracker.db).execute("SELECT count(*) FROM changes WHERE command_id = ?",
+                                                   (listed[1]["command"],)).fetchone()[0]
+    assert listed[1]["total"] == imported > undo.LISTED_CHANGES == len(listed[1]["changes"])
+
+
+def test_two_undos_at_once_reverse_two_commands(summit):
+    env = {**os.environ, "TRACKER_DB": str(summit.db), "TRACKER_NOW": "2025-11-29T10:00:00Z", "TRACKER_TZ": "UTC"}
+    before = items(summit)
+    summit.ok("update", "A1", "--status", "signed")
+    summit.ok("update", "A2", "--status", "signed")
+    both = [subprocess.Popen([str(TRACKER_BIN), "undo"], env=env, stderr=subprocess.PIPE, text=True) for _ in range(2)]
+    said = sorted(process.communicate()[1] for process in both)
+    assert [process.returncode for process in both] == [0, 0]
+    assert "update A1" in said[0] and "update A2" in said[1]
+    assert items(summit) == before
