@@ -363,3 +363,11 @@ def test_two_undos_at_once_reverse_two_commands(summit):
     assert [process.returncode for process in both] == [0, 0]
     assert "update A1" in said[0] and "update A2" in said[1]
     assert items(summit) == before
+
+
+def test_a_refusal_quotes_a_long_value_in_part(summit):
+    summit.ok("update", "A1", "--title", "First title")
+    first = last_command(summit)
+    summit.ok("update", "A1", "--title", "x" * 100_000)
+    run = summit("undo", str(first))
+    assert run.code == 1 and len(run.stderr) < 500 and "xxx…" in run.stderr

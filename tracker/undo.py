@@ -121,7 +121,7 @@ def retract(store: Store, change_id: int, note: str | None = None) -> Change:
                               "to reverse a change, use `tracker undo`")
         if change.retracted:
             raise TrackerError(f"change {change_id} (a note on {change.ref}) is retracted already")
-        rows = _retraction(store, change.item_id, change_id, core.Entry(note=note))
+        rows = _retraction(store, change.item_id, change_id, core._check_entry(core.Entry(note=note)))
         store.log(rows)
         return _as_changes(store, rows)[0]
 
@@ -130,7 +130,8 @@ def _target(store: Store, command_id: int | None) -> Command:
     if command_id is None:
         target = store.last_undoable()
         if target is None:
-            why = "every command in the log is undone already" if store.recent_commands(1) else "no command has changed anything yet"
+            why = ("every command in the log is undone already" if store.recent_commands(1)
+                   else "no command has changed anything yet")
             if store.has_unattributed_changes():
                 why += "; changes logged before tracker recorded commands (schema version 5) cannot be undone"
             raise TrackerError(f"nothing to undo: {why}")
@@ -155,18 +156,24 @@ def _refuse_overwriting(store: Store, target: Command, changes: list[LoggedChang
     for later in store.later_changes(sorted(items), max(c.id for c in changes)):
         if later.command_id == target.id or later.field in (None, "retracted"):
             continue
-        if later.item_id in created or later.field in ("removed", "created") or (later.item_id, later.field) in touched:
+        if later.item_id in created or later.field in ("removed", "created") or \
+                (later.item_id, later.field) in touched:
             by = f"by command {later.command_id}" if later.command_id else "before commands were recorded"
-            what = "removed" if later.field == "removed" else f"{later.field} {_shown(later.old)} → {_shown(later.new)}"
+            what = "removed" if later.field == "removed" else \
+                f"{later.field} {_shown(later.old)} → {_shown(later.new)}"
             raise TrackerError(
                 f"{later.ref} was changed later {by} (change {later.id}: {what}): undoing command {target.id} "
                 f"would overwrite it; undo that first, or give --force to undo command {target.id} anyway")
 
 
+# How much of a value an error message quotes: a title may be long.
+QUOTED_CHARS = 60
+
+
 def _shown(value) -> str:
-    if isinstance(value, list):
-        return ", ".join(value) or "(none)"
-    return "(none)" if value in (None, "") else str(value)
+    text = (", ".join(value) or "(none)") if isinstance(value, list) else \
+        "(none)" if value in (None, "") else str(value)
+    return text if len(text) <= QUOTED_CHARS else text[:QUOTED_CHARS - 1] + "…"
 
 
 def _fields_before(changes: list[LoggedChange]) -> dict[int, dict[str, object]]:

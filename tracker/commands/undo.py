@@ -6,16 +6,22 @@ import typer
 
 from tracker.commands.common import Json, Note, err, out, print_json, store
 
+# SQLite's largest row id: a larger number names no command or change (and SQLite
+# could not even look it up).
+LARGEST_ID = 2 ** 63 - 1
+
 
 def undo(
     ctx: typer.Context,
     command: Annotated[Optional[int], typer.Argument(
-        metavar="[COMMAND]", help="The command to reverse, by its number in `tracker undo --list` "
-                                  "(default: the last one not undone yet).", show_default=False)] = None,
+        metavar="[COMMAND]", min=1, max=LARGEST_ID, show_default=False,
+        help="The command to reverse, by its number in `tracker undo --list` "
+             "(default: the last one not undone yet).")] = None,
     force: Annotated[bool, typer.Option(
         "--force", help="Undo even when a later command changed the same field of the same item.")] = False,
     listing: Annotated[bool, typer.Option(
-        "--list", help="Show the last commands and their changes, and which one undo would reverse; change nothing.")] = False,
+        "--list", help="Show the last commands and their changes, and which one undo would reverse; "
+                       "change nothing.")] = False,
     limit: Annotated[int, typer.Option(
         "--limit", metavar="N", min=1, max=1000, help="With --list: how many commands to show.")] = 10,
     json: Json = False,
@@ -51,7 +57,8 @@ def undo(
 def retract(
     ctx: typer.Context,
     change: Annotated[int, typer.Argument(
-        metavar="CHANGE", help="The note's change id, from `tracker history --json` or `tracker undo --list`.")],
+        metavar="CHANGE", min=1, max=LARGEST_ID,
+        help="The note's change id, from `tracker history --json` or `tracker undo --list`.")],
     note: Note = None,
     json: Json = False,
 ) -> None:
