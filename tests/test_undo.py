@@ -371,3 +371,16 @@ def test_a_refusal_quotes_a_long_value_in_part(summit):
     summit.ok("update", "A1", "--title", "x" * 100_000)
     run = summit("undo", str(first))
     assert run.code == 1 and len(run.stderr) < 500 and "xxx…" in run.stderr
+
+
+def test_a_retracted_note_does_not_keep_an_item_from_being_quiet(summit):
+    later = {"TRACKER_NOW": "2026-01-10T10:00:00Z"}      # 40 days on: nothing logged in the last 30
+
+    def quiet():
+        return [item["ref"] for item in summit.ok("report", "--format", "json", **later).json()["quiet"]]
+
+    assert "A1" in quiet()
+    summit.ok("update", "A1", "--note", "stray", TRACKER_NOW="2026-01-05T10:00:00Z")
+    assert "A1" not in quiet()
+    summit.ok("undo", **later)
+    assert "A1" in quiet()

@@ -92,8 +92,8 @@ class LogReads(Connection):
             params["item_id"] = item_id
         # Most logs have no retraction: then no row is looked up for one (5 us a row).
         retracted = RETRACTED if self.has_retractions() else "0"
-        if reported and retracted != "0":
-            condition += f" AND changes.field IS NOT 'retracted' AND NOT {RETRACTED}"
+        if reported:
+            condition += self.reported_only()
         sql = (
             f"SELECT changes.*, items.type, items.num, items.title, {retracted} AS retracted, "
             "parent.type AS parent_type, parent.num AS parent_num, "
@@ -126,6 +126,11 @@ class LogReads(Connection):
         return self.conn.execute("SELECT 1 FROM changes INDEXED BY changes_retractions "
                                  "WHERE field = 'retracted' LIMIT 1").fetchone() is not None
 
+    def reported_only(self) -> str:
+        """The condition (to AND to a WHERE on `changes`) that leaves out what a report does
+        not count: retracted notes and the retractions themselves. Empty if there are none."""
+        return f" AND changes.field IS NOT 'retracted' AND NOT {RETRACTED}" if self.has_retractions() else ""
+
     def changes_from(self, span: Span) -> list[tuple[int, str | None, object]]:
         """(item id, field, old value) of the log rows of `span` (open at its end: from an
         instant on), newest first: what a report of a past period rewinds."""
@@ -146,7 +151,7 @@ class LogReads(Connection):
         condition, params = window.where()
         return {row[0] for row in self.conn.execute(
             "SELECT DISTINCT item_id FROM changes WHERE item_id IN (SELECT value FROM json_each(:ids)) "
-            f"AND {condition}", {**params, "ids": id_list(item_ids)})}
+            f"AND {condition}{self.reported_only()}", {**params, "ids": id_list(item_ids)})}
 
     def logged_fields(self, item_id: int, happened: str | None, source: str | None, note: str | None) -> set:
         """The fields (None for a note) of an item's logged changes with this source and

@@ -111,6 +111,7 @@ class ReportReads(ItemReads):
         same index, the same stop). `leave_out`: ids of items not to look at."""
         found: list[dict] = []
         logged, params = window.where()
+        logged += self.reported_only()      # a retracted note is no news
         for item_type in ("agreement", "event"):
             if len(found) >= limit:
                 break
