@@ -3,8 +3,8 @@
 -- A fresh database is made by running this file whole. A database made by an
 -- older release is brought here by the numbered steps in tracker/migrations/
 -- (0002-series.sql takes version 1 to 2, 0003-counts.sql 2 to 3, 0004-indexes.sql
--- 3 to 4), and PRAGMA user_version (last line) says which shape a file has. A
--- change here needs its step there too.
+-- 3 to 4, 0005-commands.sql 4 to 5), and PRAGMA user_version (last line) says
+-- which shape a file has. A change here needs its step there too.
 --
 -- Dates are kept twice: as written for people (`starts`, `due`, `happened`:
 -- "2025-12-04" for a whole day, "2025-12-04T10:30:00+05:30" for a time in the
@@ -135,9 +135,18 @@ CREATE TABLE changes (
     happened_utc TEXT NOT NULL,
     recorded     TEXT NOT NULL,     -- when tracker wrote it, UTC
     source       TEXT CHECK (source IS NULL OR source LIKE 'http://_%' OR source LIKE 'https://_%'),
-    note         TEXT
+    note         TEXT,
+    -- The command that wrote it (see `commands`); NULL for rows logged before
+    -- version 5. Last, where ALTER TABLE put it.
+    command_id   INTEGER REFERENCES commands (id)
 );
 CREATE INDEX changes_by_item ON changes (item_id, id);
+-- A command's rows, for `tracker undo` (version 5).
+CREATE INDEX changes_by_command ON changes (command_id) WHERE command_id IS NOT NULL;
+-- Retractions of notes: field 'retracted', the retracted change's id in `new`
+-- (withdrawn again: in `old`, `new` NULL). The last one per change says whether it
+-- is retracted (version 5).
+CREATE INDEX changes_retractions ON changes (coalesce(new, old), id) WHERE field = 'retracted';
 CREATE INDEX changes_by_happened ON changes (happened_utc);
 -- Agreements signed and events held, by when: a report counts them from here,
 -- however many other changes the period holds (version 4).
@@ -154,6 +163,29 @@ CREATE TRIGGER changes_are_never_deleted
 BEFORE DELETE ON changes
 BEGIN
     SELECT RAISE(ABORT, 'the change log is append-only: its rows are never deleted');
+END;
+
+-- Each command that wrote to the log (add, update, import ...), so that `tracker
+-- undo` can reverse one whole: its rows name it in changes.command_id. An undo is
+-- a command too, and names the command it reversed in `undoes`. Added in version 5.
+CREATE TABLE commands (
+    id          INTEGER PRIMARY KEY,
+    name        TEXT NOT NULL,      -- add, update, import ...
+    recorded    TEXT NOT NULL,      -- when it ran, UTC
+    undoes      INTEGER REFERENCES commands (id)
+);
+CREATE INDEX commands_by_undone ON commands (undoes) WHERE undoes IS NOT NULL;
+
+CREATE TRIGGER commands_are_never_updated
+BEFORE UPDATE ON commands
+BEGIN
+    SELECT RAISE(ABORT, 'commands are never updated: the log is append-only');
+END;
+
+CREATE TRIGGER commands_are_never_deleted
+BEFORE DELETE ON commands
+BEGIN
+    SELECT RAISE(ABORT, 'commands are never deleted: the log is append-only');
 END;
 
 -- How many live agreements have each status, per event (event_id 0: at no event)
@@ -216,4 +248,4 @@ BEGIN
      WHERE rowid = NEW.item_id;
 END;
 
-PRAGMA user_version = 4;
+PRAGMA user_version = 5;

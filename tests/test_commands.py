@@ -126,7 +126,8 @@ def test_update_logs_old_new_when_source_and_note(summit):
     entry = next(e for e in summit.ok("history", "A1", "--json").json() if e["field"] == "status")
     assert entry == {"ref": "A1", "field": "status", "old": "expected", "new": "signed",
                      "on": "2025-11-29", "recorded": "2025-11-29T10:00:00+00:00",
-                     "source": "https://example.org/signed", "note": "exchanged at the summit"}
+                     "source": "https://example.org/signed", "note": "exchanged at the summit",
+                     "id": entry["id"], "retracted": False}
 
 
 def test_update_with_a_note_alone_changes_no_field(summit):

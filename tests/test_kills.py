@@ -20,6 +20,7 @@ from pathlib import Path
 
 import pytest
 
+from tracker.store import SCHEMA_VERSION
 from conftest import TRACKER_BIN
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -164,7 +165,7 @@ def test_a_kill_mid_migration_leaves_the_old_version_or_the_new(tmp_path, old_da
     old, count = old_database
     status, whole = run_watched(copy(old, tmp_path / "whole.db"), None, "countdown")
     assert status == 0 and whole is not None
-    assert read(tmp_path / "whole.db", "PRAGMA user_version") == 4
+    assert read(tmp_path / "whole.db", "PRAGMA user_version") == SCHEMA_VERSION
     assert_clean(tmp_path / "whole.db")
 
     outcomes = []
@@ -172,10 +173,10 @@ def test_a_kill_mid_migration_leaves_the_old_version_or_the_new(tmp_path, old_da
         db = copy(old, tmp_path / f"kill-{n}.db")
         status, _ = run_watched(db, whole * share, "countdown")
         version = read(db, "PRAGMA user_version")
-        assert version in (1, 4), f"killed {whole * share:.2f} s into the migration: left at version {version}"
+        assert version in (1, SCHEMA_VERSION), f"killed {whole * share:.2f} s into the migration: left at version {version}"
         assert read(db, "SELECT count(*) FROM items") == count
         # Opened again: moved to the new version whole, and nothing amiss.
         assert_clean(db)
-        assert read(db, "PRAGMA user_version") == 4
+        assert read(db, "PRAGMA user_version") == SCHEMA_VERSION
         outcomes.append((status, version))
     assert sum(outcome == (-signal.SIGKILL, 1) for outcome in outcomes) >= 3, outcomes

@@ -128,13 +128,14 @@ def test_the_reports_counts_read_indexes_in_order(plans):
     plan = " | ".join(row[3] for row in plans.store.conn.execute("EXPLAIN QUERY PLAN " + sql))
     assert "COVERING INDEX changes_by_happened (happened_utc>? AND happened_utc<?)" in plan, plan
     assert "INDEX changes_settling (happened_utc>? AND happened_utc<?)" in plan, plan
-    assert "SCAN" not in plan, plan
+    # Less the retracted notes: read from the index of retractions alone, as few as there are.
+    assert "SCAN" not in plan.replace("SCAN changes USING INDEX changes_retractions", ""), plan
 
 
 def test_the_reports_changes_read_the_index_in_order(plans):
     plans.store.history(span=Span("2025-11-23T23:00:00Z", "2025-11-30T23:00:00Z", "2025-11-24", "2025-12-01"),
                         limit=100)
-    sql = next(s for s in plans.statements if "FROM changes" in s)
+    sql = next(s for s in plans.statements if "FROM changes JOIN items" in s)
     plan = " | ".join(row[3] for row in plans.store.conn.execute("EXPLAIN QUERY PLAN " + sql))
     assert "SEARCH changes USING INDEX changes_by_happened (happened_utc>? AND happened_utc<?)" in plan, plan
     assert "TEMP B-TREE" not in plan and "SCAN" not in plan, plan

@@ -33,6 +33,9 @@ COMMANDS = {
     "import": "transfer:import_command",
     "apply": "transfer:apply_command",
     "check": "check:check",
+    "undo": "undo:undo",
+    "retract": "undo:retract",
+    "backup": "backup:backup",
 }
 
 
@@ -252,8 +255,9 @@ app = typer.Typer(
 class Session:
     """Per-run state: where the database is, opened on first use."""
 
-    def __init__(self, db: Path | None):
+    def __init__(self, db: Path | None, command: str | None = None):
         self.db = db
+        self.command = command      # its name, for the log: what `tracker undo` reverses
         self._store = None
 
     @property
@@ -262,6 +266,7 @@ class Session:
             from tracker.store import Store
 
             self._store = Store(self.db or default_db_path(), make_folder=self.db is None)
+            self._store.command_name = self.command or "tracker"
         return self._store
 
     def close(self) -> None:
@@ -344,7 +349,7 @@ def main_options(
         help="Print the completion script for bash, zsh or fish, to set it up yourself.")] = None,
 ) -> None:
     dates.set_now(now)      # None clears an earlier run's clock (tests run many in one process)
-    session = Session(db.expanduser() if db else None)
+    session = Session(db.expanduser() if db else None, ctx.invoked_subcommand)
     ctx.obj = session
     ctx.call_on_close(session.close)
     if ctx.invoked_subcommand is None:

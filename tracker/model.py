@@ -188,3 +188,5 @@ class Change:
     title: str = ""   # the item's current title, for people reading a log
     within: Ref | None = None   # the event the item belongs to, for grouping
     early: bool = False         # it happened before the item's creation (logged late, dated back)
+    id: int | None = None       # its row in the log: how `tracker retract` names it
+    retracted: bool = False     # a note withdrawn since (`tracker retract`, `tracker undo`)

@@ -174,7 +174,7 @@ def _rewind(item: Item, was: dict[str | None, object]) -> Item:
     then = copy(item)
     for name, old in was.items():
         if name == "removed":
-            then.removed = None
+            then.removed = old      # None before a removal; when it was removed, before a restore (undo)
         elif name in _PLAIN_FIELDS:
             setattr(then, name, old if old is not None or name not in ("parties", "tags") else [])
         elif name in ("parent", "event"):
@@ -297,7 +297,7 @@ def build(store: Store, period: Period) -> Report:
     # The current period is the world as it is: nothing to rewind.
     world = World(store, span(period.end, None, period.zone)) if ended else World(store)
     in_period = span(period.start, period.end, period.zone)
-    changes = [_as_then(change, world) for change in store.history(span=in_period, limit=LISTED_CHANGES)]
+    changes = [_as_then(change, world) for change in store.history(span=in_period, limit=LISTED_CHANGES, reported=True)]
     counted, signed, held = store.change_counts(in_period)
 
     # Group by event: an event's own changes, and those of what belongs to it.

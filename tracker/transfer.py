@@ -40,8 +40,22 @@ def export_document(store: Store) -> dict[str, Any]:
         "version": VERSION,
         "exported": dates.stamp(dates.now()),
         "items": [item_data(item) for item in items],
-        "history": [change_data(change) for change in store.history()],
+        "history": _history_data(store.history()),
     }
+
+
+def _history_data(history: list) -> list[dict[str, Any]]:
+    """The log as a file holds it. A retraction names the entry it retracts by its place
+    in the file's history (from 1), not by its id here: ids differ from one database
+    to another, and an import gives the entry an id of its own."""
+    places = {str(change.id): str(place) for place, change in enumerate(history, start=1)}
+    entries = []
+    for change in history:
+        entry = change_data(change)
+        if change.field == "retracted":
+            entry["old"], entry["new"] = places.get(change.old, change.old), places.get(change.new, change.new)
+        entries.append(entry)
+    return entries
 
 
 def write_file(path: Path, text: str) -> None:
@@ -248,14 +262,28 @@ def _history_rows(store: Store, history: list, name: str, here: dict[str, Ref],
                   imported: dict[str, int]) -> list[dict]:
     rows, logged = [], set()
     zones: dict[int, str] = {}
+    placed: dict[str, int] = {}     # an entry's place in the file -> its row's index in `rows`
     for index, entry in enumerate(history, start=1):
         try:
             row = _history_row(store, entry, here, imported, zones)
         except BadArgument as error:
             raise _within(f"{name}: history entry {index}", error) from None
         if row is not None:
+            placed[str(index)] = len(rows)
             rows.append(row)
             logged.add(row["item_id"])
+    # A retraction names its entry by place in the file: here, by the id its row will
+    # get (the rows are inserted in this order, with the ids that follow the last one).
+    first = store.next_change_id()
+    for index, row in enumerate(rows):
+        if row["field"] == "retracted":
+            for key in ("old", "new"):
+                if row[key] is not None:
+                    target = placed.get(row[key])
+                    if target is None or rows[target]["item_id"] != row["item_id"] or rows[target]["field"]:
+                        raise BadArgument(f"{name}: a retraction names history entry {row[key]!r}, which is not "
+                                          "a note on the same item in the file")
+                    row[key] = str(first + target)
     # Every item has its creation in the log, even one from a hand-made file.
     now = dates.now()
     for item_id in imported.values():

@@ -23,7 +23,8 @@ def history(
     if json:
         from tracker.render.json import change_data
 
-        print_json([change_data(c) for c in changes])
+        # With each change's id, which `tracker retract` takes, and whether it was retracted.
+        print_json([{**change_data(c), "id": c.id, "retracted": c.retracted} for c in changes])
         return
     if not changes:
         err().print("No changes logged" + (" since then." if since else "."))

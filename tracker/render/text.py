@@ -203,7 +203,11 @@ def change_text(change: Change) -> Text:
     if change.field == "created":
         return Text.assemble("created as ", (one_line(_value(change.new)), "bold"))
     if change.field == "removed":
-        return Text("removed", style="red")
+        # Undone (`tracker undo` of a remove): the log keeps when it had been removed, as old.
+        return Text("removed", style="red") if change.new is not None else Text("restored", style="green")
+    if change.field == "retracted":
+        return Text(f"note {change.new} retracted" if change.new is not None else f"note {change.old} restored",
+                    style="dim")
     text = Text.assemble((change.field, "bold"), " ")
     if change.old not in (None, "", []):
         text.append(one_line(_value(change.old)), style="dim")
@@ -231,6 +235,8 @@ def history_table(changes: list[Change], with_ref: bool = True, zone: str = "UTC
         text = change_text(change)
         if change.early:
             text.append(" (dated before it was added)", style="dim")
+        if change.retracted:
+            text.append(" (retracted)", style="dim")
         row += [text, note_cell(change.note), cell(change.source)]
         table.add_row(*row)
     return table

@@ -8,8 +8,10 @@ holding that concern's SQL (a second backend would replace them one by one):
 - items: reading items, one or many, lists and countdown (`ItemQuery`);
 - log: reading the change log, and where a change falls in time (`Span`);
 - report: the report's counts, pipeline, overdue and quiet items;
-- writes: inserting and updating items, appending to the log;
-- integrity: what `tracker check` reads, and what its `--repair` writes.
+- writes: inserting and updating items, appending to the log (each transaction's
+  rows under one command);
+- integrity: what `tracker check` reads, and what its `--repair` writes;
+- undo: the commands that wrote the log, and the retraction of notes.
 
 Every write happens inside `Store.writing()`, one IMMEDIATE transaction: the
 change and its log rows land together or not at all.
@@ -22,11 +24,12 @@ from tracker.store.integrity import Integrity
 from tracker.store.items import ItemQuery, ItemReads, fts_query
 from tracker.store.log import DAY_SLACK_HOURS, LogReads, Span
 from tracker.store.report import ReportReads
+from tracker.store.undo import UndoReads
 from tracker.store.writes import Writes
 
 __all__ = ["BUSY_TIMEOUT_MS", "DAY_SLACK_HOURS", "SCHEMA_VERSION", "ItemQuery", "Span", "Store", "fts_query",
            "migration", "schema_sql", "statements"]
 
 
-class Store(ReportReads, ItemReads, LogReads, Writes, Integrity, Connection):
+class Store(UndoReads, ReportReads, ItemReads, LogReads, Writes, Integrity, Connection):
     """The database of one tracker: `Store(path)` opens it (making or migrating it)."""

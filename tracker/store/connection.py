@@ -21,7 +21,7 @@ from typing import Self
 from tracker.errors import TrackerError
 from tracker.model import Ref
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 BUSY_TIMEOUT_MS = 10_000
 
 
@@ -78,7 +78,7 @@ _BULK_TRIGGERS = ("item_search_on_insert", "item_search_on_change", "agreement_c
 # those an import reads while it runs (a series number is checked as it goes).
 _BULK_INDEXES = ("items_by_status", "items_by_kind", "items_by_start", "items_by_end", "items_by_due",
                  "items_by_sector", "items_by_event", "item_parties_by_party", "item_tags_by_tag",
-                 "changes_by_item", "changes_by_happened", "changes_settling")
+                 "changes_by_item", "changes_by_happened", "changes_settling", "changes_by_command")
 
 
 _expected_triggers: dict[str, str] | None = None
@@ -117,6 +117,10 @@ class Connection:
         # writes are refused then, reads go on with a warning at the end.
         self.safeguards_changed: str | None = None
         self._warn_if_changed, self._refused = warn_if_changed, False
+        # The command this run is (add, update ...), named in the `commands` row that
+        # its transaction's log rows point at; that row is written with the first of them.
+        self.command_name = "tracker"
+        self._command_id: int | None = None
         self.conn = self._connect(path, make_folder)
         self._ensure_shape()
         self.safeguards_changed = self._changed_safeguards()
@@ -238,11 +242,15 @@ class Connection:
             self.conn.execute("BEGIN IMMEDIATE")
         except sqlite3.OperationalError as error:
             raise TrackerError(f"cannot write to {self.path}: {error}; try again") from None
+        # One transaction, one command: what `tracker undo` reverses whole.
+        self._command_id = None
         try:
             yield self
         except BaseException:
+            self._command_id = None
             self.conn.execute("ROLLBACK")
             raise
+        self._command_id = None
         try:
             self.conn.execute("COMMIT")
         except sqlite3.DatabaseError as error:

@@ -70,19 +70,32 @@ def _shifted(utc_text: str, hours: int) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+# Whether the change `changes.id` is retracted now: the last row retracting it, or
+# withdrawing its retraction, says. Read from the changes_retractions index: the id
+# as text by `|| ''`, which has no affinity (with CAST's, SQLite scanned the log).
+RETRACTED = ("coalesce((SELECT r.new IS NOT NULL FROM changes AS r WHERE r.field = 'retracted' "
+             "AND coalesce(r.new, r.old) = (changes.id || '') ORDER BY r.id DESC LIMIT 1), 0)")
+
+
 class LogReads(Connection):
     def history(self, item_id: int | None = None, since_utc: str | None = None,
-                until_utc: str | None = None, limit: int | None = None, span: Span | None = None) -> list[Change]:
+                until_utc: str | None = None, limit: int | None = None, span: Span | None = None,
+                reported: bool = False) -> list[Change]:
         """The log in the order things happened; `until_utc` is exclusive; the first
         `limit` changes only, if given. `span`, if given, says which changes belong to
-        the stretch asked for, date-only ones by their date (see Span)."""
+        the stretch asked for, date-only ones by their date (see Span). `reported`: what
+        a report lists, without retracted notes and the retractions themselves."""
         span = span or Span(since_utc, until_utc)
         condition, params = span.where()
         if item_id is not None:
             condition += " AND changes.item_id = :item_id"
             params["item_id"] = item_id
+        # Most logs have no retraction: then no row is looked up for one (5 us a row).
+        retracted = RETRACTED if self.has_retractions() else "0"
+        if reported:
+            condition += self.reported_only()
         sql = (
-            "SELECT changes.*, items.type, items.num, items.title, "
+            f"SELECT changes.*, items.type, items.num, items.title, {retracted} AS retracted, "
             "parent.type AS parent_type, parent.num AS parent_num, "
             # Dated before the item's creation (by day where either is a day), read from
             # the item's own log (changes_by_item).
@@ -104,10 +117,19 @@ class LogReads(Connection):
                 on=row["happened"], recorded=row["recorded"], source=row["source"],
                 note=row["note"], title=row["title"],
                 within=Ref(row["parent_type"], row["parent_num"]) if row["parent_num"] else None,
-                early=bool(row["early"]),
+                early=bool(row["early"]), id=row["id"], retracted=bool(row["retracted"]),
             )
             for row in self.query(sql, params)
         ]
+
+    def has_retractions(self) -> bool:
+        return self.conn.execute("SELECT 1 FROM changes INDEXED BY changes_retractions "
+                                 "WHERE field = 'retracted' LIMIT 1").fetchone() is not None
+
+    def reported_only(self) -> str:
+        """The condition (to AND to a WHERE on `changes`) that leaves out what a report does
+        not count: retracted notes and the retractions themselves. Empty if there are none."""
+        return f" AND changes.field IS NOT 'retracted' AND NOT {RETRACTED}" if self.has_retractions() else ""
 
     def changes_from(self, span: Span) -> list[tuple[int, str | None, object]]:
         """(item id, field, old value) of the log rows of `span` (open at its end: from an
@@ -129,7 +151,7 @@ class LogReads(Connection):
         condition, params = window.where()
         return {row[0] for row in self.conn.execute(
             "SELECT DISTINCT item_id FROM changes WHERE item_id IN (SELECT value FROM json_each(:ids)) "
-            f"AND {condition}", {**params, "ids": id_list(item_ids)})}
+            f"AND {condition}{self.reported_only()}", {**params, "ids": id_list(item_ids)})}
 
     def logged_fields(self, item_id: int, happened: str | None, source: str | None, note: str | None) -> set:
         """The fields (None for a note) of an item's logged changes with this source and

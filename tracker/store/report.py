@@ -11,7 +11,7 @@ from __future__ import annotations
 from tracker.model import Item
 from tracker.store.connection import id_list
 from tracker.store.items import ITEM_COLUMNS, ITEM_FROM, ItemReads
-from tracker.store.log import Span
+from tracker.store.log import RETRACTED, Span
 
 
 class ReportReads(ItemReads):
@@ -34,6 +34,13 @@ class ReportReads(ItemReads):
                      "AND happened_utc < :inner_until) "
                      f"+ (SELECT count(*) FROM changes WHERE {condition} AND happened_utc < :inner_since) "
                      f"+ (SELECT count(*) FROM changes WHERE {condition} AND happened_utc >= :inner_until))")
+        # Less what a report leaves out: retractions, and the notes they retract (few
+        # rows, read from their own index).
+        total += (" - (SELECT count(*) FROM changes INDEXED BY changes_retractions "
+                  f"WHERE field = 'retracted' AND {condition}) "
+                  "- (SELECT count(*) FROM changes WHERE id IN (SELECT CAST(coalesce(new, old) AS INTEGER) "
+                  "FROM changes INDEXED BY changes_retractions WHERE field = 'retracted') "
+                  f"AND {condition} AND {RETRACTED})")
         params.setdefault("since_utc", None)
         params.setdefault("until_utc", None)
         return tuple(self.conn.execute(
@@ -104,6 +111,7 @@ class ReportReads(ItemReads):
         same index, the same stop). `leave_out`: ids of items not to look at."""
         found: list[dict] = []
         logged, params = window.where()
+        logged += self.reported_only()      # a retracted note is no news
         for item_type in ("agreement", "event"):
             if len(found) >= limit:
                 break

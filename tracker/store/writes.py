@@ -77,12 +77,29 @@ class Writes(Connection):
             )
 
     def log(self, rows: list[dict]) -> None:
-        """Append to the change log; list values are stored as JSON arrays."""
+        """Append to the change log; list values are stored as JSON arrays. The rows
+        belong to the command of this transaction (its row written with the first)."""
+        if not rows:
+            return
+        command_id = self.command(rows[0]["recorded"])
         self._insert_many(
-            "changes", ["item_id", "field", "old", "new", "happened", "happened_utc", "recorded", "source", "note"],
+            "changes", ["item_id", "field", "old", "new", "happened", "happened_utc", "recorded", "source", "note",
+                        "command_id"],
             [(row["item_id"], row["field"], to_log(row["old"]), to_log(row["new"]), row["happened"],
-              row["happened_utc"], row["recorded"], row["source"], row["note"]) for row in rows],
+              row["happened_utc"], row["recorded"], row["source"], row["note"], command_id) for row in rows],
         )
+
+    def command(self, recorded: str, undoes: int | None = None) -> int:
+        """The id of this transaction's command, its row written now if it has none yet."""
+        if self._command_id is None:
+            self._command_id = self.conn.execute(
+                "INSERT INTO commands (name, recorded, undoes) VALUES (?, ?, ?)",
+                (self.command_name, recorded, undoes)).lastrowid
+        return self._command_id
+
+    def next_change_id(self) -> int:
+        """The id the next row of the log gets (one write transaction at a time)."""
+        return self.conn.execute("SELECT coalesce(max(id), 0) + 1 FROM changes").fetchone()[0]
 
     def uids(self) -> set[str]:
         return {row[0] for row in self.conn.execute("SELECT uid FROM items")}
