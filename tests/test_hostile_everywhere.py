@@ -125,8 +125,10 @@ def test_written_files_are_escaped_too(hostile, tmp_path):
             harmless(text, f"report -o {fmt}")
         elif fmt == "json":
             json.loads(text)
-    checked(hostile("export", "-o", str(tmp_path / "export.json")), "export -o")
-    harmless((tmp_path / "export.json").read_text(encoding="utf-8"), "export file")
+    named = tmp_path / "\x1b[31mexport\u202e.json"
+    checked(hostile("export", "-o", str(named)), "export -o")        # its message names the path harmlessly
+    harmless(named.read_text(encoding="utf-8"), "export file")
+    checked(hostile("report", "-o", str(named)), "report -o")
 
 
 def test_changes_report_on_stderr_harmlessly(hostile, tmp_path):
