@@ -142,6 +142,16 @@ def test_dev_stdout_is_stdout(seeded, tmp_path):
     assert text.startswith("before\n") and json.loads(text[len("before\n"):])["format"] == "tracker-export"
 
 
+@pytest.mark.skipif(os.geteuid() == 0, reason="root may write any file")
+def test_a_read_only_file_is_not_replaced(seeded, tmp_path):
+    target = tmp_path / "kept.json"
+    target.write_text("kept", encoding="utf-8")
+    target.chmod(0o444)
+    run = seeded("export", "-o", str(target))
+    assert run.code == 1 and run.stderr == f"tracker: error: cannot write to {target}: permission denied\n"
+    assert target.read_text(encoding="utf-8") == "kept" and leftovers(tmp_path) == []
+
+
 def test_a_folder_is_refused(seeded, tmp_path):
     run = seeded("export", "-o", str(tmp_path))
     assert run.code == 1 and run.stderr == f"tracker: error: cannot write to {tmp_path}: it is a folder; give a file path\n"

@@ -15,6 +15,7 @@ What the path is decides how it is written, so that -o never harms what it names
 
 from __future__ import annotations
 
+import errno
 import os
 import re
 import stat
@@ -85,6 +86,9 @@ def _write_through(path: Path, data: bytes) -> None:
 
 def _replace(target: Path, data: bytes, found: os.stat_result | None) -> None:
     folder = target.parent
+    if found is not None and not os.access(target, os.W_OK):
+        # The rename would get past a file its owner made read-only; `>` would not.
+        raise PermissionError(errno.EACCES, os.strerror(errno.EACCES))
     handle, temporary = tempfile.mkstemp(dir=folder, prefix=f".{target.name}.", suffix=".tmp")
     try:
         try:
