@@ -17,6 +17,7 @@ from typer.core import TyperCommand, TyperGroup
 
 from tracker import __version__, dates
 from tracker.errors import BadArgument, TrackerError, closest, did_you_mean
+from tracker.streams import StdoutLost
 
 # name -> "module:attribute" under tracker.commands: a function becomes a command,
 # a Typer app a group of them. In the order `tracker --help` lists them.
@@ -230,6 +231,8 @@ class TrackerGroup(ParsedHere, TyperGroup):
             raise
         except sqlite3.Error as error:
             _fail(f"database error: {error}", 1)
+        except StdoutLost as lost:
+            _stdout_lost(lost)
         # Flushed here, not at exit, where a closed pipe would be exit 120.
         _flush_stdout()
         sys.exit(result if isinstance(result, int) else 0)
@@ -240,6 +243,17 @@ def _flush_stdout() -> None:
         sys.stdout.flush()
     except BrokenPipeError:
         _reader_gone()
+    except StdoutLost as lost:
+        _stdout_lost(lost)
+
+
+def _stdout_lost(lost: StdoutLost) -> None:
+    """stdout could not be written (closed, a full disk). A command that changed the
+    database has committed before it prints: say so, lest a script run it again."""
+    if Session.current is not None and Session.current.saved_changes():
+        _fail(f"the change was saved, but its output could not be written to stdout ({lost}): "
+              "do not run the command again; `tracker history` shows the change", 1)
+    _fail(f"cannot write to stdout: {lost}", 1)
 
 
 app = typer.Typer(
@@ -255,10 +269,17 @@ app = typer.Typer(
 class Session:
     """Per-run state: where the database is, opened on first use."""
 
+    # The session of the run under way: its error handling asks whether it changed anything.
+    current: "Session | None" = None
+
     def __init__(self, db: Path | None, command: str | None = None):
         self.db = db
         self.command = command      # its name, for the log: what `tracker undo` reverses
         self._store = None
+        Session.current = self
+
+    def saved_changes(self) -> bool:
+        return self._store is not None and self._store.commits > 0
 
     @property
     def store(self):
@@ -357,4 +378,7 @@ def main_options(
 
 
 def main() -> None:
+    from tracker.streams import guard
+
+    guard()
     app()

@@ -244,7 +244,12 @@ _COMPLETIONS = {
 # shell's own file completion, where Typer would echo what was typed.
 class _Answers:
     def get_completions(self, args, incomplete):
-        return [item for item in super().get_completions(args, incomplete) if item.type == "plain"]
+        from tracker.render.safe import one_line
+
+        # A value with a control character (a party named with an ESC in it) is not
+        # offered: the shell would print it raw, and nobody types it anyway.
+        return [item for item in super().get_completions(args, incomplete)
+                if item.type == "plain" and one_line(item.value) == item.value]
 
 
 class _Bash(_Answers, BashComplete):

@@ -9,9 +9,6 @@ from __future__ import annotations
 
 import gc
 import json
-import os
-import sys
-import tempfile
 from contextlib import nullcontext
 from pathlib import Path
 from typing import Any
@@ -58,26 +55,12 @@ def _history_data(history: list) -> list[dict[str, Any]]:
     return entries
 
 
-def write_file(path: Path, text: str) -> None:
-    """Write whole or not at all: a temporary file beside it, then a rename."""
-    path = path.expanduser()
-    try:
-        handle, temporary = tempfile.mkstemp(dir=path.parent or Path("."), prefix=f".{path.name}.")
-        with os.fdopen(handle, "w", encoding="utf-8") as stream:
-            stream.write(text)
-        # mkstemp makes the file private (0600); give it the mode a plain open() would.
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(temporary, 0o666 & ~umask)
-        os.replace(temporary, path)
-    except OSError as error:
-        raise TrackerError(f"cannot write {path}: {error.strerror}") from None
-
-
 def read_document(path: Path, kind: str = FORMAT, key: str = "items") -> dict[str, Any]:
+    from tracker.streams import read_input
+
     name = "stdin" if str(path) == "-" else str(path)
     try:
-        text = sys.stdin.read() if name == "stdin" else path.read_text(encoding="utf-8")
+        text = read_input(path).decode("utf-8")
     except FileNotFoundError:
         raise BadArgument(f"no file {name}: check the path") from None
     except (OSError, UnicodeDecodeError) as error:

@@ -55,7 +55,8 @@ def report_command(
     if output is None:
         sys.stdout.write(text)
         return
-    from tracker import transfer
+    from tracker.output import write_file
+    from tracker.render.text import cell
 
-    transfer.write_file(output, text)
-    err().print(f"report written to {output}")
+    write_file(output, text)
+    err().print(cell(f"report written to {output}"))

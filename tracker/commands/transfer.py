@@ -21,8 +21,11 @@ def export(
     if output is None:
         sys.stdout.write(text)
         return
-    transfer.write_file(output, text)
-    err().print(f"exported to {output}")
+    from tracker.output import write_file
+    from tracker.render.text import cell
+
+    write_file(output, text)
+    err().print(cell(f"exported to {output}"))
 
 
 def import_command(

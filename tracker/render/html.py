@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from datetime import datetime, timedelta, timezone
 from html import escape
+from urllib.parse import quote
 
 from tracker import __version__
 from tracker.countdown import words
@@ -109,7 +110,9 @@ def _source(url: str | None) -> str:
     if not url or not re.match(r"(?i)https?://", url):
         return ""
     host = re.sub(r"(?i)^https?://", "", url).split("/")[0]
-    return f'<a href="{escape(url, quote=True)}" rel="noopener noreferrer">{_text(host)}</a>'
+    # Controls and spaces percent-encoded, as a URL must have them: never raw in the page.
+    href = quote(url, safe="/:?#[]@!$&'()*+,;=%~-._")
+    return f'<a href="{escape(href, quote=True)}" rel="noopener noreferrer">{_text(host)}</a>'
 
 
 def _table(headings: list[str], rows: list[list[str]], classes: dict[int, str] | None = None,

@@ -16,6 +16,7 @@ from rich.text import Text
 
 from tracker.countdown import words
 from tracker.dates import get_zone
+from tracker.render.safe import one_line
 from tracker.render.text import cell, change_text, countdown_table, note_cell, span_text, status_cell, when_text
 
 # Not on a terminal (redirected with `>`, piped, or written with -o), the text report
@@ -51,7 +52,7 @@ def headline_text(report) -> str:
              f"{h.held} event{'s' * (h.held != 1)} held"]
     text = ", ".join(parts) + "."
     if h.next:
-        text += f" Next: {h.next.item.ref} {h.next.item.title}, {words(h.next, report.as_of)}."
+        text += f" Next: {h.next.item.ref} {one_line(h.next.item.title)}, {words(h.next, report.as_of)}."
     return text
 
 

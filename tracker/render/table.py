@@ -32,6 +32,9 @@ _HEAD = ("┃", "┃", "┃")
 _RULE = ("┡", "━", "╇", "┩")
 _BODY = ("│", "│", "│")
 _BOTTOM = ("└", "─", "┴", "┘")
+# The same frame for a stdout that cannot show those (PYTHONIOENCODING=ascii).
+_FRAMES = (_TOP, _HEAD, _RULE, _BODY, _BOTTOM)
+_ASCII_FRAMES = (("+", "-", "+", "+"), ("|", "|", "|"), ("+", "-", "+", "+"), ("|", "|", "|"), ("+", "-", "+", "+"))
 # A longer "word" is a URL, a path or an identifier, not prose: it is cut where it
 # does not fit, rather than holding its column open or pushing others out.
 _LONG_WORD = 30
@@ -248,6 +251,7 @@ class Table:
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> Iterator[Segment]:
         if not self.columns:
             return
+        top, head, rule, body, bottom = _ASCII_FRAMES if options.ascii_only else _FRAMES
         layout = self._layout(options.max_width)
         shown = [index for index, width in enumerate(layout) if width is not None]
         widths = [layout[index] for index in shown]
@@ -257,20 +261,20 @@ class Table:
             yield Segment(self.title, console.get_style("table.title"))
             yield new_line
         if self.box:
-            yield self._frame(_TOP, widths)
+            yield self._frame(top, widths)
             yield new_line
         if self.show_header:
             header_style = console.get_style("table.header")
-            yield from self._row([Text(self.columns[i].header, style=header_style) for i in shown], widths, _HEAD,
+            yield from self._row([Text(self.columns[i].header, style=header_style) for i in shown], widths, head,
                                  console, pad, new_line)
-            yield self._frame(_RULE, widths)
+            yield self._frame(rule, widths)
             yield new_line
         every = len(shown) == len(self.columns)
         for row in self.rows:
-            yield from self._row(row if every else [row[i] for i in shown], widths, _BODY if self.box else None,
+            yield from self._row(row if every else [row[i] for i in shown], widths, body if self.box else None,
                                  console, pad, new_line)
         if self.box:
-            yield self._frame(_BOTTOM, widths)
+            yield self._frame(bottom, widths)
             yield new_line
 
     def _frame(self, chars: tuple[str, str, str, str], widths: list[int]) -> Segment:

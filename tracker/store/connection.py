@@ -121,8 +121,11 @@ class Connection:
         # its transaction's log rows point at; that row is written with the first of them.
         self.command_name = "tracker"
         self._command_id: int | None = None
+        # Commits of this run's commands (not the schema's, made on opening).
+        self.commits = 0
         self.conn = self._connect(path, make_folder)
         self._ensure_shape()
+        self.commits = 0
         self.safeguards_changed = self._changed_safeguards()
 
     @property
@@ -157,6 +160,9 @@ class Connection:
             conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_MS / 1000)
             conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
             conn.execute("PRAGMA foreign_keys = ON")
+            # Whose file it is, decided by reading only: switching to WAL below
+            # rewrites the header of a database that is not tracker's.
+            _refuse_foreign(conn, path)
             if conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
                 conn.execute("PRAGMA journal_mode = WAL")
             # In WAL mode NORMAL cannot corrupt the file; a power cut may lose
@@ -180,14 +186,7 @@ class Connection:
                 # made the schema meanwhile.
                 version = self.conn.execute("PRAGMA user_version").fetchone()[0]
                 if version == 0:
-                    tables = self.conn.execute(
-                        "SELECT count(*) FROM sqlite_master WHERE name NOT LIKE 'sqlite_%'"
-                    ).fetchone()[0]
-                    if tables:
-                        raise TrackerError(
-                            f"{self.path} is an SQLite database, but not tracker's: "
-                            "choose another file with --db or TRACKER_DB"
-                        )
+                    _refuse_foreign(self.conn, self.path)
                     for statement in statements(schema_sql()):
                         self.conn.execute(statement)
                 elif version > SCHEMA_VERSION:
@@ -257,6 +256,7 @@ class Connection:
             if self.conn.in_transaction:
                 self.conn.execute("ROLLBACK")
             raise TrackerError(f"cannot write to {self.path}: {error}; nothing was changed") from None
+        self.commits += 1
 
     @contextmanager
     def bulk_loading(self, rows: int = 0) -> Iterator[Self]:
@@ -325,6 +325,15 @@ def id_list(ids: list[int]) -> str:
     """Row ids as a JSON array, for json_each(): one parameter however many there are.
     Written by hand, since they are integers, to spare plain reads importing json."""
     return "[" + ",".join(str(int(item_id)) for item_id in ids) + "]"
+
+
+def _refuse_foreign(conn: sqlite3.Connection, path: Path) -> None:
+    """A database with tables but no schema version of tracker's belongs to something else."""
+    if conn.execute("PRAGMA user_version").fetchone()[0] != 0:
+        return
+    if conn.execute("SELECT count(*) FROM sqlite_master WHERE name NOT LIKE 'sqlite_%'").fetchone()[0]:
+        raise TrackerError(f"{path} is an SQLite database, but not tracker's: "
+                           "choose another file with --db or TRACKER_DB")
 
 
 def _open_error(path: Path, error: sqlite3.DatabaseError) -> TrackerError:
