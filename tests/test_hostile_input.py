@@ -187,8 +187,7 @@ def test_json_nested_a_thousand_deep_is_refused(summit, tmp_path):
 def test_events_nested_fifteen_hundred_deep_listed_child_first_import(tracker, tmp_path):
     path = tmp_path / "nested.json"
     path.write_text(json.dumps({"format": "tracker-export", "version": 1, "items": _nested_events(1500)}))
-    assert "imported 1500 items" in tracker.ok("import", str(path)).stderr + tracker.ok("list", "--all").stderr \
-        or tracker.ok("show", "E1500")
+    assert "imported 1500 items" in tracker.ok("import", str(path)).stderr
     shown = tracker.ok("show", "E1500", "--json").json()
     assert shown["parent"] == "E1499"
 
@@ -256,22 +255,48 @@ DAMAGE = [
 ]
 
 
-@pytest.mark.parametrize("sql, words", DAMAGE, ids=[w for _, w in DAMAGE])
-@pytest.mark.parametrize("args", READS, ids=[" ".join(a) for a in READS])
+# Not countdown of a start of 'zzz': it reads the start index from now on, where 'zzz'
+# sorts past every date, so E1 is never read (tracker check finds it).
+DAMAGED_READS = [(sql, words, args) for sql, words in DAMAGE for args in READS
+                 if not (args == ["countdown"] and "'zzz'" in sql)]
+
+
+@pytest.mark.parametrize("sql, words, args", DAMAGED_READS,
+                         ids=[f"{' '.join(args)}: {words}" for _, words, args in DAMAGED_READS])
 def test_a_read_of_damaged_data_shows_the_rest_and_names_it(seeded, sql, words, args):
     _damage(seeded.db, sql)
     run = seeded(*args)
-    if args == ["countdown"] and "'zzz'" in sql:
-        # Countdown reads the start index from now on: 'zzz' sorts past every date, so
-        # E1 is never read (tracker check finds it); the rest is shown as ever.
-        assert run.code == 0 and "E2" in run.stdout and run.stderr == "", run.stderr
-        return
     one_line_error(run, 1, "E1 is damaged in the database")
     assert words in run.stderr and "tracker check" in run.stderr
     if args[0] == "show":
         assert "E1" in run.stdout          # shown, as far as it can be
     if args[0] == "list":
         assert "A1" in run.stdout          # the others shown
+
+
+@pytest.mark.parametrize("sql, words", DAMAGE, ids=[w for _, w in DAMAGE])
+@pytest.mark.parametrize("args", [["update", "E1", "--note", "x"], ["remove", "E1", "--detach"]], ids=["update", "remove"])
+def test_a_write_to_a_damaged_item_is_refused_whole(seeded, sql, words, args):
+    # On top of damage, a change would log what was never there; and a write that then
+    # exits 1 (for the damage) would be tried again by a script.
+    _damage(seeded.db, sql)
+    before = _raw(seeded.db)
+    run = seeded(*args)
+    one_line_error(run, 1, "E1 is damaged in the database")
+    assert words in run.stderr and "nothing was changed; run `tracker check`" in run.stderr
+    assert _raw(seeded.db) == before
+
+
+def _raw(db) -> dict:
+    """Every row of every table, as bytes: iterdump cannot read text that is not UTF-8."""
+    conn = sqlite3.connect(db)
+    conn.text_factory = bytes
+    try:
+        tables = [name.decode() for (name,) in conn.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'item_search%'")]
+        return {table: conn.execute(f'SELECT * FROM "{table}"').fetchall() for table in tables}
+    finally:
+        conn.close()
 
 
 def test_a_damaged_log_row_is_left_out_and_named(seeded):

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
 
-from tracker import dates
+from tracker import dates, errors
 from tracker.errors import BadArgument, TrackerError, excerpt
 from tracker.model import (
     CLOSED_STATUSES, KINDS, MAX_SERIES_NUMBER, STATUSES, Change, Item, ItemType, Ref,
@@ -69,10 +69,14 @@ def _link_name(item_type: ItemType) -> str:
     return "parent" if item_type == "event" else "event"
 
 
-def _require(store: Store, ref: Ref) -> tuple[int, Item]:
+def _require(store: Store, ref: Ref, to_write: bool = False) -> tuple[int, Item]:
+    """The item, or why not. One to write to must be sound: a change on top of damage
+    (read around, see store.items.sound_row) would log what was never there."""
     found = store.item(ref)
     if found is None:
         raise BadArgument(f"no item {ref}: see `tracker list --all` for the references in use")
+    if to_write and str(ref) in errors.damaged:
+        raise TrackerError(errors.damage_message(str(ref), nothing_changed=True))
     return found
 
 
@@ -317,7 +321,7 @@ def add(store: Store, item_type: ItemType, given: Fields, entry: Entry, uid: str
 def update(store: Store, ref: Ref, given: Fields, entry: Entry) -> Outcome:
     entry = _check_entry(entry)
     with store.writing():
-        item_id, item = _require(store, ref)
+        item_id, item = _require(store, ref, to_write=True)
         if item.removed:
             raise TrackerError(f"{ref} was removed ({dates.reader_text(item.removed)}): it can no longer change")
         plan = plan_fields(store, ref.type, given, item_id, (item.parties, item.tags))
@@ -367,7 +371,7 @@ def remove(store: Store, ref: Ref, entry: Entry, detach: bool = False) -> Outcom
     all in the same transaction."""
     entry = _check_entry(entry)
     with store.writing():
-        item_id, item = _require(store, ref)
+        item_id, item = _require(store, ref, to_write=True)
         if item.removed:
             raise TrackerError(f"{ref} was removed already ({dates.reader_text(item.removed)})")
         dependants, count = store.dependants(item_id, DEPENDANTS_NAMED)

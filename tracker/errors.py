@@ -82,9 +82,13 @@ def note_damage(label: str, what: str) -> None:
     damaged.setdefault(label, what)
 
 
-def damage_message() -> str:
-    first, what = next(iter(damaged.items()))
+def damage_message(first: str | None = None, nothing_changed: bool = False) -> str:
+    """The line that names the damage a run met: `first` (else the first met), how many
+    more, and what to do."""
+    first = first or next(iter(damaged))
+    what = damaged[first]
     more = len(damaged) - 1
     return (f"{first} is damaged in the database ({what})" + (f", and {more} more item{'s' * (more != 1)}" if more else "")
-            + ": read around the damage; run `tracker check` to find and repair it, "
+            + (": nothing was changed" if nothing_changed else ": read around the damage")
+            + "; run `tracker check` to find and repair it, "
             "or restore the last backup (`tracker backup`)")

@@ -317,8 +317,9 @@ def build(store: Store, period: Period) -> Report:
     # An event that did not exist yet (a change dated before its creation) is shown as it is now.
     events = {ref: (item_id, then or now) for (ref, (item_id, now)), then in
               zip(read.items(), world.whole([item for _, item in read.values()]))}
-    order = sorted(grouped, key=lambda ref: (ref is None, _start_key(events[ref][1]) if ref else "",
-                                             ref.num if ref else 0))
+    # An event whose row is damaged is not read (the run names it at its end): its changes are left out.
+    order = sorted((ref for ref in grouped if ref is None or ref in events),
+                   key=lambda ref: (ref is None, _start_key(events[ref][1]) if ref else "", ref.num if ref else 0))
     groups = [EventChanges(events[ref][1] if ref else None, grouped[ref]) for ref in order]
 
     upcoming_now = _coming(store, world, as_of, None, limit=5)
