@@ -161,4 +161,4 @@ def test_an_add_whose_uid_is_another_type_here_is_refused(seeded, tmp_path):
     path.write_text(json.dumps({"format": "tracker-updates", "version": 1, "updates": [
         {"add": "agreement", "uid": uid, "on": "2025-11-28", "set": {"title": "Clash"}}]}))
     run = seeded("apply", str(path))
-    assert run.code == 2 and f"uid {uid} is E1 here" in run.stderr
+    assert run.code == 2 and f"uid '{uid}' is E1 here" in run.stderr

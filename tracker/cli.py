@@ -15,7 +15,7 @@ from typing import Annotated, Optional
 import typer
 from typer.core import TyperCommand, TyperGroup
 
-from tracker import __version__, dates
+from tracker import __version__, dates, errors
 from tracker.errors import BadArgument, TrackerError, closest, did_you_mean
 from tracker.streams import StdoutLost
 
@@ -44,9 +44,18 @@ COMMANDS = {
 COMPLETE_VAR = "_TRACKER_COMPLETE"
 
 
+# The longest error line: a message quotes values in short excerpts (errors.excerpt);
+# one from Click quotes a bad value whole, which could be megabytes.
+LONGEST_MESSAGE = 2000
+
+
 def _fail(message: str, code: int) -> None:
     from tracker.render.safe import one_line
 
+    if len(message) > LONGEST_MESSAGE:
+        message = f"{message[:LONGEST_MESSAGE // 2]}… ({len(message):,} characters) …{message[-200:]}"
+    # Escaped, so that a lone surrogate from a bad argument prints as \udcff.
+    message = message.encode("utf-8", "backslashreplace").decode("utf-8")
     sys.stderr.write(f"tracker: error: {one_line(message)}\n")
     sys.stderr.flush()
     sys.exit(code)
@@ -60,18 +69,31 @@ class ParsedHere:
     def parse_args(self, ctx, args):
         given = list(args)      # Click's parser consumes the list
         try:
-            return super().parse_args(ctx, args)
+            rest = super().parse_args(ctx, args)
         except typer.TyperException as error:
             if getattr(error, "ctx", None) is None:
                 error.ctx = ctx
             if type(error).__name__ == "NoSuchOption":
                 error.message, error.possibilities = _unknown_option(error.option_name, ctx, given), None
             raise
+        _refuse_bytes(ctx)
+        return rest
 
     def collect_usage_pieces(self, ctx):
         # Typer writes a required argument as {TITLE}: the usage line says TITLE, as the help does.
         return [piece[1:-1] if piece[:1] == "{" and piece[-1:] == "}" else piece
                 for piece in super().collect_usage_pieces(ctx)]
+
+
+def _refuse_bytes(ctx) -> None:
+    """An argument that is not UTF-8 text ($'\\xff' in a shell) reaches Python as lone
+    surrogates, which nothing can store or print: refused, naming the argument."""
+    for param in ctx.command.params:
+        value = ctx.params.get(param.name)
+        for one in value if isinstance(value, (list, tuple)) else (value,):
+            if isinstance(one, str) and not errors.readable(one):
+                name = f"the {param.name}" if param.param_type_name == "argument" else param.opts[0]
+                raise errors.not_text(name, one)
 
 
 class TrackerCommand(ParsedHere, TyperCommand):
@@ -202,6 +224,8 @@ class TrackerGroup(ParsedHere, TyperGroup):
             from tracker.completion import register
 
             register()
+        errors.damaged.clear()      # tests run many commands in one process
+        errors.undecodable = False
         try:
             result = super().main(args=args, prog_name="tracker",
                                   complete_var=complete_var, standalone_mode=False, **extra)
@@ -230,12 +254,22 @@ class TrackerGroup(ParsedHere, TyperGroup):
                 _reader_gone()
             raise
         except sqlite3.Error as error:
-            _fail(f"database error: {error}", 1)
+            from tracker.store.connection import database_trouble
+
+            _fail(str(database_trouble(_database_path(), error)), 1)
         except StdoutLost as lost:
             _stdout_lost(lost)
         # Flushed here, not at exit, where a closed pipe would be exit 120.
         _flush_stdout()
+        if errors.damaged:
+            # What a read showed without its damaged parts: said once, at the end.
+            _fail(errors.damage_message(), 1)
         sys.exit(result if isinstance(result, int) else 0)
+
+
+def _database_path() -> Path | None:
+    """The database of this run, for a message about it (the run's own is gone by then)."""
+    return Session.last_db
 
 
 def _flush_stdout() -> None:
@@ -271,6 +305,7 @@ class Session:
 
     # The session of the run under way: its error handling asks whether it changed anything.
     current: "Session | None" = None
+    last_db: Path | None = None       # the database the last run opened, for error messages
 
     def __init__(self, db: Path | None, command: str | None = None):
         self.db = db
@@ -286,6 +321,7 @@ class Session:
         if self._store is None:
             from tracker.store import Store
 
+            Session.last_db = self.db or default_db_path()
             self._store = Store(self.db or default_db_path(), make_folder=self.db is None)
             self._store.command_name = self.command or "tracker"
         return self._store

@@ -9,10 +9,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
 
-from tracker import dates
-from tracker.errors import BadArgument, TrackerError
+from tracker import dates, errors
+from tracker.errors import BadArgument, TrackerError, excerpt
 from tracker.model import (
-    CLOSED_STATUSES, KINDS, STATUSES, Change, Item, ItemType, Ref,
+    CLOSED_STATUSES, KINDS, MAX_SERIES_NUMBER, STATUSES, Change, Item, ItemType, Ref,
     check_choice, check_names, check_sector, check_source, check_title, parse_ref,
 )
 from tracker.countdown import LONGEST_EVENT_DAYS
@@ -69,10 +69,14 @@ def _link_name(item_type: ItemType) -> str:
     return "parent" if item_type == "event" else "event"
 
 
-def _require(store: Store, ref: Ref) -> tuple[int, Item]:
+def _require(store: Store, ref: Ref, to_write: bool = False) -> tuple[int, Item]:
+    """The item, or why not. One to write to must be sound: a change on top of damage
+    (read around, see store.items.sound_row) would log what was never there."""
     found = store.item(ref)
     if found is None:
         raise BadArgument(f"no item {ref}: see `tracker list --all` for the references in use")
+    if to_write and str(ref) in errors.damaged:
+        raise TrackerError(errors.damage_message(str(ref), nothing_changed=True))
     return found
 
 
@@ -175,7 +179,7 @@ def plan_fields(store: Store, item_type: ItemType, given: Fields, item_id: int |
             # A due date is a day in the zone of the agreement's event: read
             # it again when the event changes.
             zone = _agreement_zone(store, plan)
-            due = dates.parse_when(given.due or plan.current["due"], zone, what="--due")
+            due = dates.parse_when(given.due if given.due is not None else plan.current["due"], zone, what="--due")
             plan.set("due", "due", due.text)
             plan.columns["due_utc"] = due.utc_end
     for option in ("start", "end", "tz", "location", "series", "number") if item_type == "agreement" \
@@ -199,13 +203,14 @@ def _plan_series(store: Store, plan: _Plan, given: Fields, clear: set[str]) -> N
         plan.set("series", "series", series)
     number = None if "number" in clear else (given.number if given.number is not None else current.get("series_number"))
     if number is not None:
-        if number < 1:
-            raise BadArgument(f"--number {number} is not a number in a series: give 1 or more")
+        if not 1 <= number <= MAX_SERIES_NUMBER:
+            raise BadArgument(f"--number {excerpt(number)} is not a number in a series: "
+                              f"give 1 or more, up to {MAX_SERIES_NUMBER:,}")
         if not series:
             raise BadArgument("--number needs a series: give --series too")
         holder = store.series_number_taken(series, number, plan.item_id)
         if holder is not None:
-            raise BadArgument(f"{holder} is already no. {number} of {series!r}: give another number")
+            raise BadArgument(f"{holder} is already no. {number} of {excerpt(series)}: give another number")
     if "number" in clear or given.number is not None:
         plan.set("number", "series_number", number)
 
@@ -274,7 +279,7 @@ def _happened(entry: Entry, zone: str, now) -> dates.When:
     happened = dates.parse_when(entry.on, zone, what=entry.on_name)
     if happened.start > now:
         raise BadArgument(
-            f"{entry.on_name} {entry.on!r} is in the future ({dates.reader_text(happened.text)}; "
+            f"{entry.on_name} {excerpt(entry.on)} is in the future ({dates.reader_text(happened.text)}; "
             f"it is now {dates.reader_text(now)}): "
             "a change is logged once it has happened; give a date or time up to now")
     return happened
@@ -294,11 +299,12 @@ def add(store: Store, item_type: ItemType, given: Fields, entry: Entry, uid: str
     with store.writing():
         plan = plan_fields(store, item_type, Fields(**{
             **given.__dict__,
-            "kind": given.kind or "other",
-            "status": given.status or defaults[item_type],
+            # Only what was not given takes the default: a blank --status is refused, as update refuses it.
+            "kind": "other" if given.kind is None else given.kind,
+            "status": defaults[item_type] if given.status is None else given.status,
         }), current_names=None)
         if uid is not None and store.item_id_by_uid(uid) is not None:
-            raise BadArgument(f"an item with uid {uid} exists already")
+            raise BadArgument(f"an item with uid {excerpt(uid)} exists already")
         stamp = dates.stamp(dates.now())
         num = store.next_num(item_type)
         import uuid
@@ -315,7 +321,7 @@ def add(store: Store, item_type: ItemType, given: Fields, entry: Entry, uid: str
 def update(store: Store, ref: Ref, given: Fields, entry: Entry) -> Outcome:
     entry = _check_entry(entry)
     with store.writing():
-        item_id, item = _require(store, ref)
+        item_id, item = _require(store, ref, to_write=True)
         if item.removed:
             raise TrackerError(f"{ref} was removed ({dates.reader_text(item.removed)}): it can no longer change")
         plan = plan_fields(store, ref.type, given, item_id, (item.parties, item.tags))
@@ -365,7 +371,7 @@ def remove(store: Store, ref: Ref, entry: Entry, detach: bool = False) -> Outcom
     all in the same transaction."""
     entry = _check_entry(entry)
     with store.writing():
-        item_id, item = _require(store, ref)
+        item_id, item = _require(store, ref, to_write=True)
         if item.removed:
             raise TrackerError(f"{ref} was removed already ({dates.reader_text(item.removed)})")
         dependants, count = store.dependants(item_id, DEPENDANTS_NAMED)
@@ -395,7 +401,7 @@ DEPENDANTS_NAMED = 5
 def some_items(named: list[tuple[Ref, str]], count: int) -> str:
     """A3 'Title', E4 'Title' and 38 more: the first few of `count` items."""
     more = f" and {count - len(named)} more" if count > len(named) else ""
-    return ", ".join(f"{ref} {title!r}" for ref, title in named) + more
+    return ", ".join(f"{ref} {excerpt(title)}" for ref, title in named) + more
 
 
 def _outcome(store: Store, ref: Ref, rows: list[dict]) -> Outcome:

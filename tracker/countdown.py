@@ -42,7 +42,8 @@ def coming(store: Store, now: datetime, days: int | None = None, limit: int | No
     horizon = dates.utc_text(now + timedelta(days=days)) if days is not None else None
     longest = dates.utc_text(now - timedelta(days=LONGEST_EVENT_DAYS)) if under_way else None
     entries = [countdown_entry(item) for item in
-               store.coming(dates.utc_text(now), horizon, CLOSED_STATUSES["agreement"], limit, longest)]
+               store.coming(dates.utc_text(now), horizon, CLOSED_STATUSES["agreement"], limit, longest)
+               if _dated(item)]
     entries.sort(key=lambda entry: (entry.start, entry.item.type != "event", entry.item.ref.num))
     return entries[:limit] if limit else entries
 
@@ -50,7 +51,14 @@ def coming(store: Store, now: datetime, days: int | None = None, limit: int | No
 def overdue(store: Store, now: datetime, limit: int | None = None) -> list[Countdown]:
     """Open agreements whose due date has passed by `now`, the most recently due first
     (read backwards from now on the due-date index), at most `limit` if given."""
-    return [countdown_entry(item) for item in store.past_due(dates.utc_text(now), CLOSED_STATUSES["agreement"], limit)]
+    return [countdown_entry(item) for item in store.past_due(dates.utc_text(now), CLOSED_STATUSES["agreement"], limit)
+            if _dated(item)]
+
+
+def _dated(item: Item) -> bool:
+    """Whether an item read as dated still is: one whose dates were damaged in the
+    database is read without them (and named at the end of the run)."""
+    return bool(item.start_utc and item.start) if item.type == "event" else bool(item.due_utc and item.due)
 
 
 def board(store: Store, now: datetime, days: int | None = None, limit: int | None = None) -> list[Countdown]:

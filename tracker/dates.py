@@ -15,12 +15,25 @@ from pathlib import Path
 
 from zoneinfo import ZoneInfo, available_timezones
 
-from tracker.errors import BadArgument, closest, did_you_mean
+from tracker.errors import BadArgument, closest, did_you_mean, excerpt
 
 NOW_ENV = "TRACKER_NOW"
 ZONE_ENV = "TRACKER_TZ"
 
 _now_override: datetime | None = None
+
+# The days tracker accepts, in any zone: the diplomacy of the twentieth century on
+# (the treaties still in force, the UN and its charter) up to the far future of
+# long-term targets and deadlines. A day outside is refused by `check_day`, which
+# every reading of a date goes through (options, files, --now, stored times re-read):
+# a typo such as 9999 never reaches a computation, and every one tracker makes
+# (a day or a year either side, a week, the slack of time zones, --days up to
+# DAYS_AHEAD) stays within the years Python's dates hold (1 to 9999) with room to
+# spare. Four-digit years also keep the stored sort keys in order as text.
+FIRST_DAY = date(1900, 1, 1)
+LAST_DAY = date(2199, 12, 31)
+# The furthest ahead a count of days may look (countdown --days): the whole range.
+DAYS_AHEAD = (LAST_DAY - FIRST_DAY).days + 1
 
 _ZONE_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_+\-]*(/[A-Za-z0-9_+\-]+)*")
 # The ISO 8601 forms accepted: a whole date, optionally a time, optionally an
@@ -86,12 +99,17 @@ def _system_zone_name() -> str:
     return "UTC"
 
 
+# Files in the zone folder that are not IANA zone names: the system's own zone under
+# another name (localtime), a template, and the copies under posix/ and right/.
+_NOT_ZONES = frozenset({"localtime", "posixrules", "Factory"})
+
+
 @lru_cache(maxsize=512)
 def get_zone(name: str) -> tzinfo | None:
     """The IANA zone of that name, or None. The standard library's zoneinfo, not
     dateutil's: it reads a zone file in C and converts in C, and imports in a
     quarter of the time (dateutil.tz cost 17 ms of every command's start)."""
-    if not name or not _ZONE_NAME.fullmatch(name):
+    if not name or not _ZONE_NAME.fullmatch(name) or name in _NOT_ZONES or name.startswith(("posix/", "right/")):
         return None
     try:
         return ZoneInfo(name)
@@ -103,7 +121,7 @@ def check_zone(name: str, what: str = "time zone") -> str:
     if get_zone(name) is None:
         # available_timezones() opens every zone file (tens of ms): only for a name not found.
         raise BadArgument(
-            f"{what} {name!r} is not a known IANA time zone: use a name such as "
+            f"{what} {excerpt(name)} is not a known IANA time zone: use a name such as "
             "Asia/Kolkata, Europe/Brussels or UTC"
             f"{did_you_mean(closest(name, available_timezones()))}"
         )
@@ -247,6 +265,19 @@ def stamp(moment: datetime) -> str:
 _STAMP = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,6})?(?P<offset>Z|[+-]\d{2}:\d{2})")
 
 
+# More than the furthest apart two zones' clocks are (26 hours, UTC-12 to UTC+14).
+_ZONES_APART = timedelta(days=2)
+
+
+def check_day(day: date, what: str, text, slack: timedelta = timedelta(0)) -> None:
+    """Refuse a day outside the dates tracker accepts (see FIRST_DAY); with `slack`, only
+    one further out than that (a time as written, before it is read in its zone, where
+    the day is checked again)."""
+    if not FIRST_DAY - slack <= day <= LAST_DAY + slack:
+        raise BadArgument(f"{what} {excerpt(text)} is outside the dates tracker accepts "
+                          f"({FIRST_DAY} to {LAST_DAY})")
+
+
 def read_stamp(text: str, what: str = "timestamp") -> str:
     """A timestamp from a file, as `stamp` writes it. One with its offset is read in C,
     without the zone machinery (an import reads one or two per row)."""
@@ -257,6 +288,8 @@ def read_stamp(text: str, what: str = "timestamp") -> str:
         except ValueError:
             pass        # parse_when names the problem
         else:
+            check_day(moment.date(), what, text, slack=_ZONES_APART)
+            check_day(moment.astimezone(timezone.utc).date(), what, text)
             # Already in the form stamp() writes: checked to exist, kept as it is.
             return text if match.group("offset") == "+00:00" and len(text) == 25 else stamp(moment)
     return stamp(parse_when(text, "UTC", what=what, relative=False).start)
@@ -309,9 +342,26 @@ def parse_when(text: str, zone_name: str, *, what: str = "date", relative: bool 
 
     Never guesses: a partial date (unless `month` allows 2025-12), an impossible
     date (31 Feb), a numeric date whose day and month could swap (03/04/2025),
-    or a local time that a DST change skips or repeats is an error that names
-    the way out. Relative forms count from `now()` in `zone_name`.
+    a local time that a DST change skips or repeats, or a day outside FIRST_DAY to
+    LAST_DAY is an error that names the way out. Relative forms count from `now()`
+    in `zone_name`.
     """
+    if not isinstance(text, str) or len(text) > 100:
+        # No date is written in more: a longer text is not read (nor quoted) whole.
+        raise BadArgument(f"{what} {excerpt(text)} is not a date: {FORMS_HINT}")
+    try:
+        found = _parse_when(text, zone_name, what, relative, month)
+    except OverflowError:
+        # A computation past year 9999 or before year 1: a day far outside the range.
+        raise BadArgument(f"{what} {excerpt(text)} is outside the dates tracker accepts "
+                          f"({FIRST_DAY} to {LAST_DAY})") from None
+    check_day(found.value if found.all_day else found.value.date(), what, text)
+    if found.until is not None:
+        check_day(found.until - timedelta(days=1), what, text)
+    return found
+
+
+def _parse_when(text: str, zone_name: str, what: str, relative: bool, month: bool) -> When:
     raw = " ".join((text or "").split())
     # The ISO forms first: they are what files hold, no relative word looks like
     # one, and the same few thousand days and zones recur through a large import.
@@ -335,7 +385,8 @@ def parse_when(text: str, zone_name: str, *, what: str = "date", relative: bool 
         try:
             first = date(int(raw[:4]), int(raw[5:7]), 1)
         except ValueError:
-            raise BadArgument(f"{what} {text!r} is not a month: use 2025-12") from None
+            raise BadArgument(f"{what} {excerpt(text)} is not a month: use 2025-12") from None
+        check_day(first, what, text)
         return When(first, zone, until=first + relativedelta(months=1))
     written = _WRITTEN.fullmatch(raw)
     if written:
@@ -345,22 +396,23 @@ def parse_when(text: str, zone_name: str, *, what: str = "date", relative: bool 
             # The shape is checked above, so dateutil fills in nothing.
             parsed = dateutil_parse(raw)
         except (ValueError, OverflowError) as error:
-            raise BadArgument(f"{what} {text!r} does not exist ({error}): {FORMS_HINT}") from None
+            raise BadArgument(f"{what} {excerpt(text)} does not exist ({error}): {FORMS_HINT}") from None
+        check_day(parsed.date(), what, text, slack=_ZONES_APART)
         if written.group("clock") is None:
             return When(parsed.date(), zone)
         return When(_local(parsed, zone, zone_name, what, text), zone)
     numeric = _NUMERIC.fullmatch(raw)
     if numeric:
-        raise BadArgument(f"{what} {text!r} {_readings(numeric)}")
+        raise BadArgument(f"{what} {excerpt(text)} {_readings(numeric)}")
     written_month = _WRITTEN_MONTH.fullmatch(raw)
     if written_month:
         number = _MONTH_ABBREVIATIONS.index(written_month.group("month").lower()[:3]) + 1
         raw = f"{written_month.group('year')}-{number:02d}"
         if month:
-            raise BadArgument(f"{what} {text!r} is a month written out: write it as {raw}")
+            raise BadArgument(f"{what} {excerpt(text)} is a month written out: write it as {raw}")
     if _MONTH.fullmatch(raw):
-        raise BadArgument(f"{what} {text!r} is a month, not a day: give the day, such as {raw}-01")
-    raise BadArgument(f"{what} {text!r} is not a date: {FORMS_HINT}")
+        raise BadArgument(f"{what} {excerpt(text)} is a month, not a day: give the day, such as {raw}-01")
+    raise BadArgument(f"{what} {excerpt(text)} is not a date: {FORMS_HINT}")
 
 
 # Successful ISO readings by (text, zone): a When is immutable, so it can be shared.
@@ -373,7 +425,10 @@ def _iso(raw: str, zone: tzinfo, zone_name: str, what: str, text: str) -> When:
     try:
         parsed = datetime.fromisoformat(raw)
     except ValueError as error:
-        raise BadArgument(f"{what} {text!r} does not exist ({error}): {FORMS_HINT}") from None
+        raise BadArgument(f"{what} {excerpt(text)} does not exist ({error}): {FORMS_HINT}") from None
+    # Before any conversion to another zone, which could step past year 9999; the day
+    # in the zone, which is what is stored, is checked once read.
+    check_day(parsed.date(), what, text, slack=_ZONES_APART)
     if len(raw) == 10:
         return When(parsed.date(), zone)
     if parsed.tzinfo is not None:
@@ -441,7 +496,7 @@ def _relative(word: str, zone: tzinfo, zone_name: str, what: str, text: str) -> 
     try:
         moment = datetime.combine(day, time.fromisoformat(clock if clock[2:3] == ":" else "0" + clock))
     except ValueError:
-        raise BadArgument(f"{what} {text!r} has no such time of day: use 00:00 to 23:59") from None
+        raise BadArgument(f"{what} {excerpt(text)} has no such time of day: use 00:00 to 23:59") from None
     return When(_local(moment, zone, zone_name, what, text), zone)
 
 
@@ -450,14 +505,14 @@ def _local(naive: datetime, zone: tzinfo, zone_name: str, what: str, text: str) 
     local = naive.replace(tzinfo=zone)
     if not _exists(local):
         raise BadArgument(
-            f"{what} {text!r} does not exist in {zone_name} (the clocks skip it): "
+            f"{what} {excerpt(text)} does not exist in {zone_name} (the clocks skip it): "
             "give a time outside the gap, or an explicit offset"
         )
     if _ambiguous(local):
         first = local.replace(fold=0).isoformat(timespec="minutes")
         second = local.replace(fold=1).isoformat(timespec="minutes")
         raise BadArgument(
-            f"{what} {text!r} happens twice in {zone_name} (the clocks go back): "
+            f"{what} {excerpt(text)} happens twice in {zone_name} (the clocks go back): "
             f"give the offset, {first} or {second}"
         )
     return local

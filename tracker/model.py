@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Literal, NamedTuple
 
-from tracker.errors import BadArgument, closest, did_you_mean
+from tracker.errors import BadArgument, closest, did_you_mean, excerpt, not_text, readable
 
 ItemType = Literal["event", "agreement"]
 
@@ -42,6 +42,11 @@ CLOSED_STATUSES: dict[str, tuple[str, ...]] = {
 PREFIX = {"event": "E", "agreement": "A"}
 TYPE_OF_PREFIX = {"E": "event", "A": "agreement"}
 
+# The numbers of a series: an event's place in it (no. 23), never thousands of digits.
+MAX_SERIES_NUMBER = 1_000_000
+# The most rows a --limit asks for: more than any database holds, and an SQLite integer.
+MAX_LIMIT = 2**31 - 1
+
 # Fields that hold lists; the change log keeps them as JSON arrays.
 LIST_FIELDS = ("parties", "tags")
 
@@ -70,7 +75,7 @@ def parse_ref(text: str, *, want: ItemType | None = None, what: str = "reference
         match = _REF.fullmatch(text or "") if isinstance(text, str) else None
         if not match or int(match.group(2)) == 0:
             raise BadArgument(
-                f"{what} {text!r} is not a reference: use E<n> for an event or A<n> for an agreement"
+                f"{what} {excerpt(text)} is not a reference: use E<n> for an event or A<n> for an agreement"
             )
         ref = Ref(TYPE_OF_PREFIX[match.group(1).upper()], int(match.group(2)))
         if len(_REFS) >= 1_000_000:
@@ -85,7 +90,7 @@ def check_choice(value: str, choices: tuple[str, ...], what: str) -> str:
     """Normalise case and spacing, and name the valid choices when it is not one."""
     normal = (value or "").strip().lower().replace("_", "-").replace(" ", "-")
     if normal not in choices:
-        raise BadArgument(f"{what} {value!r} is not one of: {', '.join(choices)}"
+        raise BadArgument(f"{what} {excerpt(value)} is not one of: {', '.join(choices)}"
                           f"{did_you_mean(closest(normal, choices) if normal else [])}")
     return normal
 
@@ -99,6 +104,8 @@ def check_title(value: str) -> str:
     if value is None or not value.strip():
         raise BadArgument("the title is empty: give a title with some text in it")
     title = value.strip()
+    if not readable(title):
+        raise not_text("the title", title)
     if _LINE_BREAK.search(title):
         raise BadArgument("the title holds a line break: give it on one line")
     return title
@@ -109,7 +116,7 @@ def check_source(value: str | None) -> str | None:
         return None
     value = value.strip()
     if not re.match(r"(?i)https?://[^\s/]", value) or re.search(r"\s", value):
-        raise BadArgument(f"source {value!r} is not an http or https URL: give one like https://example.org/story")
+        raise BadArgument(f"source {excerpt(value)} is not an http or https URL: give one like https://example.org/story")
     return value
 
 

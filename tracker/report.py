@@ -31,7 +31,7 @@ from datetime import date, datetime, timedelta, timezone
 
 from tracker import dates
 from tracker.countdown import LONGEST_EVENT_DAYS, Countdown, coming, countdown_entry
-from tracker.errors import BadArgument
+from tracker.errors import BadArgument, excerpt
 from tracker.model import AGREEMENT_STATUSES, CLOSED_STATUSES, Change, Item, Ref, parse_ref
 from tracker.store import Span, Store
 
@@ -61,11 +61,13 @@ def week_period(text: str | None, zone_name: str) -> Period:
     else:
         match = _WEEK.fullmatch(text.strip())
         if not match:
-            raise BadArgument(f"--week {text!r} is not an ISO week: use the form 2025-W49")
+            raise BadArgument(f"--week {excerpt(text)} is not an ISO week: use the form 2025-W49")
         try:
             monday = date.fromisocalendar(int(match.group(1)), int(match.group(2)), 1)
         except ValueError:
-            raise BadArgument(f"--week {text!r} does not exist: {match.group(1)} has no week {match.group(2)}") from None
+            raise BadArgument(f"--week {excerpt(text)} does not exist: {match.group(1)} has no week {match.group(2)}") from None
+        dates.check_day(monday, "--week", text)
+        dates.check_day(monday + timedelta(days=6), "--week", text)
     year, week, _ = monday.isocalendar()
     first = dates.When(monday, zone).start
     last = dates.When(monday + timedelta(days=6), zone).end
@@ -315,8 +317,9 @@ def build(store: Store, period: Period) -> Report:
     # An event that did not exist yet (a change dated before its creation) is shown as it is now.
     events = {ref: (item_id, then or now) for (ref, (item_id, now)), then in
               zip(read.items(), world.whole([item for _, item in read.values()]))}
-    order = sorted(grouped, key=lambda ref: (ref is None, _start_key(events[ref][1]) if ref else "",
-                                             ref.num if ref else 0))
+    # An event whose row is damaged is not read (the run names it at its end): its changes are left out.
+    order = sorted((ref for ref in grouped if ref is None or ref in events),
+                   key=lambda ref: (ref is None, _start_key(events[ref][1]) if ref else "", ref.num if ref else 0))
     groups = [EventChanges(events[ref][1] if ref else None, grouped[ref]) for ref in order]
 
     upcoming_now = _coming(store, world, as_of, None, limit=5)

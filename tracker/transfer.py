@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import gc
 import json
+import re
 from contextlib import nullcontext
 from pathlib import Path
 from typing import Any
 
 from tracker import core, dates
-from tracker.errors import BadArgument, TrackerError
+from tracker.errors import BadArgument, TrackerError, closest, did_you_mean, excerpt, not_text, readable
 from tracker.model import PREFIX, Ref, check_source, parse_ref
 from tracker.render.json import change_data, item_data
 from tracker.store import ItemQuery, Store
@@ -63,27 +64,67 @@ def read_document(path: Path, kind: str = FORMAT, key: str = "items") -> dict[st
         text = read_input(path).decode("utf-8")
     except FileNotFoundError:
         raise BadArgument(f"no file {name}: check the path") from None
-    except (OSError, UnicodeDecodeError) as error:
+    except UnicodeDecodeError as error:
+        raise BadArgument(f"{name} is not valid text (UTF-8): byte {error.start:,} is not UTF-8; "
+                          "save the file as UTF-8") from None
+    except OSError as error:
         raise BadArgument(f"cannot read {name}: {error}") from None
+    wanted = ("a file written by `tracker export`" if kind == FORMAT else
+              f'a {kind} file, {{"format": "{kind}", "version": {VERSION}, "{key}": [...]}} (see JSON shapes in the README)')
     try:
         document = json.loads(text)
     except ValueError as error:
-        wanted = ("a file written by `tracker export`" if kind == FORMAT else
-                  f'a {kind} file, {{"format": "{kind}", "version": {VERSION}, "{key}": [...]}} (see JSON shapes in the README)')
         raise BadArgument(f"{name} is not JSON ({error}): give {wanted}") from None
+    except RecursionError:
+        # Python's JSON reader recurses once per level: hundreds of levels exhaust the stack.
+        raise BadArgument(f"{name} is JSON nested hundreds of levels deep: give {wanted}") from None
+    _check_text(document, text, name)
     if not isinstance(document, dict) or document.get("format") != kind:
         found = document.get("format") if isinstance(document, dict) else None
-        if found in _READERS:
+        if isinstance(found, str) and found in _READERS:
             # The other of the two formats: the file is fine, the command is not.
             what, command = _READERS[found]
             raise BadArgument(f"{name} is {what} ({found}), not a {kind} file: "
                               f"load it with `tracker {command} {path}`")
         raise BadArgument(f"{name} is not a {kind} file (no \"format\": \"{kind}\")")
-    if document.get("version") != VERSION:
-        raise BadArgument(f"{name} is a {kind} file of version {document.get('version')!r}; this tracker reads version {VERSION}")
+    version = document.get("version")
+    # A JSON true is a Python int (1) too: the version is a number, and nothing else.
+    if type(version) is not int or version != VERSION:
+        raise BadArgument(f"{name} is a {kind} file of version {excerpt(version)}; this tracker reads version {VERSION}")
     if not isinstance(document.get(key), list) or not isinstance(document.get("history", []), list):
         raise BadArgument(f"{name}: \"{key}\" must be a list")
     return document
+
+
+# A JSON escape of half of a character (a surrogate): "\ud83d\ude00" is one emoji, a
+# "\ud800" alone is not text. Only a file that holds such escapes is walked.
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+# What a file's lists are called in messages, one entry of each.
+_ENTRY_NAMES = {"items": "item", "updates": "update", "history": "history entry"}
+
+
+def _check_text(document: Any, text: str, name: str) -> None:
+    """Refuse a file holding a string that is not text (a lone surrogate, from a JSON
+    escape or, on stdin, a byte that was not UTF-8), naming where it is. Walked with a
+    stack, not recursion, and only when such a string can be there."""
+    if (text.isascii() or readable(text)) and not _SURROGATE_ESCAPE.search(text):
+        return
+    # (value, where it is for a message, the name of its entries if it is a top list)
+    pending: list[tuple[Any, str, str | None]] = [(document, "", None)]
+    while pending:
+        value, where, entries = pending.pop()
+        if isinstance(value, str):
+            if not readable(value):
+                raise not_text(f"{name}: {where or 'the document'}", value)
+        elif isinstance(value, dict):
+            for key, inner in reversed(list(value.items())):
+                if not readable(key):
+                    raise not_text(f"{name}: a key{' in ' + where if where else ''}", key)
+                pending.append((inner, f"{where}, {json.dumps(key)}" if where else json.dumps(key),
+                                None if where else _ENTRY_NAMES.get(key)))
+        elif isinstance(value, list):
+            for index in range(len(value), 0, -1):
+                pending.append((value[index - 1], f"{entries} {index}" if entries else f"{where}[{index}]", None))
 
 
 def import_file(store: Store, path: Path) -> str:
@@ -145,15 +186,28 @@ def _in_order(entries: list[tuple[tuple[str, str], dict]], name: str) -> list[li
     by_ref = {where_ref[1]: entry for where_ref, entry in entries}
     depth: dict[str, int] = {}
 
-    def depth_of(ref: str, trail: tuple[str, ...] = ()) -> int:
-        if ref in trail:
-            raise BadArgument(f"{name}: events {', '.join(trail)} are inside each other in a loop")
-        if ref not in depth:
+    def depth_of(start: str) -> int:
+        # Followed up the chain of parents with a list, not recursion: a file may nest
+        # events thousands deep, listed child first.
+        trail: list[str] = []
+        on_trail: set[str] = set()
+        ref = start
+        while ref not in depth:
             entry = by_ref.get(ref, {})
             link = entry.get("parent") if entry.get("type") == "event" else entry.get("event")
-            depth[ref] = 0 if not isinstance(link, str) or link.upper() not in by_ref else \
-                1 + depth_of(link.upper(), trail + (ref,))
-        return depth[ref]
+            if not isinstance(link, str) or link.upper() not in by_ref:
+                depth[ref] = 0
+                break
+            if ref in on_trail:
+                loop = trail[trail.index(ref):]
+                more = f" and {len(loop) - 5:,} more" if len(loop) > 5 else ""
+                raise BadArgument(f"{name}: events {', '.join(loop[:5])}{more} are inside each other in a loop")
+            trail.append(ref)
+            on_trail.add(ref)
+            ref = link.upper()
+        for level, ref in enumerate(reversed(trail), start=depth[ref] + 1):
+            depth[ref] = level
+        return depth[start]
 
     levels: dict[tuple[bool, int], list] = {}
     for pair in entries:
@@ -172,7 +226,7 @@ def _check_item(entry: Any, index: int, name: str, seen: set[str]) -> tuple[tupl
         raise _within(where, error) from None
     where = f"{name}: item {index} ({ref})"
     if entry.get("type") != ref.type:
-        raise BadArgument(f"{where}: \"type\" must be {ref.type!r} for a {PREFIX[ref.type]} reference")
+        raise BadArgument(f"{where}: \"type\" must be \"{ref.type}\" for a {PREFIX[ref.type]} reference")
     try:
         uid = _text(entry, "uid", True).strip()
     except BadArgument as error:
@@ -329,12 +383,21 @@ _FIELD_KEYS = {"title", "kind", "status", "parties", "tags", "start", "end", "tz
                "in", "event", "sector", "due", "series", "number", "clear"}
 
 
+# The keys of one entry of a file of updates.
+_ENTRY_KEYS = {"ref", "add", "uid", "on", "set", "source", "note"}
+
+
+def _unknown_key(what: str, key: str, known) -> BadArgument:
+    return BadArgument(f"{what} {excerpt(key)}{did_you_mean(closest(key, sorted(known)))} "
+                       f"(known: {', '.join(sorted(known))})")
+
+
 def _fields(values: Any, where: str) -> core.Fields:
     if not isinstance(values, dict):
         raise BadArgument(f"{where}: the fields must be an object")
     unknown = set(values) - _FIELD_KEYS
     if unknown:
-        raise BadArgument(f"{where}: unknown field {sorted(unknown)[0]!r}: use {', '.join(sorted(_FIELD_KEYS))}")
+        raise _unknown_key(f"{where}: unknown field", sorted(unknown)[0], _FIELD_KEYS)
     texts = {key: _text(values, key)
              for key in _FIELD_KEYS - {"parties", "tags", "clear", "in", "event", "number"}}
     within = _text(values, "in") or _text(values, "event")
@@ -364,13 +427,17 @@ def apply_file(store: Store, path: Path) -> tuple[str, str | None]:
             where = f"{name}: update {index}"
             if not isinstance(entry, dict):
                 raise BadArgument(f"{where}: must be an object")
+            unknown = set(entry) - _ENTRY_KEYS
+            if unknown:
+                # A misspelt "note" or "source" would be lost without a word.
+                raise _unknown_key(f"{where}: unknown key", sorted(unknown)[0], _ENTRY_KEYS)
             try:
                 given = _fields(entry.get("set", {}), where)
                 said = core.Entry(_text(entry, "on"), _text(entry, "source"), _text(entry, "note"), on_name='"on"')
                 if "add" in entry:
                     kind = entry["add"]
                     if kind not in ("event", "agreement"):
-                        raise BadArgument(f"\"add\" must be \"event\" or \"agreement\", not {kind!r}")
+                        raise BadArgument(f"\"add\" must be \"event\" or \"agreement\", not {excerpt(kind)}")
                     if _added_before(store, kind, _text(entry, "uid")):
                         already += 1
                         continue
@@ -412,6 +479,6 @@ def _added_before(store: Store, kind: str, uid: str | None) -> bool:
         return False
     row = store.columns(item_id)
     if row["type"] != kind:
-        raise BadArgument(f"uid {uid} is {Ref(row['type'], row['num'])} here, an {row['type']}, "
+        raise BadArgument(f"uid {excerpt(uid)} is {Ref(row['type'], row['num'])} here, an {row['type']}, "
                           f"not an {kind}: give the new item a uid of its own")
     return True

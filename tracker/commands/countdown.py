@@ -7,13 +7,14 @@ import typer
 from tracker import dates
 from tracker.commands.common import Json, ViewZone, err, out, print_json, store, zones
 from tracker.errors import BadArgument
+from tracker.model import MAX_LIMIT
 
 
 def countdown_command(
     ctx: typer.Context,
     days: Annotated[Optional[int], typer.Option(
-        "--days", metavar="N", min=0, help="Only what starts or is due within N days (overdue agreements all the same).")] = None,
-    limit: Annotated[int, typer.Option("--limit", "-n", metavar="N", min=0, help="At most N entries to come and N overdue; 0 for all.")] = 30,
+        "--days", metavar="N", min=0, max=dates.DAYS_AHEAD, help="Only what starts or is due within N days (overdue agreements all the same).")] = None,
+    limit: Annotated[int, typer.Option("--limit", "-n", metavar="N", min=0, max=MAX_LIMIT, help="At most N entries to come and N overdue; 0 for all.")] = 30,
     tz: ViewZone = None,
     watch: Annotated[bool, typer.Option("--watch", help="Keep the screen up to date until Ctrl-C.")] = False,
     json: Json = False,

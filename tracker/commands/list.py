@@ -8,7 +8,8 @@ import typer
 
 from tracker import core
 from tracker.commands.common import Json, ViewZone, err, out, store, zones
-from tracker.errors import BadArgument, closest, did_you_mean
+from tracker.errors import BadArgument, closest, did_you_mean, excerpt
+from tracker.model import MAX_LIMIT
 
 # Rows of each type a table shows by default.
 SCREENFUL = 25
@@ -36,7 +37,7 @@ def list_command(
     series: Annotated[Optional[str], typer.Option("--series", metavar="NAME", help="Only the events of this series, in order, past ones too.")] = None,
     everything: Annotated[bool, typer.Option("--all", "-a", help="Held, settled and past items too.")] = False,
     limit: Annotated[Optional[int], typer.Option(
-        "--limit", "-n", metavar="N", min=0, show_default=False,
+        "--limit", "-n", metavar="N", min=0, max=MAX_LIMIT, show_default=False,
         help=f"At most N events and N agreements; 0 for all. Default: {SCREENFUL} for a table, all with --json.")] = None,
     tz: ViewZone = None,
     json: Json = False,
@@ -47,7 +48,7 @@ def list_command(
              "agreements": ("agreement",), "agreement": ("agreement",)}
     key = what.strip().lower() if what else None
     if key not in types:
-        raise BadArgument(f"cannot list {what!r}: say events or agreements, or nothing for both"
+        raise BadArgument(f"cannot list {excerpt(what)}: say events or agreements, or nothing for both"
                           f"{did_you_mean(closest(what, ['events', 'agreements']))}")
     if limit is None:
         # A table is for people: a screenful. JSON is for programs: everything.
@@ -87,7 +88,7 @@ def _nothing_found(search: str | None, filtered: bool, spans_settled: bool):
     from tracker.render.text import cell
 
     if search is not None:
-        return cell(f"Nothing matches {search.strip()!r}" + (" with the other filters given" if filtered else "") + ".")
+        return cell(f"Nothing matches {excerpt(search.strip())}" + (" with the other filters given" if filtered else "") + ".")
     said = "Nothing matches these filters." if filtered else "Nothing to list."
     return cell(said + ("" if spans_settled else " (tracker list --all shows held and settled items too.)"))
 

@@ -7,7 +7,7 @@ from typing import Annotated, Optional
 import typer
 
 from tracker.commands.common import ViewZone, err, out, store, zones
-from tracker.errors import BadArgument
+from tracker.errors import BadArgument, excerpt
 
 
 def report_command(
@@ -26,7 +26,7 @@ def report_command(
     zone = view_zone or local_zone
     kind = output_format.strip().lower()
     if kind not in ("text", "md", "markdown", "html", "json"):
-        raise BadArgument(f"--format {output_format!r} is not one of: text, md, html, json")
+        raise BadArgument(f"--format {excerpt(output_format)} is not one of: text, md, html, json")
     if week is not None and (start is not None or end is not None):
         raise BadArgument("--week and --from/--to do not go together: give one or the other")
     period = report.span_period(start, end, zone) if start or end else report.week_period(week, zone)

@@ -106,6 +106,92 @@ def expected_triggers() -> dict[str, str]:
     return _expected_triggers
 
 
+def _decode_damaged(data: bytes) -> str:
+    """Text of a column as SQLite holds it; bytes that are not UTF-8 (flipped on disk,
+    or written by another program) shown as U+FFFD and noted, never a failed read."""
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        from tracker import errors
+
+        errors.undecodable = True
+        return data.decode("utf-8", "replace")
+
+
+class _MendingCursor(sqlite3.Cursor):
+    """A cursor that, when a row holds text that is not UTF-8, switches its connection
+    to a decoder that mends such text and reads the statement again from that row on.
+    Sound databases keep SQLite's own decoding, in C: the mending one costs a Python
+    call per text value, most of the time of a large read."""
+
+    def execute(self, sql, parameters=()):
+        self._statement, self._read = (sql, parameters), 0
+        try:
+            return super().execute(sql, parameters)
+        except UnicodeDecodeError:
+            # SQLite's own message quoted the damaged bytes (of a schema, say), and could not be read.
+            raise sqlite3.DatabaseError("database disk image is malformed (its text is not UTF-8)") from None
+
+    def _again(self) -> None:
+        self.connection.text_factory = _decode_damaged
+        read = self._read
+        super().execute(*self._statement)
+        for _ in range(read):
+            super().fetchone()
+
+    def fetchone(self):
+        try:
+            row = super().fetchone()
+        except sqlite3.OperationalError as error:
+            if not _undecodable(error, self):
+                raise
+            self._again()
+            row = super().fetchone()
+        self._read += row is not None
+        return row
+
+    def fetchmany(self, size=None):
+        size = self.arraysize if size is None else size
+        try:
+            rows = super().fetchmany(size)
+        except sqlite3.OperationalError as error:
+            if not _undecodable(error, self):
+                raise
+            self._again()
+            rows = super().fetchmany(size)
+        self._read += len(rows)
+        return rows
+
+    def fetchall(self):
+        rows = []
+        while chunk := self.fetchmany(500):
+            rows += chunk
+        return rows
+
+    def __iter__(self):
+        while chunk := self.fetchmany(256):
+            yield from chunk
+
+    def __next__(self):
+        row = self.fetchone()
+        if row is None:
+            raise StopIteration
+        return row
+
+
+def _undecodable(error: sqlite3.OperationalError, cursor: _MendingCursor) -> bool:
+    return str(error).startswith("Could not decode to UTF-8") and \
+        cursor.connection.text_factory is not _decode_damaged and hasattr(cursor, "_statement")
+
+
+class _MendingConnection(sqlite3.Connection):
+    def cursor(self, factory=_MendingCursor):
+        return super().cursor(factory)
+
+    def execute(self, sql, parameters=()):
+        return self.cursor().execute(sql, parameters)
+
+
 class Connection:
     def __init__(self, path: Path, make_folder: bool = False, warn_if_changed: bool = True):
         self.path = path
@@ -157,7 +243,7 @@ class Connection:
         try:
             if make_folder:
                 path.parent.mkdir(parents=True, exist_ok=True)
-            conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_MS / 1000)
+            conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_MS / 1000, factory=_MendingConnection)
             conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
             conn.execute("PRAGMA foreign_keys = ON")
             # Whose file it is, decided by reading only: switching to WAL below
@@ -219,7 +305,11 @@ class Connection:
         return None
 
     def close(self) -> None:
-        if self.safeguards_changed and self._warn_if_changed and not self._refused:
+        from tracker import errors
+
+        # Damage met while reading is said in one line at the end, which names `tracker
+        # check` already: the warning would be a second line.
+        if self.safeguards_changed and self._warn_if_changed and not self._refused and not errors.damaged:
             from tracker.render.safe import printable
 
             sys.stderr.write(f"tracker: warning: the database's safeguards were changed outside tracker "
@@ -245,6 +335,12 @@ class Connection:
         self._command_id = None
         try:
             yield self
+        except sqlite3.DatabaseError as error:
+            # A full disk or a damaged file met while writing: told as such, after the rollback.
+            self._command_id = None
+            if self.conn.in_transaction:
+                self.conn.execute("ROLLBACK")
+            raise database_trouble(self.path, error, writing=True) from None
         except BaseException:
             self._command_id = None
             self.conn.execute("ROLLBACK")
@@ -255,7 +351,7 @@ class Connection:
         except sqlite3.DatabaseError as error:
             if self.conn.in_transaction:
                 self.conn.execute("ROLLBACK")
-            raise TrackerError(f"cannot write to {self.path}: {error}; nothing was changed") from None
+            raise database_trouble(self.path, error, writing=True) from None
         self.commits += 1
 
     @contextmanager
@@ -338,13 +434,57 @@ def _refuse_foreign(conn: sqlite3.Connection, path: Path) -> None:
 
 def _open_error(path: Path, error: sqlite3.DatabaseError) -> TrackerError:
     message = str(error)
-    if "not a database" in message or "malformed" in message:
-        return TrackerError(
-            f"{path} is not an SQLite database ({message}): choose another file with --db or TRACKER_DB"
-        )
     if "readonly" in message or "unable to open" in message:
         return TrackerError(
             f"cannot open database {path} for writing ({message}): check the folder's permissions, "
             "or choose another place with --db or TRACKER_DB"
         )
-    return TrackerError(f"cannot use database {path}: {message}")
+    return database_trouble(path, error)
+
+
+# The first 16 bytes of every SQLite database file.
+SQLITE_HEADER = b"SQLite format 3\x00"
+
+
+def database_trouble(path: Path | None, error: sqlite3.Error, writing: bool = False) -> TrackerError:
+    """What an error of SQLite means for the user, and what to do about it: a full disk,
+    a damaged database (its header is SQLite's, the rest is not sound), a file that is
+    not a database at all."""
+    message = str(error)
+    code = getattr(error, "sqlite_errorname", "") or ""
+    where = f" {path}" if path else ""
+    if code.startswith("SQLITE_FULL") or "disk is full" in message or \
+            (code.startswith("SQLITE_IOERR") or "disk I/O error" in message) and _disk_full(path):
+        return TrackerError(f"the disk holding the database{where} is full: nothing was changed; "
+                            "free some space and try again")
+    if code.startswith(("SQLITE_CORRUPT", "SQLITE_NOTADB")) or "not a database" in message or "malformed" in message:
+        if path is None or _has_sqlite_header(path):
+            return TrackerError(f"the database{where} is damaged ({message}): run `tracker check` to see what "
+                                "can be saved, or restore your last backup (made with `tracker backup`)")
+        return TrackerError(f"{path} is not an SQLite database: choose another file with --db or TRACKER_DB")
+    if writing:
+        return TrackerError(f"cannot write to{where}: {message}; nothing was changed")
+    return TrackerError(f"cannot use the database{where}: {message}")
+
+
+def _has_sqlite_header(path: Path) -> bool:
+    try:
+        with open(path, "rb") as file:
+            return file.read(len(SQLITE_HEADER)) == SQLITE_HEADER
+    except OSError:
+        return False
+
+
+# Below this much free space, a "disk I/O error" is the disk being full (SQLite reports
+# some failed writes of a full disk as I/O errors).
+_NEARLY_FULL_BYTES = 1 << 20
+
+
+def _disk_full(path: Path | None) -> bool:
+    import os
+
+    try:
+        stats = os.statvfs((path or Path(".")).resolve().parent)
+    except (OSError, AttributeError):
+        return False
+    return stats.f_bavail * stats.f_frsize < _NEARLY_FULL_BYTES

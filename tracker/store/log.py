@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from tracker.model import Change, Ref
+from tracker.model import PREFIX, Change, Ref
 from tracker.store.connection import Connection, id_list
 
 # A date-only change ("--on 2025-11-24") is stored at 00:00 of its day in its item's
@@ -119,7 +119,7 @@ class LogReads(Connection):
                 within=Ref(row["parent_type"], row["parent_num"]) if row["parent_num"] else None,
                 early=bool(row["early"]), id=row["id"], retracted=bool(row["retracted"]),
             )
-            for row in self.query(sql, params)
+            for row in self.query(sql, params) if _sound_change(row)
         ]
 
     def has_retractions(self) -> bool:
@@ -159,6 +159,42 @@ class LogReads(Connection):
         return {row[0] for row in self.conn.execute(
             "SELECT DISTINCT field FROM changes WHERE item_id = ? AND source IS ? AND note IS ? "
             "AND (? IS NULL OR happened = ?)", (item_id, source, note, happened, happened))}
+
+
+def _sound_change(row: dict) -> bool:
+    """Whether a log row can be shown: its item a real one, its dates dates. A damaged
+    one (another program's write, flipped bytes) is left out and named at the end of
+    the run (errors.damaged), rather than stopping the whole read."""
+    from datetime import date, datetime
+
+    try:
+        happened, recorded = row["happened"], row["recorded"]
+        if len(happened) == 10:
+            date.fromisoformat(happened)
+        elif datetime.fromisoformat(happened).tzinfo is None:
+            raise ValueError(happened)
+        if datetime.fromisoformat(recorded).tzinfo is None:
+            raise ValueError(recorded)
+        if row["type"] not in PREFIX or type(row["num"]) is not int:
+            raise ValueError(row["type"])
+        for column in ("field", "source", "note", "title", "old", "new"):
+            if row[column] is not None and type(row[column]) is not str:
+                raise ValueError(column)
+        from tracker import errors
+
+        if errors.undecodable:
+            mended = [row[c] for c in ("title", "source", "note", "old", "new") if row[c] and "\ufffd" in row[c]]
+            if mended:
+                errors.note_damage(f"{PREFIX[row['type']]}{row['num']}",
+                                   f"change #{row['id']} of its log holds text that is not UTF-8")
+        return True
+    except (ValueError, TypeError):
+        from tracker import errors
+        from tracker.errors import excerpt
+
+        where = f"{PREFIX[row['type']]}{row['num']}" if row["type"] in PREFIX else f"item #{row['item_id']}"
+        errors.note_damage(where, f"change #{row['id']} of its log, dated {excerpt(row['happened'])}")
+        return False
 
 
 def to_log(value) -> str | None:
