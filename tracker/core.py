@@ -12,10 +12,9 @@ from datetime import timedelta
 from tracker import dates, errors
 from tracker.errors import BadArgument, TrackerError, excerpt
 from tracker.model import (
-    CLOSED_STATUSES, KINDS, MAX_SERIES_NUMBER, STATUSES, Change, Item, ItemType, Ref,
+    CLOSED_STATUSES, KINDS, LONGEST_EVENT_DAYS, MAX_SERIES_NUMBER, STATUSES, Change, Item, ItemType, Ref,
     check_choice, check_names, check_sector, check_source, check_title, parse_ref,
 )
-from tracker.countdown import LONGEST_EVENT_DAYS
 from tracker.store import ItemQuery, Span, Store
 
 # What `--clear` can empty, per type.

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 
 from tracker import dates
-from tracker.model import CLOSED_STATUSES, Item
+from tracker.model import CLOSED_STATUSES, LONGEST_EVENT_DAYS, Item
 from tracker.store import Store
 
 
@@ -29,10 +29,6 @@ class Countdown:
         if self.what == "due" and now >= self.end:
             return "overdue"
         return "under-way" if self.start <= now < self.end else "upcoming"
-
-
-# Events under way are looked for among those that started within this many days.
-LONGEST_EVENT_DAYS = 366
 
 
 def coming(store: Store, now: datetime, days: int | None = None, limit: int | None = None,

@@ -34,6 +34,10 @@ STATUSES: dict[str, tuple[str, ...]] = {"event": EVENT_STATUSES, "agreement": AG
 
 # An event is over for `tracker list` once it is held or cancelled; an
 # agreement is settled once signed (or beyond) or dropped.
+# Events under way are looked for among those that started within this many days
+# (list and countdown read an index from then on, so they stay flat at any size).
+LONGEST_EVENT_DAYS = 366
+
 CLOSED_STATUSES: dict[str, tuple[str, ...]] = {
     "event": ("held", "cancelled"),
     "agreement": ("signed", "ratified", "in-force", "dropped"),
