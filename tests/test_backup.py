@@ -6,6 +6,9 @@ import os
 import sqlite3
 import subprocess
 import sys
+from pathlib import Path
+
+import pytest
 
 from conftest import TRACKER_BIN
 
@@ -79,3 +82,30 @@ while not os.path.exists({str(tmp_path / 'stop')!r}):
         writer.wait(timeout=60)
     assert writer.returncode == 0
     assert seen == sorted(seen) and seen[-1] > seen[0]      # the writes went on meanwhile
+
+
+@pytest.mark.parametrize("suffix", ["", "-wal", "-shm", "-journal"])
+@pytest.mark.parametrize("command", [["export", "-o"], ["report", "--format", "json", "-o"], ["backup", "--force"]])
+def test_no_output_replaces_the_database_or_its_sqlite_files(summit, tmp_path, command, suffix):
+    # Its WAL holds saved changes until a checkpoint: replacing it loses them.
+    summit.ok("update", "A1", "--note", "saved in the WAL")
+    before = summit.dump()
+    target = Path(f"{summit.db}{suffix}")
+    existed = target.exists()
+    run = summit(*command, str(target))
+    assert run.code == 2 and run.stderr.count("\n") == 1, run.stderr
+    assert run.stderr.startswith("tracker: error: ") and "give another file" in run.stderr
+    assert target.exists() == existed
+    assert summit.dump() == before
+
+
+def test_a_link_to_the_database_is_refused_as_an_output(summit, tmp_path):
+    link = tmp_path / "looks-like-a-report.json"
+    link.symlink_to(summit.db)
+    hard = tmp_path / "hard.json"
+    os.link(summit.db, hard)
+    before = summit.dump()
+    for path in (link, hard):
+        run = summit("export", "-o", str(path))
+        assert run.code == 2 and "is the database itself" in run.stderr, run.stderr
+    assert summit.dump() == before

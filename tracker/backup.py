@@ -26,9 +26,10 @@ def backup_to(store: Store, file: Path, force: bool = False) -> str:
         raise BadArgument(f"{file} is a folder: give a file name for the backup")
     if not target.parent.is_dir():
         raise BadArgument(f"cannot write {file}: the folder {target.parent} does not exist")
+    from tracker.output import refuse_database
+
+    refuse_database(file, store.path, "the backup")
     if target.exists() or target.is_symlink():
-        if target.exists() and store.path.exists() and target.samefile(store.path):
-            raise BadArgument(f"{file} is the database itself: give another file for the backup")
         if not force:
             raise TrackerError(f"{file} exists: give --force to replace it, or another file name")
         if not target.is_file():

@@ -22,16 +22,38 @@ import stat
 import tempfile
 from pathlib import Path
 
-from tracker.errors import TrackerError
+from tracker.errors import BadArgument, TrackerError
 from tracker.streams import reason
 
 # /dev/stdout, /dev/stderr, /dev/fd/N, /proc/self/fd/N: another name of a descriptor.
 _DESCRIPTOR = re.compile(r"/(?:dev/(?:(stdout)|(stderr)|fd/(\d+))|proc/(?:self|\d+)/fd/(\d+))")
 
 
-def write_file(path: Path, text: str) -> None:
-    """Write `text` (UTF-8) to `path`, whole or not at all, without replacing what is not a file."""
+# SQLite's files beside a database: replacing one of them (its WAL above all) loses
+# or damages what was saved.
+DATABASE_SIDECARS = ("-wal", "-shm", "-journal")
+
+
+def refuse_database(path: Path, database: Path, what: str = "the output") -> None:
+    """Refuse a path that names the database, or one of SQLite's files beside it, by any
+    name (a symbolic or hard link too)."""
+    real = os.path.realpath(path.expanduser())
+    for suffix in ("", *DATABASE_SIDECARS):
+        own = Path(f"{database}{suffix}")
+        same = real == os.path.realpath(own)
+        if not same and os.path.exists(real) and own.exists():
+            same = os.path.samefile(real, own)
+        if same:
+            whose = "the database itself" if not suffix else f"the {suffix[1:]} file of the database {database}"
+            raise BadArgument(f"{path} is {whose}: give another file for {what}")
+
+
+def write_file(path: Path, text: str, database: Path | None = None) -> None:
+    """Write `text` (UTF-8) to `path`, whole or not at all, without replacing what is not a
+    file, nor the database (`database`) or SQLite's files beside it."""
     path = path.expanduser()
+    if database is not None:
+        refuse_database(path, database)
     data = text.encode("utf-8")
     descriptor = _descriptor(path)
     try:

@@ -58,5 +58,5 @@ def report_command(
     from tracker.output import write_file
     from tracker.render.text import cell
 
-    write_file(output, text)
+    write_file(output, text, database=store(ctx).path)
     err().print(cell(f"report written to {output}"))

@@ -24,7 +24,7 @@ def export(
     from tracker.output import write_file
     from tracker.render.text import cell
 
-    write_file(output, text)
+    write_file(output, text, database=store(ctx).path)
     err().print(cell(f"exported to {output}"))
 
 
