@@ -384,3 +384,25 @@ def test_a_retracted_note_does_not_keep_an_item_from_being_quiet(summit):
     assert "A1" not in quiet()
     summit.ok("undo", **later)
     assert "A1" in quiet()
+
+
+def test_undo_refuses_when_a_later_undo_put_another_value_there(summit):
+    summit.ok("update", "A1", "--status", "signed")
+    first = last_command(summit)
+    summit.ok("update", "A1", "--status", "ratified")
+    second = last_command(summit)
+    summit.ok("undo", str(first), "--force")       # status back to expected, over the second's ratified
+    before = log_rows(summit)
+    run = summit("undo", str(second))
+    assert run.code == 1 and run.stderr.count("\n") == 1, run.stderr
+    assert "an undo" in run.stderr and "--force" in run.stderr
+    assert log_rows(summit) == before
+    assert summit.ok("show", "A1", "--json").json()["status"] == "expected"
+
+
+def test_undo_walks_back_past_an_undo_that_left_the_value_it_set(summit):
+    summit.ok("update", "A1", "--status", "signed")
+    summit.ok("update", "A1", "--status", "ratified")
+    summit.ok("undo")       # ratified -> signed: as the first update set it
+    summit.ok("undo")       # signed -> expected: no conflict
+    assert summit.ok("show", "A1", "--json").json()["status"] == "expected"

@@ -164,6 +164,19 @@ def _refuse_overwriting(store: Store, target: Command, changes: list[LoggedChang
             raise TrackerError(
                 f"{later.ref} was changed later {by} (change {later.id}: {what}): undoing command {target.id} "
                 f"would overwrite it; undo that first, or give --force to undo command {target.id} anyway")
+    # An undo since (of a later command, or a forced one of an earlier) may have left a
+    # field as this command set it, which is no conflict, or put another value there.
+    set_by_target = {(c.item_id, c.field): c.new for c in changes if c.field not in (None, "retracted")}
+    last_by_undo: dict[tuple[int, str], LoggedChange] = {}
+    for later in store.later_undo_changes(sorted(items), max(c.id for c in changes)):
+        if (later.item_id, later.field) in set_by_target:
+            last_by_undo[later.item_id, later.field] = later
+    for key, later in last_by_undo.items():
+        if later.new != set_by_target[key]:
+            raise TrackerError(
+                f"{later.ref} was changed later by command {later.command_id}, an undo (change {later.id}: "
+                f"{later.field} {_shown(later.old)} → {_shown(later.new)}): undoing command {target.id} would "
+                f"overwrite it; undo that first, or give --force to undo command {target.id} anyway")
 
 
 # How much of a value an error message quotes: a title may be long.

@@ -94,6 +94,14 @@ class UndoReads(Connection):
             "AND (changes.command_id IS NULL OR changes.command_id NOT IN " + _SETTLED + ") "
             "ORDER BY changes.id", (id_list(item_ids), after_id))
 
+    def later_undo_changes(self, item_ids: list[int], after_id: int) -> list[LoggedChange]:
+        """The changes to these items logged after `after_id` by undos, oldest first: an
+        undo puts values back, which may or may not be the ones a command had set."""
+        return self._logged(
+            "changes.item_id IN (SELECT value FROM json_each(?)) AND changes.id > ? "
+            "AND changes.command_id IN (SELECT id FROM commands WHERE undoes IS NOT NULL) "
+            "ORDER BY changes.id", (id_list(item_ids), after_id))
+
     def _logged(self, condition: str, params: tuple) -> list[LoggedChange]:
         rows = self.conn.execute(
             "SELECT changes.id, changes.item_id, items.type, items.num, items.title, changes.field, changes.old, "
