@@ -134,7 +134,10 @@ HARM = {
     "impossible due date": (["UPDATE items SET due = '2025-02-30' WHERE type = 'agreement' AND num = 2"],
                             ("junk", "A2", "due"), "A2: due is 2025-02-30, not a day or time"),
     "junk start instant": (["UPDATE items SET starts_utc = 'zzz' WHERE id = 1"],
-                           ("junk", "E1", "starts_utc"), "E1: starts_utc is zzz, not a UTC time"),
+                           ("junk", "E1", "starts_utc"), "E1: starts_utc is zzz, not a UTC time as tracker writes it"),
+    "date outside the range": (["UPDATE items SET starts = '1899-12-31' WHERE id = 1"],
+                               ("junk", "E1", "starts"), "E1: starts is 1899-12-31, not a day or time as tracker "
+                               "writes it (from 1900-01-01 to 2199-12-31)"),
     "junk zone": (["UPDATE items SET tz = 'Mars/Olympus_Mons' WHERE id = 2"],
                   ("junk", "E2", "tz"), "E2: tz is Mars/Olympus_Mons, not a time zone"),
     "counts out of step": (["DROP TRIGGER agreement_counts_on_update",
@@ -143,7 +146,7 @@ HARM = {
 }
 # What a repair cannot mend: the log is append-only, and the right value of a junk
 # date is not known.
-NOT_REPAIRED = {"orphan log row", "junk happened", "impossible due date", "junk zone"}
+NOT_REPAIRED = {"orphan log row", "junk happened", "impossible due date", "date outside the range", "junk zone"}
 
 
 @pytest.mark.parametrize("harm", HARM)
@@ -322,3 +325,9 @@ def test_an_import_drops_and_makes_its_triggers_unseen_by_the_check(tracker, tmp
     tracker.ok("import", str(big))
     assert tracker.ok("check").stderr == "No problems found.\n"
     tracker.ok("update", "A1", "--note", "still writable")
+
+
+def test_a_repair_is_named_check_in_the_list_of_commands(followed):
+    sql(followed, "UPDATE items SET status = 'signed' WHERE type = 'agreement' AND num = 2")
+    followed.ok("check", "--repair")
+    assert followed.ok("undo", "--list", "--limit", "1", "--json").json()[0]["name"] == "check"

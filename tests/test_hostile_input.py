@@ -233,6 +233,29 @@ def test_a_file_that_is_not_utf8_is_named_so(summit, tmp_path):
     one_line_error(summit("import", str(path)), 2, "is not valid text (UTF-8)")
 
 
+def test_a_file_with_a_byte_order_mark_imports(tracker, tmp_path):
+    # Some Windows editors begin a UTF-8 file with U+FEFF: it is not part of the JSON.
+    path = tmp_path / "bom.json"
+    path.write_bytes(b"\xef\xbb\xbf" + SEED.read_bytes())
+    tracker.ok("import", str(path))
+    assert len(tracker.ok("list", "--all", "--json").json()) == 13
+
+
+def test_a_number_of_thousands_of_digits_is_named_without_pythons_words(summit, tmp_path):
+    path = tmp_path / "digits.json"
+    path.write_text('{"format": "tracker-updates", "version": 1, "updates": [{"ref": "A1", "set": {"number": '
+                    + "9" * 5000 + "}}]}")
+    run = summit("apply", str(path))
+    one_line_error(run, 2, "a number of more than 4,300 digits")
+    assert "sys." not in run.stderr
+
+
+def test_a_refused_zone_name_is_not_suggested(summit):
+    run = summit("list", "--tz", "localtime")
+    one_line_error(run, 2, "not a known IANA time zone")
+    assert "did you mean localtime" not in run.stderr
+
+
 # -- a damaged database -------------------------------------------------------------
 
 

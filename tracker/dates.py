@@ -117,13 +117,18 @@ def get_zone(name: str) -> tzinfo | None:
         return None
 
 
+def _named_zone(name: str) -> bool:
+    """A name get_zone() takes (not localtime, posixrules, posix/...): what a suggestion may offer."""
+    return bool(_ZONE_NAME.fullmatch(name)) and name not in _NOT_ZONES and not name.startswith(("posix/", "right/"))
+
+
 def check_zone(name: str, what: str = "time zone") -> str:
     if get_zone(name) is None:
         # available_timezones() opens every zone file (tens of ms): only for a name not found.
         raise BadArgument(
             f"{what} {excerpt(name)} is not a known IANA time zone: use a name such as "
             "Asia/Kolkata, Europe/Brussels or UTC"
-            f"{did_you_mean(closest(name, available_timezones()))}"
+            f"{did_you_mean(closest(name, [zone for zone in available_timezones() if _named_zone(zone)]))}"
         )
     return name
 

@@ -218,7 +218,9 @@ def _junk_findings(store: Store) -> list[Finding]:
         where = f"{ref}: " if ref else ""
         what = column if table == "items" else f"{column} of change {rowid}"
         findings.append(Finding("junk", ref, column, value, form,
-                                f"{where}{what} is {_shown(value)}, not a {form}", item_id=item_id))
+                                f"{where}{what} is {_shown(value)}, not a {form} as tracker writes it"
+                                + (f" (from {dates.FIRST_DAY} to {dates.LAST_DAY})" if form == "day or time" else ""),
+                                item_id=item_id))
     for zone in store.zones():
         if dates.get_zone(zone) is None:
             for item_id, item_type, num in store.zone_holders(zone):

@@ -61,7 +61,8 @@ def read_document(path: Path, kind: str = FORMAT, key: str = "items") -> dict[st
 
     name = "stdin" if str(path) == "-" else str(path)
     try:
-        text = read_input(path).decode("utf-8")
+        # utf-8-sig: a byte-order mark, as some Windows editors write, is not part of the text.
+        text = read_input(path).decode("utf-8-sig")
     except FileNotFoundError:
         raise BadArgument(f"no file {name}: check the path") from None
     except UnicodeDecodeError as error:
@@ -74,6 +75,9 @@ def read_document(path: Path, kind: str = FORMAT, key: str = "items") -> dict[st
     try:
         document = json.loads(text)
     except ValueError as error:
+        if "integer string conversion" in str(error):
+            # Python's own words name one of its settings: say what is wrong with the file.
+            raise BadArgument(f"{name} holds a number of more than 4,300 digits: give {wanted}") from None
         raise BadArgument(f"{name} is not JSON ({error}): give {wanted}") from None
     except RecursionError:
         # Python's JSON reader recurses once per level: hundreds of levels exhaust the stack.

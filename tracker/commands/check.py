@@ -32,6 +32,7 @@ def check(
     # finding them is this command's work.
     store = session._store = Store(session.db or default_db_path(), make_folder=session.db is None,
                                    warn_if_changed=False)
+    store.command_name = "check"        # what `tracker undo --list` calls a repair
     if repair:
         for line in integrity.repair(store, quick):
             sys.stderr.write(f"repaired: {printable(line)}\n")

@@ -49,7 +49,9 @@ def _exists(c: str) -> str:
 
 
 FORMS = {
-    "day or time": lambda c: f"(length({c}) IN (10, 25) AND {_exists(c)})",
+    # Within the days tracker accepts (dates.FIRST_DAY to LAST_DAY), as every reader checks.
+    "day or time": lambda c: f"(length({c}) IN (10, 25) AND {_exists(c)} "
+                             f"AND substr({c}, 1, 10) BETWEEN '1900-01-01' AND '2199-12-31')",
     "UTC time": lambda c: f"(length({c}) = 20 AND substr({c}, 20) = 'Z' AND {_exists(c)})",
     "timestamp": lambda c: f"(length({c}) >= 20 AND {_exists(c)})",
 }
