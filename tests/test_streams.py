@@ -55,7 +55,7 @@ def one_error(run, message: str | None = None) -> str:
 
 
 @pytest.mark.parametrize("args", [["list"], ["list", "--json"], ["show", "E1"], ["countdown"], ["export"],
-                                  ["report"], ["history", "--json"]])
+                                  ["report"], ["history", "--json"], ["check", "--json"], ["undo", "--list"]])
 def test_a_full_disk_on_stdout_is_one_line(seeded, args):
     before = dump(seeded.db)
     with open(FULL, "w") as full:
@@ -64,7 +64,7 @@ def test_a_full_disk_on_stdout_is_one_line(seeded, args):
     assert dump(seeded.db) == before
 
 
-@pytest.mark.parametrize("args", [["list"], ["export"], ["countdown", "--json"]])
+@pytest.mark.parametrize("args", [["list"], ["export"], ["countdown", "--json"], ["export", "-o", "/dev/stdout"]])
 def test_a_closed_stdout_is_one_line(seeded, args):
     run = in_shell(seeded.db, f"tracker {' '.join(args)} >&-")
     one_error(run, "cannot write to stdout: stdout is closed")

@@ -57,6 +57,14 @@ def write_file(path: Path, text: str, database: Path | None = None) -> None:
     data = text.encode("utf-8")
     descriptor = _descriptor(path)
     try:
+        if descriptor == 1:
+            # The same as no -o, failures included (a stdout closed at start is /dev/null
+            # underneath, and only the guarded sys.stdout knows it was closed).
+            import sys
+
+            sys.stdout.write(text)
+            sys.stdout.flush()
+            return
         if descriptor is not None:
             _write_all(descriptor, data)
             return

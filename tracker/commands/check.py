@@ -42,6 +42,9 @@ def check(
     else:
         for finding in findings:
             sys.stdout.write(printable(finding.message) + "\n")
+    # What goes to stdout is out before the summary: if it cannot be written, that is
+    # the one line said, not the summary first.
+    sys.stdout.flush()
     if not findings:
         sys.stderr.write("No problems found.\n")
         return
