@@ -252,8 +252,9 @@ def _remove_added(store: Store, item_ids: list[int], entry: core.Entry, stamp: s
     statement. Refused while live items added since belong to one of them."""
     if not item_ids:
         return []
-    dependants = [(event_id, ref) for event_id, ref in store.live_dependants(item_ids)
-                  if store.item_id(ref) not in item_ids]
+    # Those the command added too go with the event: live_dependants leaves them out
+    # in SQL (a query and a list search per dependant was quadratic for a large import).
+    dependants = store.live_dependants(item_ids)
     if dependants:
         events = store.refs_by_id(sorted({event_id for event_id, _ in dependants}))
         event = next(iter(events))

@@ -113,10 +113,13 @@ class UndoReads(Connection):
                 in rows]
 
     def live_dependants(self, item_ids: list[int]) -> list[tuple[int, Ref]]:
-        """Live items that belong to one of these events: (the event's id, the item's ref)."""
+        """Live items, not among these, that belong to one of these events: (the event's
+        id, the item's ref)."""
+        ids = id_list(item_ids)
         return [(row[0], Ref(row[1], row[2])) for row in self.conn.execute(
-            "SELECT event_id, type, num FROM items WHERE event_id IN (SELECT value FROM json_each(?)) "
-            "AND removed IS NULL ORDER BY type = 'agreement', num", (id_list(item_ids),))]
+            "SELECT event_id, type, num FROM items WHERE event_id IN (SELECT value FROM json_each(:ids)) "
+            "AND id NOT IN (SELECT value FROM json_each(:ids)) "
+            "AND removed IS NULL ORDER BY type = 'agreement', num", {"ids": ids})]
 
     def live_zones(self, item_ids: list[int]) -> dict[int, str | None]:
         """Of these items, the live ones, with the zone their dates are read in (their own,
