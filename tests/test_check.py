@@ -331,3 +331,18 @@ def test_a_repair_is_named_check_in_the_list_of_commands(followed):
     sql(followed, "UPDATE items SET status = 'signed' WHERE type = 'agreement' AND num = 2")
     followed.ok("check", "--repair")
     assert followed.ok("undo", "--list", "--limit", "1", "--json").json()[0]["name"] == "check"
+
+
+def test_a_trigger_with_a_comment_added_is_found_and_repaired(followed):
+    # The check every command makes on open and `tracker check` follow one rule: a
+    # trigger the first refuses to write under, the second reports and remakes.
+    conn = sqlite3.connect(followed.db)
+    sql_text = conn.execute("SELECT sql FROM sqlite_master WHERE name = 'changes_are_never_deleted'").fetchone()[0]
+    conn.executescript("DROP TRIGGER changes_are_never_deleted;\n"
+                       + sql_text.replace("BEGIN", "BEGIN -- harmless", 1) + ";")
+    conn.close()
+    assert followed("update", "A1", "--note", "x").code == 1
+    run = followed("check")
+    assert run.code == 1 and "changes_are_never_deleted" in run.stdout, run.stdout + run.stderr
+    followed.ok("check", "--repair")
+    followed.ok("update", "A1", "--note", "writes work again")

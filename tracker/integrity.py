@@ -31,6 +31,7 @@ from dataclasses import asdict, dataclass, field
 from tracker import core, dates
 from tracker.errors import TrackerError
 from tracker.store import Store, schema_sql, statements
+from tracker.store.connection import expected_triggers, same_trigger
 from tracker.store.integrity import LIST_FIELDS
 
 # Longest excerpt of a found value a message quotes.
@@ -110,7 +111,9 @@ def _schema_findings(store: Store) -> list[Finding]:
         if name not in present:
             findings.append(Finding("schema", None, name, None, _flat(sql), f"schema: {kind} {name} is missing",
                                     object_type=kind))
-        elif present[name][0] != kind or normalised(kind, present[name][1]) != normalised(kind, sql):
+        elif present[name][0] != kind or (not same_trigger(present[name][1], expected_triggers()[name])
+                                          if kind == "trigger"
+                                          else normalised(kind, present[name][1]) != normalised(kind, sql)):
             findings.append(Finding("schema", None, name, _flat(present[name][1]), _flat(sql),
                                     f"schema: {present[name][0]} {name} differs from tracker's (schema.sql)",
                                     object_type=present[name][0]))

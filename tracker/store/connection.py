@@ -192,6 +192,16 @@ class _MendingConnection(sqlite3.Connection):
         return self.cursor().execute(sql, parameters)
 
 
+def same_trigger(found: str, expected: str) -> bool:
+    """Whether a trigger's SQL is schema.sql's, spacing and a closing semicolon aside.
+    A comment added counts as a change: the open-time check of every command and
+    `tracker check` use this one rule, so that what one refuses the other repairs."""
+    def even(sql: str) -> str:
+        return " ".join(sql.split()).rstrip(";").rstrip()
+
+    return even(found) == even(expected)
+
+
 class Connection:
     def __init__(self, path: Path, make_folder: bool = False, warn_if_changed: bool = True):
         self.path = path
@@ -297,7 +307,7 @@ class Connection:
         for name, sql in expected.items():
             if name not in present:
                 return f"trigger {name} is missing"
-            if " ".join((present[name] or "").split()) != sql:
+            if not same_trigger(present[name] or "", sql):
                 return f"trigger {name} was altered"
         for name in present:
             if name not in expected:
