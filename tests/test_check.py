@@ -346,3 +346,10 @@ def test_a_trigger_with_a_comment_added_is_found_and_repaired(followed):
     assert run.code == 1 and "changes_are_never_deleted" in run.stdout, run.stdout + run.stderr
     followed.ok("check", "--repair")
     followed.ok("update", "A1", "--note", "writes work again")
+
+
+def test_the_summary_advises_a_repair_for_what_a_repair_mends(followed):
+    sql(followed, "INSERT INTO item_parties (item_id, position, party) VALUES (9999, 0, 'Nobody')")
+    run = followed("check")
+    assert run.code == 1 and run.stderr.endswith("run `tracker check --repair`\n"), run.stderr
+    assert "dropped 1 parties and tags" in followed.ok("check", "--repair").stderr

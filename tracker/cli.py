@@ -269,7 +269,7 @@ class TrackerGroup(ParsedHere, TyperGroup):
 
 def _database_path() -> Path | None:
     """The database of this run, for a message about it (the run's own is gone by then)."""
-    return Session.last_db
+    return Session.current.path if Session.current else None
 
 
 def _flush_stdout() -> None:
@@ -303,13 +303,14 @@ app = typer.Typer(
 class Session:
     """Per-run state: where the database is, opened on first use."""
 
-    # The session of the run under way: its error handling asks whether it changed anything.
+    # The session of the run under way: its error handling asks whether it changed
+    # anything, and which database a message is about.
     current: "Session | None" = None
-    last_db: Path | None = None       # the database the last run opened, for error messages
 
     def __init__(self, db: Path | None, command: str | None = None):
         self.db = db
         self.command = command      # its name, for the log: what `tracker undo` reverses
+        self.path: Path | None = None       # the database, once opened (or tried)
         self._store = None
         Session.current = self
 
@@ -321,8 +322,8 @@ class Session:
         if self._store is None:
             from tracker.store import Store
 
-            Session.last_db = self.db or default_db_path()
-            self._store = Store(self.db or default_db_path(), make_folder=self.db is None)
+            self.path = self.db or default_db_path()
+            self._store = Store(self.path, make_folder=self.db is None)
             self._store.command_name = self.command or "tracker"
         return self._store
 

@@ -283,6 +283,17 @@ UTC_COLUMNS = ("starts_utc", "ends_utc", "due_utc")
 JUNK_FIELD = {"starts": "start", "ends": "end", "due": "due", "tz": "tz"}
 
 
+def repairable(finding: Finding) -> bool:
+    """Whether `repair` mends what this finding says, as repair() below decides it."""
+    if finding.kind == "schema":
+        return not (finding.object_type == "table" and finding.found is not None)   # a table holds data
+    if finding.kind == "junk":
+        return finding.field in UTC_COLUMNS
+    if finding.kind == "orphan":
+        return finding.field in ("item_parties", "item_tags")
+    return finding.kind in ("drift", "derived")
+
+
 def repair(store: Store, quick: bool = False) -> list[str]:
     """Mend what can be mended, in one transaction; returns what was done, a line each.
     What is wrong is found under the write lock, so that no other command changes it

@@ -4,7 +4,7 @@ from typing import Annotated
 
 import typer
 
-from tracker.commands.common import print_json
+from tracker.commands.common import print_json, store as common_store
 
 
 def check(
@@ -23,16 +23,12 @@ def check(
     import sys
 
     from tracker import integrity
-    from tracker.cli import default_db_path
     from tracker.render.safe import printable
-    from tracker.store import Store
 
-    session = ctx.find_root().obj
-    # Opened without the warning every other command gives about changed safeguards:
+    store = common_store(ctx)
+    # Without the warning every other command gives about changed safeguards:
     # finding them is this command's work.
-    store = session._store = Store(session.db or default_db_path(), make_folder=session.db is None,
-                                   warn_if_changed=False)
-    store.command_name = "check"        # what `tracker undo --list` calls a repair
+    store.warn_if_changed = False
     if repair:
         for line in integrity.repair(store, quick):
             sys.stderr.write(f"repaired: {printable(line)}\n")
@@ -49,11 +45,8 @@ def check(
         sys.stderr.write("No problems found.\n")
         return
     many = len(findings)
-    advice = (": run `tracker check --repair`" if not repair and any(_repairable(f) for f in findings)
+    advice = (": run `tracker check --repair`" if not repair and any(integrity.repairable(f) for f in findings)
               else " that a repair cannot mend (see each line)")
     sys.stderr.write(f"{many} problem{'s' * (many != 1)} found{advice}\n")
     raise typer.Exit(1)
 
-
-def _repairable(finding) -> bool:
-    return finding.kind in ("schema", "drift", "derived") or finding.field in ("starts_utc", "ends_utc", "due_utc")

@@ -203,7 +203,7 @@ def same_trigger(found: str, expected: str) -> bool:
 
 
 class Connection:
-    def __init__(self, path: Path, make_folder: bool = False, warn_if_changed: bool = True):
+    def __init__(self, path: Path, make_folder: bool = False):
         self.path = path
         self._db = None
         # While bulk_loading(): ids and zones of the items it added, so that an
@@ -212,7 +212,8 @@ class Connection:
         # What was found changed in the safeguards (the triggers) on open, if anything:
         # writes are refused then, reads go on with a warning at the end.
         self.safeguards_changed: str | None = None
-        self._warn_if_changed, self._refused = warn_if_changed, False
+        # Whether close() says so when they were (not for `tracker check`, whose work it is).
+        self.warn_if_changed, self._refused = True, False
         # The command this run is (add, update ...), named in the `commands` row that
         # its transaction's log rows point at; that row is written with the first of them.
         self.command_name = "tracker"
@@ -319,7 +320,7 @@ class Connection:
 
         # Damage met while reading is said in one line at the end, which names `tracker
         # check` already: the warning would be a second line.
-        if self.safeguards_changed and self._warn_if_changed and not self._refused and not errors.damaged:
+        if self.safeguards_changed and self.warn_if_changed and not self._refused and not errors.damaged:
             from tracker.render.safe import printable
 
             sys.stderr.write(f"tracker: warning: the database's safeguards were changed outside tracker "
