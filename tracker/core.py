@@ -448,8 +448,7 @@ def history(store: Store, ref: Ref | None, since: str | None) -> list[Change]:
     zone = dates.user_zone_name()
     start = dates.parse_when(since, zone, what="--since", month=True).start
     # A date-only change counts from its date, as in a report (see store.Span).
-    return store.history(item_id, span=Span(dates.utc_text(start),
-                                            first_day=dates.first_day_from(start, zone).isoformat()))
+    return store.history(item_id, span=Span.between(start, None, zone))
 
 
 @dataclass

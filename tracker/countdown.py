@@ -40,8 +40,13 @@ def coming(store: Store, now: datetime, days: int | None = None, limit: int | No
     entries = [countdown_entry(item) for item in
                store.coming(dates.utc_text(now), horizon, CLOSED_STATUSES["agreement"], limit, longest)
                if _dated(item)]
-    entries.sort(key=lambda entry: (entry.start, entry.item.type != "event", entry.item.ref.num))
+    entries.sort(key=nearest_first)
     return entries[:limit] if limit else entries
+
+
+def nearest_first(entry: Countdown) -> tuple:
+    """The order of what is coming: by start, events before due dates, then by number."""
+    return entry.start, entry.item.type != "event", entry.item.ref.num
 
 
 def overdue(store: Store, now: datetime, limit: int | None = None) -> list[Countdown]:

@@ -30,9 +30,9 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta, timezone
 
 from tracker import dates
-from tracker.countdown import LONGEST_EVENT_DAYS, Countdown, coming, countdown_entry
+from tracker.countdown import Countdown, coming, countdown_entry, nearest_first
 from tracker.errors import BadArgument, excerpt
-from tracker.model import AGREEMENT_STATUSES, CLOSED_STATUSES, Change, Item, Ref, parse_ref
+from tracker.model import AGREEMENT_STATUSES, CLOSED_STATUSES, LONGEST_EVENT_DAYS, Change, Item, Ref, parse_ref
 from tracker.store import Span, Store
 
 COMING_DAYS = 14
@@ -87,14 +87,6 @@ def span_period(start: str | None, end: str | None, zone_name: str) -> Period:
     return Period(first.start.astimezone(timezone.utc), last.end.astimezone(timezone.utc), zone_name, label)
 
 
-def span(start: datetime | None, end: datetime | None, zone_name: str) -> Span:
-    """The changes from `start` up to `end` (either open) for a reader in that zone:
-    date-only ones by their date (see the module's docstring)."""
-    return Span(dates.utc_text(start) if start else None, dates.utc_text(end) if end else None,
-                dates.first_day_from(start, zone_name).isoformat() if start else None,
-                dates.first_day_from(end, zone_name).isoformat() if end else None)
-
-
 # A change's field as the log names it, and the Item attribute it sets.
 _PLAIN_FIELDS = {"title", "kind", "status", "location", "sector", "series", "start", "end", "tz", "due",
                  "parties", "tags"}
@@ -146,10 +138,6 @@ class World:
         """Whether this item changed after the instant (or was created after it)."""
         return ref in self.ids
 
-    def item(self, item: Item) -> Item | None:
-        """This item (read whole) as it stood then; None if it did not exist yet."""
-        return self.whole([item])[0]
-
     def whole(self, items: list[Item]) -> list[Item | None]:
         """These items as they stood then, each read whole: with its parties, its tags,
         and when it was last written to before the instant; None for one not created yet."""
@@ -166,9 +154,9 @@ class World:
                 self._whole[now.ref] = then
         return [None if item.ref in self.unborn else self._whole.get(item.ref, item) for item in items]
 
-    def changed_ids(self, item_type: str | None = None) -> list[int]:
+    def changed_ids(self) -> list[int]:
         """The ids of the items that existed then and changed since."""
-        return [self.ids[ref] for ref in self.then if item_type is None or ref.type == item_type]
+        return [self.ids[ref] for ref in self.then]
 
 
 def _rewind(item: Item, was: dict[str | None, object]) -> Item:
@@ -231,7 +219,7 @@ def _coming(store: Store, world: World, at: datetime, days: int | None, limit: i
                 entries.append(countdown_entry(item))
         elif item.due_utc and at_utc < item.due_utc <= horizon and item.is_open:
             entries.append(countdown_entry(item))
-    entries.sort(key=lambda entry: (entry.start, entry.item.type != "event", entry.item.ref.num))
+    entries.sort(key=nearest_first)
     return entries[:limit]
 
 
@@ -297,8 +285,8 @@ def build(store: Store, period: Period) -> Report:
     ended = now >= period.end
     as_of = period.end if ended else now
     # The current period is the world as it is: nothing to rewind.
-    world = World(store, span(period.end, None, period.zone)) if ended else World(store)
-    in_period = span(period.start, period.end, period.zone)
+    world = World(store, Span.between(period.end, None, period.zone)) if ended else World(store)
+    in_period = Span.between(period.start, period.end, period.zone)
     changes = [_as_then(change, world) for change in store.history(span=in_period, limit=LISTED_CHANGES, reported=True)]
     counted, signed, held = store.change_counts(in_period)
 
@@ -329,7 +317,7 @@ def build(store: Store, period: Period) -> Report:
     )
     pipeline = _pipeline(store, world, [events[ref][0] for ref in dict.fromkeys(shown_events) if ref in events])
     overdue = _overdue(store, world, as_of)
-    quiet = _quiet(store, world, span(as_of - timedelta(days=QUIET_DAYS), as_of, period.zone))
+    quiet = _quiet(store, world, Span.between(as_of - timedelta(days=QUIET_DAYS), as_of, period.zone))
     return Report(
         period=period, as_of=as_of, generated=now, headline=headline, changes=changes, groups=groups,
         upcoming=after, more_upcoming=len(coming_after) > LISTED, more_changes=counted - len(changes),

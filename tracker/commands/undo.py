@@ -93,13 +93,13 @@ def _print_list(listed, as_json: bool) -> None:
         return
     from tracker import dates
     from tracker.model import Change
-    from tracker.render.text import cell, change_text, moment_text
+    from tracker.render.text import cell, change_text, when_text
 
     console = out()
     zone = dates.user_zone_name()
     for entry in listed:
         command = entry.command
-        line = cell(f"command {command.id}: {entry.what} ({moment_text(command.recorded, zone)})")
+        line = cell(f"command {command.id}: {entry.what} ({when_text(command.recorded, zone)})")
         if command.undone_by is not None:
             line.append(f" (undone by command {command.undone_by})", style="dim")
         elif entry.next:

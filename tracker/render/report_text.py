@@ -17,7 +17,7 @@ from rich.text import Text
 from tracker.countdown import words
 from tracker.dates import get_zone
 from tracker.render.safe import one_line
-from tracker.render.text import cell, change_text, countdown_table, note_cell, span_text, status_cell, when_text
+from tracker.render.text import cell, change_text, countdown_table, note_cell, plain_text, span_text, status_cell, when_text
 
 # Not on a terminal (redirected with `>`, piped, or written with -o), the text report
 # is this many columns wide: room for the tables, and short enough to read.
@@ -58,23 +58,12 @@ def headline_text(report) -> str:
 
 def plain(report) -> str:
     """The report as plain text, WIDTH columns wide, with no space at the end of a line."""
-    import io
-
-    from rich.console import Console
-
-    buffer = io.StringIO()
-    Console(file=buffer, width=WIDTH, color_system=None, markup=False, highlight=False,
-            emoji=False).print(render(report))
-    return "".join(line.rstrip() + "\n" for line in buffer.getvalue().splitlines())
+    return plain_text(render(report), WIDTH)
 
 
 def on_text(report, change) -> str:
     """When a change happened, for this report's reader: its date, or its time in their zone."""
     return when_text(change.on, report.period.zone)
-
-
-def pipeline_label(event, label: str | None) -> str:
-    return f"{event.ref} {event.title}" if event else label
 
 
 def render(report) -> RenderableType:
@@ -109,8 +98,8 @@ def render(report) -> RenderableType:
             parts.append(Text(more_changes_text(report), style="dim"))
     if report.upcoming:
         parts.append(Rule("Coming up in the 14 days after", align="left"))
-        table = countdown_table(report.upcoming, report.as_of, local_zone=report.period.zone)
-        table.title = None          # the rule above is its heading
+        # The rule above is its heading.
+        table = countdown_table(report.upcoming, report.as_of, local_zone=report.period.zone, title=None)
         parts.append(table)
         if report.more_upcoming:
             parts.append(Text(MORE_UPCOMING_TEXT, style="dim"))

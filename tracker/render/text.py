@@ -40,12 +40,12 @@ def console(stderr: bool = False) -> Console:
 
 
 def plain_text(renderable, width: int = 120) -> str:
-    """A renderable as plain text, for a file."""
+    """A renderable as plain text, for a file: `width` columns, no space at the end of a line."""
     import io
 
     buffer = io.StringIO()
     Console(file=buffer, width=width, color_system=None, markup=False, highlight=False, emoji=False).print(renderable)
-    return buffer.getvalue()
+    return "".join(line.rstrip() + "\n" for line in buffer.getvalue().splitlines())
 
 
 def cell(text: str | None, style: str = "") -> Text:
@@ -58,19 +58,11 @@ def note_cell(text: str | None) -> Text:
     return Text(printable(text))
 
 
-def moment_text(text: str | None, zone_name: str) -> str:
-    """A logged date or instant (happened, recorded, created) in the reader's zone,
-    labelled: 2025-11-29 12:00 IST. A date alone stays a date: it names a day, not an
-    instant, and moving it to another zone would change what it says."""
-    if not text:
-        return ""
-    if len(text) == 10:
-        return text
-    return clock_text(datetime.fromisoformat(text), zone_name)
-
-
 def when_text(text: str | None, zone_name: str | None) -> str:
-    """A stored date or time for people: 2025-12-04, or 2025-12-04 10:30 IST."""
+    """A stored date or instant (a start, a due time, when a change happened or was
+    recorded) for people: 2025-12-04, or 2025-12-04 10:30 IST in `zone_name`. A date
+    alone stays a date: it names a day, not an instant, and moving it to another zone
+    would change what it says."""
     if not text:
         return ""
     if len(text) == 10:
@@ -173,7 +165,7 @@ def item_grid(item: Item, view_zone: str | None = None, local_zone: str | None =
     grid.add_column()
     heading = cell(item.title, "bold")
     if item.removed:
-        heading.append(f"  (removed {moment_text(item.removed, reader)})", style="red")
+        heading.append(f"  (removed {when_text(item.removed, reader)})", style="red")
     grid.add_row(str(item.ref), heading)
     rows: list[tuple[str, Text | str]] = [("type", item.type), ("kind", item.kind),
                                          ("status", status_cell(item.status))]
@@ -183,8 +175,8 @@ def item_grid(item: Item, view_zone: str | None = None, local_zone: str | None =
     else:
         rows += [("sector", cell(item.sector)), ("event", str(item.event or "")), ("due", item.due or "")]
     rows += [("parties", cell(", ".join(item.parties))), ("tags", cell(", ".join(item.tags))),
-             ("uid", item.uid), ("created", moment_text(item.created, reader)),
-             ("updated", moment_text(item.updated, reader))]
+             ("uid", item.uid), ("created", when_text(item.created, reader)),
+             ("updated", when_text(item.updated, reader))]
     for name, value in rows:
         if value:
             grid.add_row(name, value)
@@ -229,7 +221,7 @@ def history_table(changes: list[Change], with_ref: bool = True, zone: str = "UTC
     table.add_column("Note", drop=2, min_width=20, share=2)
     table.add_column("Source", drop=1, min_width=20)
     for change in changes:
-        row = [moment_text(change.on, zone)]
+        row = [when_text(change.on, zone)]
         if with_ref:
             row += [str(change.ref), cell(change.title)]
         text = change_text(change)
@@ -243,10 +235,10 @@ def history_table(changes: list[Change], with_ref: bool = True, zone: str = "UTC
 
 
 def countdown_table(entries, now: datetime, view_zone: str | None = None,
-                    local_zone: str | None = None) -> Table:
+                    local_zone: str | None = None, title: str | None = "Coming up") -> Table:
     from tracker.countdown import words
 
-    table = Table(title="Coming up")
+    table = Table(title=title)
     # On a narrow screen, When goes first (Time left names the day), then Status.
     table.add_column("Ref", no_wrap=True)
     table.add_column("When", drop=1, min_width=14)

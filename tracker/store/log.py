@@ -10,6 +10,7 @@ log is written by `Writes.log()`, its list values encoded by `to_log()`.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from tracker.model import PREFIX, Change, Ref
 from tracker.store.connection import Connection, id_list
@@ -31,6 +32,16 @@ class Span:
     until_utc: str | None = None
     first_day: str | None = None
     end_day: str | None = None
+
+    @classmethod
+    def between(cls, start: datetime | None, end: datetime | None, zone_name: str) -> Span:
+        """The changes from `start` up to `end` (either open) for a reader in that zone:
+        date-only ones by their date."""
+        from tracker import dates
+
+        return cls(dates.utc_text(start) if start else None, dates.utc_text(end) if end else None,
+                   dates.first_day_from(start, zone_name).isoformat() if start else None,
+                   dates.first_day_from(end, zone_name).isoformat() if end else None)
 
     def where(self, table: str = "changes") -> tuple[str, dict]:
         """The SQL condition and its parameters. It reads the happened_utc index over the
