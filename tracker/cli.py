@@ -17,7 +17,7 @@ from typer.core import TyperCommand, TyperGroup
 
 from tracker import __version__, dates, errors
 from tracker.errors import BadArgument, TrackerError, closest, did_you_mean
-from tracker.streams import StdoutLost
+from tracker.streams import StdoutLost, guard
 
 # name -> "module:attribute" under tracker.commands: a function becomes a command,
 # a Typer app a group of them. In the order `tracker --help` lists them.
@@ -101,21 +101,16 @@ class TrackerCommand(ParsedHere, TyperCommand):
 
 
 class TrackerSubGroup(ParsedHere, TyperGroup):
-    """A group under tracker (add): its commands named as the root names its own."""
+    """A group of commands (tracker itself, add): an unknown command name gets the
+    closest ones (Typer's suggestions see only the commands loaded so far)."""
 
     def resolve_command(self, ctx, args):
-        return _resolved(self, ctx, args)
-
-
-def _resolved(group, ctx, args):
-    """Click's resolution, with the closest command names when there is no such one
-    (Typer's suggestions see only the commands loaded so far)."""
-    try:
-        return TyperGroup.resolve_command(group, ctx, args)
-    except typer.TyperException as error:
-        if type(error).__name__ == "UsageError" and args and group.get_command(ctx, args[0]) is None:
-            error.message = f"No such command {args[0]!r}{did_you_mean(closest(args[0], group.list_commands(ctx)))}"
-        raise
+        try:
+            return super().resolve_command(ctx, args)
+        except typer.TyperException as error:
+            if type(error).__name__ == "UsageError" and args and self.get_command(ctx, args[0]) is None:
+                error.message = f"No such command {args[0]!r}{did_you_mean(closest(args[0], self.list_commands(ctx)))}"
+            raise
 
 
 def _option_names(command) -> list[str]:
@@ -160,15 +155,12 @@ def _reader_gone() -> None:
     sys.exit(0)
 
 
-class TrackerGroup(ParsedHere, TyperGroup):
+class TrackerGroup(TrackerSubGroup):
     """Loads a command when it is asked for; turns every expected failure into one
     line on stderr and an exit code."""
 
     def list_commands(self, ctx) -> list[str]:
         return list(COMMANDS)
-
-    def resolve_command(self, ctx, args):
-        return _resolved(self, ctx, args)
 
     def shell_complete(self, ctx, incomplete):
         from tracker.completion import command_names
@@ -415,7 +407,5 @@ def main_options(
 
 
 def main() -> None:
-    from tracker.streams import guard
-
     guard()
     app()

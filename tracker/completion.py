@@ -20,14 +20,13 @@ except ImportError:
     from click.shell_completion import CompletionItem, add_completion_class
 from typer._completion_classes import BashComplete, FishComplete, ZshComplete
 
-from tracker.model import KINDS, STATUSES
+from tracker.model import KINDS, PREFIX, STATUSES
 
 # At most this many values per Tab: more is a screenful nobody reads.
 MOST = 50
 
 _REF_PREFIX = re.compile(r"([EeAa]?)(\d{0,18})")
 _TYPES = {"e": ("event",), "a": ("agreement",), "": ("event", "agreement")}
-_PREFIX = {"event": "E", "agreement": "A"}
 
 
 def attach(command) -> None:
@@ -182,7 +181,7 @@ def _read_refs(types_of):
                 rows = conn.execute(
                     f"SELECT num, title FROM items WHERE type = ? AND num BETWEEN ? AND ? AND removed IS NULL "
                     f"ORDER BY num {order} LIMIT ?", (item_type, low, high, MOST - len(found))).fetchall()
-                found += [(f"{_PREFIX[item_type]}{num}", title) for num, title in rows]
+                found += [(f"{PREFIX[item_type]}{num}", title) for num, title in rows]
         # Typed in lower case (a3), offered as typed: shells keep only what begins with it.
         typed_lower = match.group(1).islower()
         return [CompletionItem(ref.lower() if typed_lower else ref, help=_one_line(title))

@@ -109,9 +109,10 @@ _ENTRY_NAMES = {"items": "item", "updates": "update", "history": "history entry"
 
 def _check_text(document: Any, text: str, name: str) -> None:
     """Refuse a file holding a string that is not text (a lone surrogate, from a JSON
-    escape or, on stdin, a byte that was not UTF-8), naming where it is. Walked with a
-    stack, not recursion, and only when such a string can be there."""
-    if (text.isascii() or readable(text)) and not _SURROGATE_ESCAPE.search(text):
+    escape), naming where it is. Walked with a stack, not recursion, and only when such
+    a string can be there: the file's bytes were decoded strictly, so only an escape
+    can make one."""
+    if not _SURROGATE_ESCAPE.search(text):
         return
     # (value, where it is for a message, the name of its entries if it is a top list)
     pending: list[tuple[Any, str, str | None]] = [(document, "", None)]
