@@ -148,10 +148,15 @@ class ItemReads(Connection):
     FEW_MATCHES = 5000
 
     def _few_match(self, search: str) -> bool:
-        with self._searching(ItemQuery(search=search)):
-            return self.conn.execute(
-                f"SELECT count(*) FROM (SELECT 1 FROM item_search WHERE item_search MATCH ? LIMIT {self.FEW_MATCHES + 1})",
-                (fts_query(search),)).fetchone()[0] <= self.FEW_MATCHES
+        # Asked for each type and each count of what a list left out: counted once a
+        # run (a run that lists does not write).
+        known = self.__dict__.setdefault("_few_matches", {})
+        if search not in known:
+            with self._searching(ItemQuery(search=search)):
+                known[search] = self.conn.execute(
+                    f"SELECT count(*) FROM (SELECT 1 FROM item_search WHERE item_search MATCH ? "
+                    f"LIMIT {self.FEW_MATCHES + 1})", (fts_query(search),)).fetchone()[0] <= self.FEW_MATCHES
+        return known[search]
 
     def _items_of(self, item_type: str, query: ItemQuery, batch: int) -> Iterator[Item]:
         where, params = self._filters(item_type, query)
