@@ -157,3 +157,78 @@ def test_a_closed_pipe_is_exit_0_every_time(tmp_path):
 ])
 def test_usage_lines_name_arguments_without_braces(tracker, command, usage):
     assert usage in _help(tracker, *command)
+
+
+# -- help pages laid out by tracker: what Typer's showed, without its heavy imports ----------
+
+# Run in a fresh interpreter, as the installed command is: which modules a help page loads.
+LOADED = """
+import sys
+from tracker.cli import main
+try:
+    main()
+finally:
+    heavy = sorted(name for name in sys.modules if name.split(".")[0] in ("pygments", "markdown_it")
+                   or name in ("rich.markdown", "rich.table", "rich.syntax", "rich.traceback", "typer.rich_utils"))
+    sys.stderr.write("\\nloaded: " + " ".join(heavy))
+"""
+
+
+@pytest.mark.parametrize("command", [[], ["list"], ["add", "event"]], ids=["tracker", "list", "add event"])
+def test_help_loads_no_markdown_pygments_or_rich_table(command, tmp_path):
+    pexpect = pytest.importorskip("pexpect")
+    python = str(TRACKER_BIN.parent / "python")
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "TERM": "xterm-256color"}
+    # Run away from the checkout, whose tracker/ `python -c` would import instead.
+    piped = subprocess.run([python, "-c", LOADED, *command, "--help"], env=env, capture_output=True, text=True,
+                           cwd=tmp_path)
+    assert piped.returncode == 0 and "Usage: tracker" in piped.stdout, piped.stderr
+    assert piped.stderr.endswith("loaded: ")
+    child = pexpect.spawn(python, ["-c", LOADED, *command, "--help"], env=env, dimensions=(40, 100),
+                          encoding="utf-8", timeout=20, cwd=str(tmp_path))
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0 and "Usage: " in child.before
+    assert child.before.endswith("loaded: ")
+    assert "\x1b[1;36m--help" in child.before          # coloured on a terminal, as Typer's was
+
+
+def test_piped_help_is_plain_text_in_panels_without_trailing_spaces(tracker):
+    for command in HELP_PAGES:
+        text = _help(tracker, *command)
+        assert "\x1b" not in text
+        lines = text.splitlines()
+        assert [line for line in lines if line != line.rstrip()] == []
+        assert max(map(len, lines)) == 80
+        assert "╭─ Options ─" in text and "--help" in text
+
+
+def _described(text: str) -> str:
+    return " ".join(line.strip(" │") for line in text.splitlines())
+
+
+def test_tracker_help_lists_each_command_with_its_own_description(tracker):
+    from tracker.cli import COMMANDS
+
+    listed = " ".join(_described(_help(tracker)).split())
+    for name in COMMANDS:
+        own = _help(tracker, name).split("\n\n")[1]          # after the usage: the first paragraph
+        assert f"{name} {' '.join(own.split())}" in listed, name
+
+
+def test_a_help_text_split_over_lines_in_the_source_reads_as_one_paragraph(tracker):
+    """`check`'s description is written over three lines: they are one paragraph on screen."""
+    text = _help(tracker)
+    check = text[text.index("│ check"):text.index("│ undo")]
+    assert "rows that refer to nothing, every item against its" in " ".join(_described(check).split())
+    widths = [len(line.rstrip(" │")) for line in check.splitlines()]
+    assert all(width > 60 for width in widths[:-1]), check
+
+
+def test_options_show_what_they_take_their_default_and_their_variable(tracker):
+    text = " ".join(_help(tracker).split())
+    assert "--db PATH The database file" in text and "[env var: TRACKER_DB]" in text
+    report = " ".join(_described(_help(tracker, "report")).split())
+    assert "--format -f FORMAT text, md, html or json. [default: text]" in report
+    update = " ".join(_described(_help(tracker, "update")).split())
+    assert "* REF <str> The item to change: E1, A3 ... [required]" in update

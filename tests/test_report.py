@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import NEWS, SEED
+from conftest import NEWS, SEED, TRACKER_BIN
 
 GOLDEN = Path(__file__).resolve().parent / "golden"
 SEED_NOW = "2025-11-29T12:00:00+05:30"
@@ -420,6 +420,37 @@ def test_the_text_report_has_one_width_off_a_terminal_and_no_trailing_spaces(aft
         assert [line for line in lines if line != line.rstrip()] == []
     text = after_news.ok("report", "--week", "2025-W48").stdout
     assert text.count("Coming up") == 1
+
+
+# Run in a fresh interpreter, as the installed command is: which modules the report loads.
+LOADED = """
+import sys
+from tracker.cli import main
+try:
+    main()
+finally:
+    sys.stderr.write("\\nrich.table loaded" if "rich.table" in sys.modules else "\\nrich.table not loaded")
+"""
+
+
+def test_the_text_report_is_laid_out_without_rich_table(after_news, tmp_path):
+    """rich.table took all of a report's time (220 ms): its tables are tracker's own,
+    in a file and on a terminal alike."""
+    pexpect = pytest.importorskip("pexpect")
+    env = {**os.environ, "TRACKER_DB": str(after_news.db), "TRACKER_NOW": NEWS_NOW, "TRACKER_TZ": "Asia/Kolkata",
+           "TERM": "xterm"}
+    python = str(TRACKER_BIN.parent / "python")
+    # Run away from the checkout, whose tracker/ `python -c` would import instead.
+    piped = subprocess.run([python, "-c", LOADED, "report", "--week", "2025-W49"], env=env, capture_output=True,
+                           text=True, cwd=tmp_path)
+    assert piped.returncode == 0, piped.stderr
+    assert "Weekly report 2025-W49" in piped.stdout and piped.stderr.endswith("rich.table not loaded")
+    child = pexpect.spawn(python, ["-c", LOADED, "report", "--week", "2025-W49"], env=env, dimensions=(40, 100),
+                          encoding="utf-8", timeout=20, cwd=str(tmp_path))
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0, child.before
+    assert "What changed" in child.before and child.before.endswith("rich.table not loaded")
 
 
 # -- Times in the reader's zone ------------------------------------------------------------

@@ -202,3 +202,55 @@ def test_a_tab_in_a_cell_prints_as_a_space_and_keeps_the_border_in_place():
     table.add_row(Text("see\tannex", style="dim"))
     lines = printed(table, 40).rstrip("\n").split("\n")
     assert "\t" not in "".join(lines) and "see annex" in lines[3]
+
+
+# -- the weekly report's tables: Rich's SIMPLE_HEAD look, columns sharing the width by ratio --
+
+NOTES = [("2025-12-05", "A2", "Labour mobility pact (agreement on temporary labour activity)",
+          "status expected → signed", "Signed as the agreement on temporary labour activity (Sentinel Assam).",
+          "https://www.sentinelassam.com/north-east-india-news/india-russia-seal-pacts"),
+         ("2025-12-04 10:30 IST", "E1", "State visit", "note", "Lands in New Delhi.", "")]
+
+
+def simple_tables() -> tuple[Table, rich_table.Table]:
+    from rich import box
+
+    ours, theirs = Table(simple=True), rich_table.Table(box=box.SIMPLE_HEAD, expand=True)
+    for name, ratio in (("On", 0), ("Ref", 0), ("Title", 3), ("Change", 3), ("Note", 4), ("Source", 3)):
+        ours.add_column(name, no_wrap=not ratio, ratio=ratio, min_width=10 if ratio else 0)
+        theirs.add_column(name, no_wrap=not ratio, ratio=ratio or None, overflow="fold")
+    for row in NOTES:
+        ours.add_row(*row)
+        theirs.add_row(*row)
+    return ours, theirs
+
+
+@pytest.mark.parametrize("width", [120, 100])
+def test_ratio_columns_share_the_width_as_richs_do(width):
+    ours, theirs = simple_tables()
+    assert printed(ours, width) == printed(theirs, width).replace(" " * width, "")
+
+
+def test_a_right_justified_column_lines_up_its_numbers_as_richs_does():
+    from rich import box
+
+    ours, theirs = Table(simple=True), rich_table.Table(box=box.SIMPLE_HEAD)
+    ours.add_column("Event")
+    theirs.add_column("Event")
+    for name in ("signed", "all"):
+        ours.add_column(Text(name, style="green"), justify="right")
+        theirs.add_column(Text(name, style="green"), justify="right")
+    for row in (("E2 23rd India-Russia Annual Summit", "14", "20"), ("at no event", "", "2")):
+        ours.add_row(*row)
+        theirs.add_row(*row)
+    assert [line.rstrip() for line in printed(ours, 120).split("\n")] == \
+        [line.rstrip() for line in printed(theirs, 120).split("\n")]
+    assert "\x1b[1;32msigned" in printed(ours, 120, colour=True)       # the header's bold, over its own style
+
+
+def test_ratio_columns_too_narrow_leave_columns_out_instead():
+    ours, _ = simple_tables()
+    for column in ours.columns:
+        column.drop = {"Source": 1, "Title": 2}.get(column.title, 0)
+    lines = printed(ours, 60).rstrip("\n").split("\n")
+    assert "Source" not in lines[1] and all(terminal_cells(line) <= 60 for line in lines)

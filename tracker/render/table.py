@@ -11,6 +11,10 @@ And the layout, when the screen is narrower than the table (see `_layout`): no
 word is split where a line break between words would do, the columns that matter
 least are left out first (each column says when, `drop`), titles keep a useful
 width, and every line fits: the frame is never cut off.
+
+A table may also have Rich's SIMPLE_HEAD look (`simple=True`: a rule under the
+header, no other lines), and columns with a `ratio`, which share the whole width
+between them as Rich's do (the weekly report's tables).
 """
 
 from __future__ import annotations
@@ -35,6 +39,11 @@ _BOTTOM = ("└", "─", "┴", "┘")
 # The same frame for a stdout that cannot show those (PYTHONIOENCODING=ascii).
 _FRAMES = (_TOP, _HEAD, _RULE, _BODY, _BOTTOM)
 _ASCII_FRAMES = (("+", "-", "+", "+"), ("|", "|", "|"), ("+", "-", "+", "+"), ("|", "|", "|"), ("+", "-", "+", "+"))
+# Rich's box.SIMPLE_HEAD: a blank line for the top and the bottom, spaces between the
+# columns, and a rule under the header only.
+_SIMPLE_EDGES = (" ", " ", " ")
+_SIMPLE_RULE = (" ", "─", "─", " ")
+_ASCII_SIMPLE_RULE = (" ", "-", "-", " ")
 # A longer "word" is a URL, a path or an identifier, not prose: it is cut where it
 # does not fit, rather than holding its column open or pushing others out.
 _LONG_WORD = 30
@@ -44,6 +53,7 @@ _LONG_WORD = 30
 GLUE = "\xa0"
 _NUMBER_AND_UNIT = re.compile(r"(?<=\d) (?=\S)")
 _BREAKS_BUT_GLUE = re.compile(r"[^\S\xa0]+")
+_ASCII_WORD = re.compile(r"\S+")
 
 
 def glued(phrase: str) -> str:
@@ -66,7 +76,7 @@ def _words(text: str) -> list[str]:
 
 @dataclass
 class Column:
-    header: str
+    header: str | Text
     no_wrap: bool = False       # one line, at its full width, as long as the screen allows
     style: str = ""
     # 0: always shown. 1, 2, ...: when the screen is too narrow for every column
@@ -77,15 +87,25 @@ class Column:
     min_width: int = 0
     # Its part of the width left over once every column has its minimum.
     share: int = 1
+    justify: str = "left"       # or "right", for numbers
+    # Columns with a ratio fill the whole width, shared in these proportions (as
+    # Rich's ratio columns do), while each still gets its `min_width`; the others
+    # keep their full width.
+    ratio: int = 0
+
+    @property
+    def title(self) -> str:
+        return self.header.plain if isinstance(self.header, Text) else self.header
 
 
 class Table:
     """A table of Text or str cells: `add_column`, `add_row`, then print it."""
 
     def __init__(self, title: str | None = None, *, box: bool = True, padding: int = 1,
-                 show_header: bool = True):
+                 show_header: bool = True, simple: bool = False):
         self.title = title
         self.box = box
+        self.simple = simple and box
         self.padding = padding
         self.show_header = show_header and box
         self.columns: list[Column] = []
@@ -96,9 +116,9 @@ class Table:
         """Columns side by side, no borders and no header (a name and its value)."""
         return cls(box=False, padding=padding, show_header=False)
 
-    def add_column(self, header: str = "", *, no_wrap: bool = False, style: str = "", drop: int = 0,
-                   min_width: int = 0, share: int = 1) -> None:
-        self.columns.append(Column(header, no_wrap, style, drop, min_width, share))
+    def add_column(self, header: str | Text = "", *, no_wrap: bool = False, style: str = "", drop: int = 0,
+                   min_width: int = 0, share: int = 1, justify: str = "left", ratio: int = 0) -> None:
+        self.columns.append(Column(header, no_wrap, style, drop, min_width, share, justify, ratio))
 
     def add_row(self, *cells: Text | str | None) -> None:
         row = []
@@ -141,13 +161,17 @@ class Table:
         """
         columns = self.columns
         count = len(columns)
-        naturals = [cells(c.header) if self.show_header else 0 for c in columns]
+        naturals = [cells(c.title) if self.show_header else 0 for c in columns]
         for row in self.rows:
             for index, text in enumerate(row):
                 plain = text.plain
                 length = cells(plain) if "\n" not in plain else max(map(cells, plain.split("\n")))
                 if length > naturals[index]:
                     naturals[index] = length
+        if any(c.ratio for c in columns):
+            shared = self._ratio_layout(max_width, naturals)
+            if shared is not None:
+                return shared
         if sum(naturals) + self._frame_width(count) <= max_width:
             return list(naturals)
 
@@ -199,6 +223,29 @@ class Table:
         self._share_out(freed, widths, naturals, [i for i in growing if widths[i] < naturals[i]])
         return [widths.get(i) for i in range(count)]
 
+    def _ratio_layout(self, max_width: int, naturals: list[int]) -> list[int] | None:
+        """The whole width, as Rich shares it: the columns without a ratio at their full
+        width, the rest in proportion to their ratios (Rich's ratio_distribute, each
+        share rounded up in turn). None where a ratio column would get less than its
+        `min_width`: then `_layout` leaves columns out instead."""
+        pad = 2 * self.padding
+        fixed = sum(naturals[i] + pad for i, c in enumerate(self.columns) if not c.ratio)
+        remaining = max_width - self._frame_width(len(self.columns)) + pad * len(self.columns) - fixed
+        total_ratio = sum(c.ratio for c in self.columns)
+        widths = list(naturals)
+        for index, column in enumerate(self.columns):
+            if not column.ratio:
+                continue
+            share = max(1 + pad, -(-column.ratio * remaining // total_ratio))
+            total_ratio -= column.ratio
+            remaining -= share
+            widths[index] = share - pad
+            if widths[index] < column.min_width:
+                return None
+        if sum(widths) + self._frame_width(len(widths)) > max_width:
+            return None
+        return widths
+
     def _share_out(self, spare: int, widths: dict[int, int], naturals: list[int], growing: list[int]) -> None:
         """Spare cells, one at a time, to the narrowest column (in proportion to its share) still short."""
         while spare > 0 and growing:
@@ -213,7 +260,7 @@ class Table:
         used = 0
         texts = [row[index].plain for row in self.rows]
         if self.show_header:
-            texts.append(self.columns[index].header)
+            texts.append(self.columns[index].title)
         for plain in texts:
             size = cells(plain) if "\n" not in plain else width + 1
             if size > width:
@@ -230,7 +277,7 @@ class Table:
         a letter with its vowel sign)."""
         texts = [row[index].plain for row in self.rows]
         if self.show_header:
-            texts.append(self.columns[index].header)
+            texts.append(self.columns[index].title)
         sizes: set[int] = set()
         widest = 1
         for plain in texts:
@@ -252,29 +299,43 @@ class Table:
         if not self.columns:
             return
         top, head, rule, body, bottom = _ASCII_FRAMES if options.ascii_only else _FRAMES
+        if self.simple:
+            head = body = _SIMPLE_EDGES
+            rule = _ASCII_SIMPLE_RULE if options.ascii_only else _SIMPLE_RULE
         layout = self._layout(options.max_width)
         shown = [index for index, width in enumerate(layout) if width is not None]
         widths = [layout[index] for index in shown]
+        right = [self.columns[index].justify == "right" for index in shown]
         new_line = Segment.line()
         pad = Segment(" " * self.padding)
         if self.title:
             yield Segment(self.title, console.get_style("table.title"))
             yield new_line
         if self.box:
-            yield self._frame(top, widths)
+            if not self.simple:     # SIMPLE_HEAD's top is a line of spaces: an empty line
+                yield self._frame(top, widths)
             yield new_line
         if self.show_header:
             header_style = console.get_style("table.header")
-            yield from self._row([Text(self.columns[i].header, style=header_style) for i in shown], widths, head,
-                                 console, pad, new_line)
+            headers = []
+            for index in shown:
+                header = self.columns[index].header
+                if isinstance(header, Text):    # its own style over the header's
+                    style = header.style
+                    header = Text(header.plain, style=header_style + console.get_style(style) if style else header_style)
+                else:
+                    header = Text(header, style=header_style)
+                headers.append(header)
+            yield from self._row(headers, widths, head, console, pad, new_line, right)
             yield self._frame(rule, widths)
             yield new_line
         every = len(shown) == len(self.columns)
         for row in self.rows:
             yield from self._row(row if every else [row[i] for i in shown], widths, body if self.box else None,
-                                 console, pad, new_line)
+                                 console, pad, new_line, right)
         if self.box:
-            yield self._frame(bottom, widths)
+            if not self.simple:
+                yield self._frame(bottom, widths)
             yield new_line
 
     def _frame(self, chars: tuple[str, str, str, str], widths: list[int]) -> Segment:
@@ -283,20 +344,13 @@ class Table:
         return Segment(left + joint.join(line * (width + 2 * self.padding) for width in widths) + right)
 
     def _row(self, row: list[Text], widths: list[int], edges: tuple[str, str, str] | None, console: Console,
-             pad: Segment, new_line: Segment) -> Iterator[Segment]:
-        cells_lines: list[list[Text]] = []
-        for text, width in zip(row, widths):
-            plain = text.plain
-            if "\n" not in plain and cells(plain) <= width:
-                cells_lines.append([text])
-            elif not text.spans:
-                cells_lines.append([Text(plain[start:end], style=text.style)
-                                    for start, end in _line_ranges(plain, width)])
-            else:
-                cells_lines.append([text[start:end] for start, end in _line_ranges(plain, width)])
+             pad: Segment, new_line: Segment, right: list[bool]) -> Iterator[Segment]:
+        # Without colour (a file, a pipe) a console prints no style at all: none is worked out.
+        styled = console.color_system is not None
+        cells_lines = [_cell_lines(text, width, console, styled) for text, width in zip(row, widths)]
         pad_text = pad.text
         last = len(widths) - 1
-        for line in range(max(len(lines) for lines in cells_lines)):
+        for line in range(max(map(len, cells_lines))):
             # Unstyled runs (borders, padding, plain cells) are joined into one
             # segment: the console's work is per segment.
             plain = edges[0] if edges else ""
@@ -304,23 +358,20 @@ class Table:
                 if edges or index:
                     plain += pad_text
                 if line < len(lines):
-                    text = lines[line]
-                    shown = text.plain
-                    glued_line = not shown.isascii() and GLUE in shown
-                    if glued_line:      # wrapped as one word, printed with a plain space
-                        shown = shown.replace(GLUE, " ")
-                    if text.spans or text.style:
+                    shown, size, styled = lines[line]
+                    if right[index] and size < width:
+                        plain += " " * (width - size)
+                    if styled is None:
+                        plain += shown
+                    else:
                         if plain:
                             yield Segment(plain)
                             plain = ""
-                        if text.spans:      # spans over the base style
-                            yield from (Segment(part.text.replace(GLUE, " "), part.style, part.control)
-                                        for part in text.render(console)) if glued_line else text.render(console)
-                        else:
-                            yield Segment(shown, console.get_style(text.style))
+                        yield from styled
+                    if not right[index]:
+                        width -= size
                     else:
-                        plain += shown
-                    width -= cells(text.plain)
+                        width = 0
                 if width > 0 and (edges or index < last):
                     plain += " " * width
                 if edges:
@@ -328,6 +379,46 @@ class Table:
             if plain:
                 yield Segment(plain)
             yield new_line
+
+
+def _cell_lines(text: Text, width: int, console: Console,
+                styled: bool = True) -> list[tuple[str, int, list[Segment] | None]]:
+    """A cell's lines at `width`: each as printed (a no-break space as a space), its
+    width in cells, and its styled segments (None for a line without style, or
+    for every line where not `styled`)."""
+    plain = text.plain
+    if "\n" not in plain and cells(plain) <= width:
+        ranges: tuple[tuple[int, int], ...] = ((0, len(plain)),)
+    else:
+        ranges = _line_ranges(plain, width)
+    glue = GLUE in plain
+    lines = []
+    if not styled or not text.spans:
+        style = console.get_style(text.style) if text.style and styled else None
+        for start, end in ranges:
+            shown = plain[start:end]
+            size = cells(shown)
+            if glue:
+                shown = shown.replace(GLUE, " ")
+            lines.append((shown, size, None if style is None else [Segment(shown, style)]))
+        return lines
+    # Styled spans: the cell's segments once (base style and spans combined), cut at each line.
+    segments = list(text.render(console))
+    position = 0
+    bounds = []
+    for segment in segments:
+        bounds.append((position, position + len(segment.text)))
+        position += len(segment.text)
+    for start, end in ranges:
+        shown = plain[start:end]
+        styled = [Segment(segment.text[max(start, first) - first:min(end, after) - first], segment.style)
+                  for segment, (first, after) in zip(segments, bounds) if first < end and after > start]
+        size = cells(shown)
+        if glue:
+            shown = shown.replace(GLUE, " ")
+            styled = [Segment(part.text.replace(GLUE, " "), part.style) for part in styled]
+        lines.append((shown, size, styled))
+    return lines
 
 
 # -- measuring and wrapping -----------------------------------------------------------
@@ -403,6 +494,24 @@ def _line_ranges(plain: str, width: int) -> tuple[tuple[int, int], ...]:
         start = end = -1        # the current line, in the paragraph; -1: none yet
         used = 0
         cursor = 0
+        if paragraph.isascii():
+            # The same, at a character a cell (most text): found by one regular
+            # expression, measured by length, a long word cut every `width`.
+            for match in _ASCII_WORD.finditer(paragraph):
+                at, cursor = match.span()
+                size = cursor - at
+                if start >= 0 and used + (at - end) + size <= width:
+                    end, used = cursor, used + (at - end) + size
+                    continue
+                if start >= 0:
+                    ranges.append((offset + start, offset + end))
+                while size > width:
+                    ranges.append((offset + at, offset + at + width))
+                    at, size = at + width, size - width
+                start, end, used = at, cursor, size
+            ranges.append((offset + max(start, 0), offset + max(end, 0)))
+            offset += len(paragraph) + 1
+            continue
         for word in _words(paragraph):
             at = paragraph.find(word, cursor)
             cursor = at + len(word)
