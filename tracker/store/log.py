@@ -9,6 +9,7 @@ log is written by `Writes.log()`, its list values encoded by `to_log()`.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -88,6 +89,11 @@ RETRACTED = ("coalesce((SELECT r.new IS NOT NULL FROM changes AS r WHERE r.field
              "AND coalesce(r.new, r.old) = (changes.id || '') ORDER BY r.id DESC LIMIT 1), 0)")
 
 
+# A place in the log's order: (happened_utc, id). Changes that happened at the same
+# instant follow each other by id, so that a page ends and the next begins exactly.
+Place = tuple[str, int]
+
+
 class LogReads(Connection):
     def history(self, item_id: int | None = None, since_utc: str | None = None,
                 until_utc: str | None = None, limit: int | None = None, span: Span | None = None,
@@ -96,15 +102,16 @@ class LogReads(Connection):
         `limit` changes only, if given. `span`, if given, says which changes belong to
         the stretch asked for, date-only ones by their date (see Span). `reported`: what
         a report lists, without retracted notes and the retractions themselves."""
-        span = span or Span(since_utc, until_utc)
-        condition, params = span.where()
-        if item_id is not None:
-            condition += " AND changes.item_id = :item_id"
-            params["item_id"] = item_id
+        return list(self.iter_history(item_id, span or Span(since_utc, until_utc), limit=limit, reported=reported))
+
+    def iter_history(self, item_id: int | None = None, span: Span = Span(), *, start: Place | None = None,
+                     before: Place | None = None, limit: int | None = None,
+                     reported: bool = False) -> Iterator[Change]:
+        """As history(), read as it is used (one row at a time: memory stays flat at any
+        size), from the change at `start` on and up to the one at `before` (exclusive)."""
+        condition, params = self._history_where(item_id, span, start, before, reported)
         # Most logs have no retraction: then no row is looked up for one (5 us a row).
         retracted = RETRACTED if self.has_retractions() else "0"
-        if reported:
-            condition += self.reported_only()
         sql = (
             f"SELECT changes.*, items.type, items.num, items.title, {retracted} AS retracted, "
             "parent.type AS parent_type, parent.num AS parent_num, "
@@ -121,17 +128,58 @@ class LogReads(Connection):
             "ORDER BY changes.happened_utc, changes.id"
             + (f" LIMIT {int(limit)}" if limit else "")
         )
-        return [
-            Change(
-                ref=Ref(row["type"], row["num"]), field=row["field"],
-                old=_from_log(row["field"], row["old"]), new=_from_log(row["field"], row["new"]),
-                on=row["happened"], recorded=row["recorded"], source=row["source"],
-                note=row["note"], title=row["title"],
-                within=Ref(row["parent_type"], row["parent_num"]) if row["parent_num"] else None,
-                early=bool(row["early"]), id=row["id"], retracted=bool(row["retracted"]),
-            )
-            for row in self.query(sql, params) if _sound_change(row)
-        ]
+        cursor = self.conn.execute(sql, params)
+        names = [column[0] for column in cursor.description]
+        for values in cursor:
+            row = dict(zip(names, values))
+            if _sound_change(row):
+                yield Change(
+                    ref=Ref(row["type"], row["num"]), field=row["field"],
+                    old=_from_log(row["field"], row["old"]), new=_from_log(row["field"], row["new"]),
+                    on=row["happened"], recorded=row["recorded"], source=row["source"],
+                    note=row["note"], title=row["title"],
+                    within=Ref(row["parent_type"], row["parent_num"]) if row["parent_num"] else None,
+                    early=bool(row["early"]), id=row["id"], retracted=bool(row["retracted"]))
+
+    def last_page(self, item_id: int | None, span: Span, before: Place | None, count: int,
+                  beyond: int) -> tuple[Place | None, int]:
+        """Where the last `count` changes (of an item, in `span`, before `before`) start,
+        and how many more come before them, counted up to `beyond` + 1 (more than
+        `beyond`): the index read backwards over at most count + beyond + 1 entries,
+        whatever the size of the log. (None, 0) if they are all of it."""
+        condition, params = self._history_where(item_id, span, None, before)
+        places = self.conn.execute(
+            f"SELECT changes.happened_utc, changes.id FROM changes WHERE {condition} "
+            f"ORDER BY changes.happened_utc DESC, changes.id DESC LIMIT {int(count) + int(beyond) + 1}", params)
+        read, first = 0, None
+        for place in places:
+            read += 1
+            if read == count:
+                first = tuple(place)
+        return (first, read - count) if read > count else (None, 0)
+
+    def place_of(self, change_id: int) -> Place | None:
+        """Where a change falls in the log's order; None if there is no such change."""
+        found = self.conn.execute("SELECT happened_utc, id FROM changes WHERE id = ?", (change_id,)).fetchone()
+        return tuple(found) if found else None
+
+    def _history_where(self, item_id: int | None, span: Span, start: Place | None, before: Place | None,
+                       reported: bool = False) -> tuple[str, dict]:
+        """The condition on `changes` of a read of the log. Places are compared as row
+        values, which SQLite reads as a range of the happened_utc indexes."""
+        condition, params = span.where()
+        if item_id is not None:
+            condition += " AND changes.item_id = :item_id"
+            params["item_id"] = item_id
+        if start is not None:
+            condition += " AND (changes.happened_utc, changes.id) >= (:start_utc, :start_id)"
+            params.update(start_utc=start[0], start_id=start[1])
+        if before is not None:
+            condition += " AND (changes.happened_utc, changes.id) < (:before_utc, :before_id)"
+            params.update(before_utc=before[0], before_id=before[1])
+        if reported:
+            condition += self.reported_only()
+        return condition, params
 
     def has_retractions(self) -> bool:
         return self.conn.execute("SELECT 1 FROM changes INDEXED BY changes_retractions "
