@@ -476,7 +476,7 @@ def history(store: Store, ref: Ref | None, since: str | None = None, before: str
     if not limit:
         return HistoryPage(store.iter_history(item_id, span, before=before_place))
     first, more = store.last_page(item_id, span, before_place, limit, cap)
-    return HistoryPage(store.iter_history(item_id, span, start=first, before=before_place),
+    return HistoryPage(store.iter_history(item_id, span, start=first, before=before_place, limit=limit),
                        more if more <= cap else None, first[1] if first else None)
 
 
