@@ -291,3 +291,15 @@ def test_a_page_reads_as_much_at_any_size(tracker, tmp_path, monkeypatch, since,
         steps.append(counted[0])
         store.close()
     assert steps[1] < steps[0] * 2, steps
+
+
+def test_the_way_back_keeps_the_database_and_clock_given_on_the_command_line(tracker, tmp_path):
+    other = tmp_path / "other place" / "log.db"
+    other.parent.mkdir()
+    tracker.ok("import", str(_log(tmp_path / "log.json", 10)), TRACKER_DB=str(other))
+    run = tracker.ok("--db", str(other), "--now", "2025-11-20T10:00:00Z", "history", "--limit", "4")
+    back = _page_back(run)
+    assert back[:5] == ["--db", str(other), "--now", "2025-11-20T10:00:00Z", "history"]
+    # Found there, with the database of the environment elsewhere.
+    assert len(_notes(tracker.ok(*back).stdout)) == 4
+    assert "--db" not in tracker.ok("history", "--limit", "4", TRACKER_DB=str(other)).stderr

@@ -52,14 +52,13 @@ def _say_how_to_page_back(ctx: typer.Context, page: core.HistoryPage, shown: int
     """On stderr: how many changes came before those shown, and the command that shows them."""
     import shlex
 
-    from click.core import ParameterSource
-
     from tracker.render.text import cell
 
     words = ["tracker"]
     root = ctx.find_root()
     for name in ("db", "now"):
-        if root.get_parameter_source(name) is ParameterSource.COMMANDLINE:
+        # By the source's name: the enum is Click's, which is not loaded for this alone.
+        if getattr(root.get_parameter_source(name), "name", None) == "COMMANDLINE":
             words += [f"--{name}", str(root.params[name])]
     words.append("history")
     if ctx.params["ref"]:
