@@ -3,7 +3,7 @@
 -- A fresh database is made by running this file whole. A database made by an
 -- older release is brought here by the numbered steps in tracker/migrations/
 -- (0002-series.sql takes version 1 to 2, 0003-counts.sql 2 to 3, 0004-indexes.sql
--- 3 to 4, 0005-commands.sql 4 to 5), and PRAGMA user_version (last line) says
+-- 3 to 4, 0005-commands.sql 4 to 5, 0006-history.sql 5 to 6), and PRAGMA user_version (last line) says
 -- which shape a file has. A change here needs its step there too.
 --
 -- Dates are kept twice: as written for people (`starts`, `due`, `happened`:
@@ -148,6 +148,9 @@ CREATE INDEX changes_by_command ON changes (command_id) WHERE command_id IS NOT 
 -- is retracted (version 5).
 CREATE INDEX changes_retractions ON changes (coalesce(new, old), id) WHERE field = 'retracted';
 CREATE INDEX changes_by_happened ON changes (happened_utc);
+-- An item's log in the order things happened: `tracker history REF` pages through it
+-- from this index, in order, however long the log (version 6).
+CREATE INDEX changes_by_item_happened ON changes (item_id, happened_utc);
 -- Agreements signed and events held, by when: a report counts them from here,
 -- however many other changes the period holds (version 4).
 CREATE INDEX changes_settling ON changes (happened_utc, new, field, item_id)
@@ -248,4 +251,4 @@ BEGIN
      WHERE rowid = NEW.item_id;
 END;
 
-PRAGMA user_version = 5;
+PRAGMA user_version = 6;

@@ -83,6 +83,15 @@ def tracker_commands(size: int, round_: int, open_refs: list[str]) -> dict[str, 
         "countdown": [TRACKER, "countdown"],
         "report": [TRACKER, "report"],
         "report --format json": [TRACKER, "report", "--format", "json"],
+        # The last screenful (25) of the log; of what happened since a week before NOW
+        # (a third of a generated log lies after it); one item's; a page back from the
+        # middle of the log (change ids run from 1 to about 2 per agreement); every change.
+        "history": [TRACKER, "history"],
+        "history --since <last week>": [TRACKER, "history", "--since", "2025-11-22"],
+        "history --limit 100": [TRACKER, "history", "--limit", "100"],
+        "history A<n>": [TRACKER, "history", middle],
+        "history --before <id>": [TRACKER, "history", "--before", str(size)],
+        "history --json (every change)": [TRACKER, "history", "--json"],
         "--help": [TRACKER, "--help"],
         "list --help": [TRACKER, "list", "--help"],
         "--version": [TRACKER, "--version"],

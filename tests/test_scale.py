@@ -4,6 +4,7 @@ indexes from where the answer starts. Speed itself is measured by bench/run.py."
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 from pathlib import Path
 
@@ -55,6 +56,9 @@ def test_report_lists_a_hundred_changes_and_counts_them_all(tracker, tmp_path):
     assert [c["ref"] for c in data["changes"][:2]] == ["A1", "A2"]          # the first ones, in time order
     for fmt in ("text", "md", "html"):
         assert "7 more changes in this period are not listed here" in tracker.ok("report", "--format", fmt).stdout
+    # The command it names lists the period's changes, all of them.
+    command = re.search(r"`tracker (history [^`]*)`", tracker.ok("report").stdout).group(1).split()
+    assert len(tracker.ok(*command, "--json").json()) == 107
 
 
 def test_report_lists_fifty_coming_up_and_says_there_are_more(tracker):

@@ -441,14 +441,43 @@ def show(store: Store, ref: Ref) -> Shown:
                  store.item(before)[1] if before else None, store.item(after)[1] if after else None)
 
 
-def history(store: Store, ref: Ref | None, since: str | None) -> list[Change]:
+# The largest id SQLite keeps: a larger number names no change (and could not be bound).
+LARGEST_ID = 2 ** 63 - 1
+
+
+@dataclass
+class HistoryPage:
+    """The changes of a history, read as they are printed, oldest first. With a limit,
+    the last ones: `left_out` more came before them (None: more than the count's cap),
+    and `first` is the first one shown, where the page before ends."""
+    changes: Iterator[Change]
+    left_out: int | None = 0
+    first: int | None = None
+
+
+def history(store: Store, ref: Ref | None, since: str | None = None, before: str | None = None,
+            limit: int = 0, cap: int = 0) -> HistoryPage:
+    """The log (of one item, from `since` on, before `before`: a change id or a time),
+    all of it or its last `limit` changes; what was left out is counted up to `cap` more."""
     item_id = _require(store, ref)[0] if ref else None
-    if not since:
-        return store.history(item_id)
     zone = dates.user_zone_name()
-    start = dates.parse_when(since, zone, what="--since", month=True).start
+    start = dates.parse_when(since, zone, what="--since", month=True).start if since else None
+    end, before_place = None, None
+    if before is not None and before.strip().isdigit():
+        change_id = int(before.strip())
+        before_place = store.place_of(change_id) if 0 < change_id <= LARGEST_ID else None
+        if before_place is None:
+            raise BadArgument(f"--before {excerpt(before)}: no change has that id "
+                              "(`tracker history --json` shows each change's id), or give a date or time")
+    elif before is not None:
+        end = dates.parse_when(before, zone, what="--before", month=True).start
     # A date-only change counts from its date, as in a report (see store.Span).
-    return store.history(item_id, span=Span.between(start, None, zone))
+    span = Span.between(start, end, zone) if start or end else Span()
+    if not limit:
+        return HistoryPage(store.iter_history(item_id, span, before=before_place))
+    first, more = store.last_page(item_id, span, before_place, limit, cap)
+    return HistoryPage(store.iter_history(item_id, span, start=first, before=before_place, limit=limit),
+                       more if more <= cap else None, first[1] if first else None)
 
 
 @dataclass

@@ -8,6 +8,15 @@ import typer
 from tracker import core, dates
 from tracker.model import AGREEMENT_KINDS, AGREEMENT_STATUSES, EVENT_KINDS, EVENT_STATUSES
 
+# Rows a table shows by default (of each type, in a list): a screenful. One number, not
+# the terminal's height: a row may take several lines, and a page should be the same
+# on a screen, in a pipe and in a test.
+SCREENFUL = 25
+# What was left out is counted up to this many more: a count of every match would read
+# half a million index entries at 1M items; this many costs at most a few times the list
+# itself (7 ms at 1M for `list agreements --status expected --party Russia`).
+COUNT_CAP = 100
+
 
 def store(ctx: typer.Context):
     """The database of this run, opened on first use."""

@@ -1,34 +1,77 @@
 """tracker history: the change log."""
 
+import sys
 from typing import Annotated, Optional
 
 import typer
 
 from tracker import core
-from tracker.commands.common import Json, err, out, print_json, store, zones
-from tracker.model import parse_ref
+from tracker.commands.common import COUNT_CAP, SCREENFUL, Json, err, store, zones
+from tracker.model import MAX_LIMIT, parse_ref
 
 
 def history(
     ctx: typer.Context,
     ref: Annotated[Optional[str], typer.Argument(metavar="[REF]", help="Only this item's changes.")] = None,
     since: Annotated[Optional[str], typer.Option("--since", metavar="WHEN", help="Only changes that happened from then on.")] = None,
+    before: Annotated[Optional[str], typer.Option(
+        "--before", metavar="CHANGE|WHEN",
+        help="Only changes before this one (its id, from --json or the line that pages back), "
+             "or that happened before this date or time.")] = None,
+    limit: Annotated[Optional[int], typer.Option(
+        "--limit", "-n", metavar="N", min=0, max=MAX_LIMIT, show_default=False,
+        help=f"The last N changes; 0 for all. Default: {SCREENFUL} for a table, all with --json.")] = None,
     tz: Annotated[Optional[str], typer.Option(
         "--tz", metavar="ZONE", help="Show times in this IANA zone (default: yours).")] = None,
     json: Json = False,
 ) -> None:
-    """The change log, in the order things happened."""
+    """The change log, in the order things happened: the latest changes, or all of them with --limit 0."""
     view_zone, local_zone = zones(tz)
-    changes = core.history(store(ctx), parse_ref(ref) if ref else None, since)
+    given_limit = limit
+    if limit is None:
+        # A table is for people: a screenful. JSON is for programs: everything, as in list.
+        limit = 0 if json else SCREENFUL
+    page = core.history(store(ctx), parse_ref(ref) if ref else None, since, before, limit, COUNT_CAP)
     if json:
-        from tracker.render.json import change_data
+        from tracker.render.json import change_data, write_array
 
-        # With each change's id, which `tracker retract` takes, and whether it was retracted.
-        print_json([{**change_data(c), "id": c.id, "retracted": c.retracted} for c in changes])
-        return
-    if not changes:
-        err().print("No changes logged" + (" since then." if since else "."))
-        return
-    from tracker.render.text import history_table
+        # With each change's id, which `tracker retract` and --before take, and whether it was retracted.
+        written = write_array(({**change_data(c), "id": c.id, "retracted": c.retracted} for c in page.changes),
+                              sys.stdout)
+    else:
+        from tracker.render.text import print_history
 
-    out().print(history_table(changes, zone=view_zone or local_zone))
+        written = print_history(page.changes, zone=view_zone or local_zone)
+        if not written:
+            err().print("No changes logged" + (" in that stretch." if since or before else "."))
+    if page.first is not None:
+        _say_how_to_page_back(ctx, page, written, given_limit)
+
+
+def _say_how_to_page_back(ctx: typer.Context, page: core.HistoryPage, shown: int, given_limit: int | None) -> None:
+    """On stderr: how many changes came before those shown, and the command that shows them."""
+    import shlex
+
+    from tracker.render.text import cell
+
+    words = ["tracker"]
+    root = ctx.find_root()
+    for name in ("db", "now"):
+        # By the source's name: the enum is Click's, which is not loaded for this alone.
+        if getattr(root.get_parameter_source(name), "name", None) == "COMMANDLINE":
+            words += [f"--{name}", str(root.params[name])]
+    words.append("history")
+    if ctx.params["ref"]:
+        words.append(ctx.params["ref"])
+    for name in ("since", "tz"):
+        if ctx.params[name]:
+            words += [f"--{name}", ctx.params[name]]
+    if given_limit is not None:
+        words += ["--limit", str(given_limit)]
+    if ctx.params["json"]:
+        words.append("--json")
+    command = " ".join(map(shlex.quote, [*words, "--before", str(page.first)]))
+    more = f"{page.left_out:,} more" if page.left_out is not None else f"more than {COUNT_CAP:,} more"
+    # One line however wide: the command in it is to be copied whole.
+    err().print(cell(f"Showing the last {shown:,} change{'s' * (shown != 1)}; {more} came before them "
+                     f"(`{command}` shows those, --limit 0 shows them all)."), soft_wrap=True)

@@ -7,16 +7,10 @@ from typing import Annotated, Optional
 import typer
 
 from tracker import core
-from tracker.commands.common import Json, ViewZone, err, out, store, zones
+from tracker.commands.common import COUNT_CAP, SCREENFUL, Json, ViewZone, err, out, store, zones
 from tracker.errors import BadArgument, closest, did_you_mean, excerpt
 from tracker.model import MAX_LIMIT
 
-# Rows of each type a table shows by default.
-SCREENFUL = 25
-# What was left out is counted up to this many more: a count of every match would read
-# half a million index entries at 1M items; this many costs at most a few times the list
-# itself (7 ms at 1M for `list agreements --status expected --party Russia`).
-COUNT_CAP = 100
 EMPTY_HINT = ("Nothing to list: the database is empty. Add an item with `tracker add event TITLE` "
               "or `tracker add agreement TITLE`, or load a file with `tracker import FILE`.")
 

@@ -32,28 +32,35 @@ def change_data(change: Change) -> dict[str, Any]:
 
 
 def write_items(items, stream) -> int:
-    """Items as a JSON array, written one by one as they come (the same text as
+    """Items as a JSON array, written one by one as they come (see write_array)."""
+    return write_array(map(item_data, items), stream)
+
+
+def write_array(records, stream) -> int:
+    """Dicts as a JSON array, written one by one as they come (the same text as
     dumps() of the whole list): memory stays flat however many there are."""
     written = 0
-    for item in items:
-        stream.write(("[\n  " if not written else ",\n  ") + _item_text(item_data(item)))
+    for data in records:
+        stream.write(("[\n  " if not written else ",\n  ") + _record_text(data))
         written += 1
     stream.write("\n]\n" if written else "[]\n")
     return written
 
 
-def _item_text(data: dict[str, Any]) -> str:
-    """One item as dumps() writes it inside a list (two spaces in), built from the
+def _record_text(data: dict[str, Any]) -> str:
+    """One dict as dumps() writes it inside a list (two spaces in), built from the
     C string encoder: json's indenting encoder runs in Python, and took two thirds of
     the time of a list of a million items."""
     fields = []
     for key, value in data.items():
-        if isinstance(value, list):
+        if isinstance(value, list) and all(isinstance(v, str) for v in value):
             text = ("[\n" + ",\n".join("      " + _string(v) for v in value) + "\n    ]") if value else "[]"
         elif isinstance(value, str):
             text = _string(value)
-        else:
+        elif value is None or isinstance(value, (bool, int)):
             text = json.dumps(value)
+        else:       # nested data, such as a damaged log's list value: the indenting encoder
+            text = json.dumps(value, ensure_ascii=False, indent=2).replace("\n", "\n    ")
         fields.append(f"    {_string(key)}: {text}")
     return json_safe("{\n" + ",\n".join(fields) + "\n  }")
 

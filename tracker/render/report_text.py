@@ -33,9 +33,10 @@ MORE_UPCOMING_TEXT = "More are coming in those days: `tracker countdown --days N
 def more_changes_text(report) -> str:
     """What the report leaves out of "What changed", and where to read it all."""
     n = report.more_changes
-    start = report.period.start.astimezone(get_zone(report.period.zone)).date()
+    zone = get_zone(report.period.zone)
+    start, end = report.period.start.astimezone(zone).date(), report.period.end.astimezone(zone).date()
     return (f"{n} more change{'s' * (n != 1)} in this period {'are' if n != 1 else 'is'} not listed here: "
-            f"`tracker history --since {start}` lists them all.")
+            f"`tracker history --since {start} --before {end} --limit 0` lists them all.")
 
 
 def period_text(report) -> str:

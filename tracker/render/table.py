@@ -21,9 +21,10 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import chain, islice
 
 from rich.cells import cell_len
 from rich.console import Console, ConsoleOptions
@@ -121,6 +122,9 @@ class Table:
         self.columns.append(Column(header, no_wrap, style, drop, min_width, share, justify, ratio))
 
     def add_row(self, *cells: Text | str | None) -> None:
+        self.rows.append(self._cells(cells))
+
+    def _cells(self, cells) -> list[Text]:
         row = []
         for column, value in zip(self.columns, cells):
             text = value if isinstance(value, Text) else Text(value or "")
@@ -134,7 +138,38 @@ class Table:
                 text = text.copy()
                 text.plain = text.plain.replace("\t", " ")
             row.append(text)
-        self.rows.append(row)
+        return row
+
+    def print_rows(self, console: Console, rows: Iterable[Sequence[Text | str | None]], sample: int = 100) -> int:
+        """Print the table as its rows come, a few at a time: memory stays flat however
+        many there are. Up to `sample` rows, this is the table add_row() and print would
+        show. With more, the widths are laid out from the first `sample` rows and kept,
+        the columns that wrap text (those with a `min_width`) taking the width left over,
+        and a later cell wider than its column wraps within it: nothing is cut. Prints
+        nothing without rows; returns how many it printed."""
+        rows = iter(rows)
+        self.rows = [self._cells(cells) for cells in islice(rows, sample)]
+        following = next(rows, None)
+        if following is None:
+            if self.rows:
+                console.print(self)
+            return len(self.rows)
+        max_width = console.options.max_width
+        layout = self._layout(max_width)
+        shown = [index for index, width in enumerate(layout) if width is not None]
+        widths = {index: layout[index] for index in shown}
+        self._share_out(max_width - self._frame_width(len(shown)) - sum(widths.values()), widths,
+                        [max_width] * len(layout), [i for i in shown if self.columns[i].min_width])
+        layout = [widths.get(index) for index in range(len(layout))]
+        printed = len(self.rows)
+        console.print(_Part(self, layout, self.rows, head=True))
+        rows = chain([following], rows)
+        while chunk := [self._cells(cells) for cells in islice(rows, sample)]:
+            console.print(_Part(self, layout, chunk))
+            printed += len(chunk)
+        console.print(_Part(self, layout, [], foot=True))
+        self.rows = []
+        return printed
 
     # -- layout ---------------------------------------------------------------------
 
@@ -298,24 +333,29 @@ class Table:
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> Iterator[Segment]:
         if not self.columns:
             return
-        top, head, rule, body, bottom = _ASCII_FRAMES if options.ascii_only else _FRAMES
+        yield from self._segments(console, options, self._layout(options.max_width), self.rows, head=True, foot=True)
+
+    def _segments(self, console: Console, options: ConsoleOptions, layout: list[int | None], rows: list[list[Text]],
+                  head: bool = False, foot: bool = False) -> Iterator[Segment]:
+        """The lines of `rows` at the widths of `layout`; with the title, the frame's top
+        and the header (`head`) and its bottom (`foot`)."""
+        top, head_edges, rule, body, bottom = _ASCII_FRAMES if options.ascii_only else _FRAMES
         if self.simple:
-            head = body = _SIMPLE_EDGES
+            head_edges = body = _SIMPLE_EDGES
             rule = _ASCII_SIMPLE_RULE if options.ascii_only else _SIMPLE_RULE
-        layout = self._layout(options.max_width)
         shown = [index for index, width in enumerate(layout) if width is not None]
         widths = [layout[index] for index in shown]
         right = [self.columns[index].justify == "right" for index in shown]
         new_line = Segment.line()
         pad = Segment(" " * self.padding)
-        if self.title:
+        if head and self.title:
             yield Segment(self.title, console.get_style("table.title"))
             yield new_line
-        if self.box:
+        if head and self.box:
             if not self.simple:     # SIMPLE_HEAD's top is a line of spaces: an empty line
                 yield self._frame(top, widths)
             yield new_line
-        if self.show_header:
+        if head and self.show_header:
             header_style = console.get_style("table.header")
             headers = []
             for index in shown:
@@ -326,14 +366,14 @@ class Table:
                 else:
                     header = Text(header, style=header_style)
                 headers.append(header)
-            yield from self._row(headers, widths, head, console, pad, new_line, right)
+            yield from self._row(headers, widths, head_edges, console, pad, new_line, right)
             yield self._frame(rule, widths)
             yield new_line
         every = len(shown) == len(self.columns)
-        for row in self.rows:
+        for row in rows:
             yield from self._row(row if every else [row[i] for i in shown], widths, body if self.box else None,
                                  console, pad, new_line, right)
-        if self.box:
+        if foot and self.box:
             if not self.simple:
                 yield self._frame(bottom, widths)
             yield new_line
@@ -552,3 +592,15 @@ def _line_ranges(plain: str, width: int) -> tuple[tuple[int, int], ...]:
 def _wrap(plain: str, width: int) -> list[str]:
     """`plain` over lines of at most `width` cells (see _line_ranges)."""
     return [plain[start:end] for start, end in _line_ranges(plain, width)]
+
+
+class _Part:
+    """Some lines of a table printed a few rows at a time (Table.print_rows): a console
+    keeps what one print writes until its end."""
+
+    def __init__(self, table: Table, layout: list[int | None], rows: list[list[Text]],
+                 head: bool = False, foot: bool = False):
+        self.table, self.layout, self.rows, self.head, self.foot = table, layout, rows, head, foot
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> Iterator[Segment]:
+        yield from self.table._segments(console, options, self.layout, self.rows, self.head, self.foot)

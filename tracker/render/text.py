@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Iterable
 from datetime import datetime, timezone
 
 from rich.console import Console
@@ -210,6 +211,19 @@ def change_text(change: Change) -> Text:
 
 def history_table(changes: list[Change], with_ref: bool = True, zone: str = "UTC") -> Table:
     """The log; times in `zone` (the reader's, or --tz), labelled."""
+    table = history_frame(with_ref)
+    for change in changes:
+        table.add_row(*history_row(change, with_ref, zone))
+    return table
+
+
+def print_history(changes: Iterable[Change], zone: str = "UTC") -> int:
+    """The log printed as it is read (see Table.print_rows); returns how many changes."""
+    return history_frame().print_rows(console(), (history_row(change, True, zone) for change in changes))
+
+
+def history_frame(with_ref: bool = True) -> Table:
+    """The log's table without its rows."""
     table = Table(title="History")
     # On a narrow screen, Source goes first, then Note, then Title; a date wraps before its time.
     # The note, the substance of a change, gets a double part of the width.
@@ -220,18 +234,19 @@ def history_table(changes: list[Change], with_ref: bool = True, zone: str = "UTC
     table.add_column("Change")
     table.add_column("Note", drop=2, min_width=20, share=2)
     table.add_column("Source", drop=1, min_width=20)
-    for change in changes:
-        row = [when_text(change.on, zone)]
-        if with_ref:
-            row += [str(change.ref), cell(change.title)]
-        text = change_text(change)
-        if change.early:
-            text.append(" (dated before it was added)", style="dim")
-        if change.retracted:
-            text.append(" (retracted)", style="dim")
-        row += [text, note_cell(change.note), cell(change.source)]
-        table.add_row(*row)
     return table
+
+
+def history_row(change: Change, with_ref: bool = True, zone: str = "UTC") -> list[Text | str]:
+    row: list[Text | str] = [when_text(change.on, zone)]
+    if with_ref:
+        row += [str(change.ref), cell(change.title)]
+    text = change_text(change)
+    if change.early:
+        text.append(" (dated before it was added)", style="dim")
+    if change.retracted:
+        text.append(" (retracted)", style="dim")
+    return row + [text, note_cell(change.note), cell(change.source)]
 
 
 def countdown_table(entries, now: datetime, view_zone: str | None = None,

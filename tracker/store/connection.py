@@ -21,7 +21,7 @@ from typing import Self
 from tracker.errors import TrackerError
 from tracker.model import Ref
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 BUSY_TIMEOUT_MS = 10_000
 
 
@@ -78,7 +78,7 @@ _BULK_TRIGGERS = ("item_search_on_insert", "item_search_on_change", "agreement_c
 # those an import reads while it runs (a series number is checked as it goes).
 _BULK_INDEXES = ("items_by_status", "items_by_kind", "items_by_start", "items_by_end", "items_by_due",
                  "items_by_sector", "items_by_event", "item_parties_by_party", "item_tags_by_tag",
-                 "changes_by_item", "changes_by_happened", "changes_settling", "changes_by_command")
+                 "changes_by_item", "changes_by_item_happened", "changes_by_happened", "changes_settling", "changes_by_command")
 
 
 _expected_triggers: dict[str, str] | None = None

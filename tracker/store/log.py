@@ -9,6 +9,7 @@ log is written by `Writes.log()`, its list values encoded by `to_log()`.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -43,13 +44,17 @@ class Span:
                    dates.first_day_from(start, zone_name).isoformat() if start else None,
                    dates.first_day_from(end, zone_name).isoformat() if end else None)
 
-    def where(self, table: str = "changes") -> tuple[str, dict]:
+    def where(self, table: str = "changes", index_since: bool = True, index_until: bool = True) -> tuple[str, dict]:
         """The SQL condition and its parameters. It reads the happened_utc index over the
-        stretch widened by DAY_SLACK_HOURS at each end, then places date-only rows by date."""
+        stretch widened by DAY_SLACK_HOURS at each end, then places date-only rows by date.
+        Without `index_since` (`index_until`), the index is not read from that end (SQLite
+        reads from one bound at each end: a read from a place in the log has a closer one)."""
         timed, params = [], {}
+        column = {">=": f"{'' if index_since else '+'}{table}.happened_utc",
+                  "<": f"{'' if index_until else '+'}{table}.happened_utc"}
         for name, op in (("since_utc", ">="), ("until_utc", "<")):
             if getattr(self, name) is not None:
-                timed.append(f"{table}.happened_utc {op} :{name}")
+                timed.append(f"{column[op]} {op} :{name}")
                 params[name] = getattr(self, name)
         if self.first_day is None and self.end_day is None:
             return " AND ".join(timed) or "1", params
@@ -57,7 +62,7 @@ class Span:
         for name, op, day, shift in (("since_utc", ">=", "first_day", -DAY_SLACK_HOURS),
                                      ("until_utc", "<", "end_day", DAY_SLACK_HOURS)):
             if getattr(self, name) is not None:
-                wide.append(f"{table}.happened_utc {op} :wide_{name}")
+                wide.append(f"{column[op]} {op} :wide_{name}")
                 params[f"wide_{name}"] = _shifted(getattr(self, name), shift)
                 days.append(f"{table}.happened {op} :{day}")
                 params[day] = getattr(self, day)
@@ -88,6 +93,11 @@ RETRACTED = ("coalesce((SELECT r.new IS NOT NULL FROM changes AS r WHERE r.field
              "AND coalesce(r.new, r.old) = (changes.id || '') ORDER BY r.id DESC LIMIT 1), 0)")
 
 
+# A place in the log's order: (happened_utc, id). Changes that happened at the same
+# instant follow each other by id, so that a page ends and the next begins exactly.
+Place = tuple[str, int]
+
+
 class LogReads(Connection):
     def history(self, item_id: int | None = None, since_utc: str | None = None,
                 until_utc: str | None = None, limit: int | None = None, span: Span | None = None,
@@ -96,15 +106,19 @@ class LogReads(Connection):
         `limit` changes only, if given. `span`, if given, says which changes belong to
         the stretch asked for, date-only ones by their date (see Span). `reported`: what
         a report lists, without retracted notes and the retractions themselves."""
-        span = span or Span(since_utc, until_utc)
-        condition, params = span.where()
-        if item_id is not None:
-            condition += " AND changes.item_id = :item_id"
-            params["item_id"] = item_id
-        # Most logs have no retraction: then no row is looked up for one (5 us a row).
-        retracted = RETRACTED if self.has_retractions() else "0"
+        return list(self.iter_history(item_id, span or Span(since_utc, until_utc), limit=limit, reported=reported))
+
+    def iter_history(self, item_id: int | None = None, span: Span = Span(), *, start: Place | None = None,
+                     before: Place | None = None, limit: int | None = None,
+                     reported: bool = False) -> Iterator[Change]:
+        """As history(), read as it is used (one row at a time: memory stays flat at any
+        size), from the change at `start` on and up to the one at `before` (exclusive)."""
+        # From a place to a limit, the read stops at its limit: `before` needs no index.
+        condition, params = self._history_where(item_id, before, index_before=start is None or not limit)
         if reported:
             condition += self.reported_only()
+        # Most logs have no retraction: then no row is looked up for one (5 us a row).
+        retracted = RETRACTED if self.has_retractions() else "0"
         sql = (
             f"SELECT changes.*, items.type, items.num, items.title, {retracted} AS retracted, "
             "parent.type AS parent_type, parent.num AS parent_num, "
@@ -114,24 +128,93 @@ class LogReads(Connection):
             "    THEN substr(changes.happened, 1, 10) < substr(created.happened, 1, 10) "
             "    ELSE changes.happened_utc < created.happened_utc END "
             "  FROM changes AS created WHERE created.item_id = changes.item_id AND created.field = 'created' "
-            "  ORDER BY created.id LIMIT 1) AS early FROM changes "
+            f"  ORDER BY created.id LIMIT 1) AS early FROM changes{self._by_item(item_id)} "
             "JOIN items ON items.id = changes.item_id "
             "LEFT JOIN items AS parent ON parent.id = items.event_id "
-            f"WHERE {condition} "
-            "ORDER BY changes.happened_utc, changes.id"
-            + (f" LIMIT {int(limit)}" if limit else "")
+            f"WHERE {condition} AND {{span}} AND {{place}} ORDER BY changes.happened_utc, changes.id"
         )
-        return [
-            Change(
-                ref=Ref(row["type"], row["num"]), field=row["field"],
-                old=_from_log(row["field"], row["old"]), new=_from_log(row["field"], row["new"]),
-                on=row["happened"], recorded=row["recorded"], source=row["source"],
-                note=row["note"], title=row["title"],
-                within=Ref(row["parent_type"], row["parent_num"]) if row["parent_num"] else None,
-                early=bool(row["early"]), id=row["id"], retracted=bool(row["retracted"]),
-            )
-            for row in self.query(sql, params) if _sound_change(row)
-        ]
+        for row in self._in_order(sql, params, span, start, True, limit):
+            if _sound_change(row):
+                yield Change(
+                    ref=Ref(row["type"], row["num"]), field=row["field"],
+                    old=_from_log(row["field"], row["old"]), new=_from_log(row["field"], row["new"]),
+                    on=row["happened"], recorded=row["recorded"], source=row["source"],
+                    note=row["note"], title=row["title"],
+                    within=Ref(row["parent_type"], row["parent_num"]) if row["parent_num"] else None,
+                    early=bool(row["early"]), id=row["id"], retracted=bool(row["retracted"]))
+
+    def last_page(self, item_id: int | None, span: Span, before: Place | None, count: int,
+                  beyond: int) -> tuple[Place | None, int]:
+        """Where the last `count` changes (of an item, in `span`, before `before`) start,
+        and how many more come before them, counted up to `beyond` + 1 (more than
+        `beyond`): the index read backwards over at most count + beyond + 1 entries,
+        whatever the size of the log. (None, 0) if they are all of it."""
+        condition, params = self._history_where(item_id, None)
+        sql = (f"SELECT changes.happened_utc, changes.id FROM changes{self._by_item(item_id)} "
+               f"WHERE {condition} AND {{span}} AND {{place}} "
+               "ORDER BY changes.happened_utc DESC, changes.id DESC")
+        read, first = 0, None
+        for place in self._in_order(sql, params, span, before, False, count + beyond + 1):
+            read += 1
+            if read == count:
+                first = (place["happened_utc"], place["id"])
+        return (first, read - count) if read > count else (None, 0)
+
+    def place_of(self, change_id: int) -> Place | None:
+        """Where a change falls in the log's order; None if there is no such change."""
+        found = self.conn.execute("SELECT happened_utc, id FROM changes WHERE id = ?", (change_id,)).fetchone()
+        return tuple(found) if found else None
+
+    def _history_where(self, item_id: int | None, before: Place | None,
+                       index_before: bool = True) -> tuple[str, dict]:
+        """The condition on `changes` of a read of the log: of an item, up to `before`, if
+        given (as a row value: an index's upper bound, unless not `index_before`)."""
+        condition, params = "1", {}
+        if item_id is not None:
+            condition += " AND changes.item_id = :item_id"
+            params["item_id"] = item_id
+        if before is not None:
+            condition += (f" AND ({'' if index_before else '+'}changes.happened_utc, changes.id) "
+                          "< (:before_utc, :before_id)")
+            params.update(before_utc=before[0], before_id=before[1])
+        return condition, params
+
+    @staticmethod
+    def _by_item(item_id: int | None) -> str:
+        """An item's log is read from its own index: at an instant that many items share,
+        SQLite would otherwise as soon step through all of their changes."""
+        return " INDEXED BY changes_by_item_happened" if item_id is not None else ""
+
+    def _in_order(self, sql: str, params: dict, span: Span, place: Place | None, forwards: bool,
+                  limit: int | None) -> Iterator[dict]:
+        """The rows of `sql` in `span` (its `{span}`) from `place` on (`forwards`, the
+        place included) or back from it (excluded; its `{place}`: where they are in the
+        log), at most `limit`. In two reads, each from an index: the changes of the place's
+        instant on one side of its id, then those past that instant. A row value
+        (happened_utc, id) would seek the instant alone and step through all of its changes
+        on the wrong side of the id, and an import can date any number at one instant."""
+        if place is None:
+            parts = [("1", {}, True, True)]
+        else:
+            # Where the place bounds the read, the span's end on that side is not read from
+            # the index (SQLite would take either); at the instant, neither is.
+            parts = [(f"changes.happened_utc = :place_utc AND changes.id {'>=' if forwards else '<'} :place_id",
+                      {"place_utc": place[0], "place_id": place[1]}, False, False),
+                     (f"changes.happened_utc {'>' if forwards else '<'} :place_utc", {"place_utc": place[0]},
+                      not forwards, forwards)]
+        left = limit
+        for condition, more, index_since, index_until in parts:
+            within, bounds = span.where(index_since=index_since, index_until=index_until)
+            cursor = self.conn.execute(
+                sql.replace("{span}", within).replace("{place}", condition) + (f" LIMIT {int(left)}" if left else ""),
+                {**params, **bounds, **more})
+            names = [column[0] for column in cursor.description]
+            for values in cursor:
+                yield dict(zip(names, values))
+                if left:
+                    left -= 1
+                    if not left:
+                        return
 
     def has_retractions(self) -> bool:
         return self.conn.execute("SELECT 1 FROM changes INDEXED BY changes_retractions "
