@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from conftest import NEWS, SEED, TRACKER_BIN
+from tracker.store import SCHEMA_VERSION
 
 V4_SCHEMA = Path(__file__).resolve().parent / "data" / "schema-v4.sql"
 
@@ -277,7 +278,7 @@ def test_a_version_4_database_is_migrated_without_loss(tracker):
     shown = tracker.ok("show", "A1", "--json").json()
     assert shown["title"] == "Old pact" and shown["history"][0]["note"] == "kept"
     conn = sqlite3.connect(tracker.db)
-    assert conn.execute("PRAGMA user_version").fetchone()[0] == 5
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
     assert conn.execute("SELECT command_id FROM changes").fetchall() == [(None,)]
     kept = [line for line in conn.iterdump() if line.startswith('INSERT INTO "items"')]
     conn.close()
