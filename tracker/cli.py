@@ -37,6 +37,9 @@ COMMANDS = {
     "undo": "undo:undo",
     "retract": "undo:retract",
     "backup": "backup:backup",
+    "feeds": "feeds:app",
+    "news": "news:news",
+    "inbox": "inbox:app",
 }
 
 
