@@ -391,3 +391,58 @@ def test_one_feed_is_read_with_feed(reader, server):
     reader.ok("feeds", "add", server.base + "/x", "--name", "x")
     done = reader.ok("news", "--feed", "mea", "--json").json()
     assert [feed["name"] for feed in done["feeds"]] == ["mea"] and done["entries"] == 11
+
+
+# -- the reader's parts, alone -------------------------------------------------------------------
+
+@pytest.mark.parametrize("sentence, unsaid", [
+    ("India and Russia signed a labour mobility pact", None),
+    ("India and Russia did not sign any defence agreement", "not"),
+    ("No deal on more S-400 systems was sealed", "No"),
+    ("The talks failed and nothing was signed", "failed"),
+    ("A pact is expected to be signed on Friday", "expected"),
+    ("We will sign the labour mobility agreement", "will"),
+    ("The trade deal could be sealed by year-end", "could"),
+    ("Ten MoUs are likely to be inked", "likely"),
+])
+def test_a_signal_is_unsaid_by_negation_future_and_expectation(sentence, unsaid):
+    from tracker.feeds import signals
+
+    found = [signal for signal in signals.signals_in(sentence) if signal.kind == "agreement"]
+    assert found and found[0].status == "signed"
+    assert signals.unsaid(sentence, found[0]) == unsaid
+
+
+@pytest.mark.parametrize("sentence, status", [
+    ("India and Russia exchanged MoUs on health", "signed"), ("Both parliaments ratified the treaty", "ratified"),
+    ("The agreement entered into force on Monday", "in-force"), ("Talks on the deal have stalled", "stalled"),
+    ("Negotiators have concluded talks on a free trade agreement", "initialled"),
+    ("The summit was postponed to January", "postponed"), ("The deal was called off", "dropped"),
+])
+def test_the_words_of_each_change(sentence, status):
+    from tracker.feeds import signals
+
+    assert status in {signal.status for signal in signals.signals_in(sentence)}
+
+
+def test_a_day_named_counts_back_from_the_entry_date():
+    from datetime import date
+
+    from tracker.feeds.propose import day_said
+
+    saturday = date(2025, 12, 6)
+    assert day_said("memorandums signed on Friday cover ...", saturday) == "2025-12-05"
+    assert day_said("at Friday's summit", saturday) == "2025-12-05"
+    assert day_said("held talks in New Delhi on 5 December", saturday) == "2025-12-05"
+    assert day_said("signed this evening", saturday) == "2025-12-06"
+    assert day_said("signed on 9 December", saturday) == "2025-12-06"     # after the entry: not taken
+
+
+def test_html_is_reduced_to_text_and_links_kept_to_the_web():
+    from tracker.feeds.parse import text_of, web_link
+
+    assert text_of("<p>MoUs: <i>health</i> &amp; food</p><script>alert(1)</script><p>two</p>") == \
+        "MoUs: health & food\ntwo"
+    assert web_link("https://a.example/x") == "https://a.example/x"
+    for link in ("javascript:alert(1)", "data:text/html,x", "file:///etc/passwd", "https://a.example/\x1bx", None):
+        assert web_link(link) is None
