@@ -446,3 +446,12 @@ def test_html_is_reduced_to_text_and_links_kept_to_the_web():
     assert web_link("https://a.example/x") == "https://a.example/x"
     for link in ("javascript:alert(1)", "data:text/html,x", "file:///etc/passwd", "https://a.example/\x1bx", None):
         assert web_link(link) is None
+
+
+def test_the_same_new_agreement_reported_twice_is_added_once(reader):
+    reader.ok("news", "--quiet", "--file", *CORPUS)
+    food = [p for p in inbox(reader) if p["ref"] is None and "food safety" in p["set"]["title"]]
+    assert len(food) >= 3
+    reader.ok("inbox", "accept", *[str(p["id"]) for p in food])
+    listed = reader.ok("list", "agreements", "--all", "--json").json()
+    assert len([item for item in listed if "food safety" in item["title"].lower()]) == 1

@@ -41,7 +41,12 @@ def accept(store, ids: list[int] | None, above: float | None, status: str | None
             entry = core.Entry(on=on or proposal["on"], source=proposal["source"],
                                note=note if note is not None else f"{proposal['feed']}: {proposal['headline']}",
                                on_name="--on" if on else f"the date of proposal {proposal['id']}")
-            if proposal["ref"] is None:
+            same = _same_agreement(store, wanted) if proposal["ref"] is None else None
+            if same is not None:
+                # Several entries report the same new agreement: the first accepted adds it,
+                # the others are changes to it (or a note, when it is as they say already).
+                outcome = core.update(store, same, core.Fields(status=wanted.get("status")), entry)
+            elif proposal["ref"] is None:
                 outcome = core.add(store, proposal["item_type"], core.Fields(
                     title=wanted.get("title"), kind=wanted.get("kind"), status=wanted.get("status"),
                     parties=wanted.get("parties"), within=wanted.get("event"), sector=wanted.get("sector")), entry)
@@ -51,6 +56,23 @@ def accept(store, ids: list[int] | None, above: float | None, status: str | None
             store.decide(proposal["id"], "accepted", stamp)
             decided.append(Decided(proposal, outcome))
     return decided
+
+
+def _same_agreement(store, wanted: dict):
+    """The agreement at the proposal's event that tracker holds already under a title about
+    the same thing (most of the shorter title's words), if any."""
+    from tracker.feeds.match import content
+    from tracker.feeds.propose import overlap
+    from tracker.store import ItemQuery
+
+    if not wanted.get("event"):
+        return None
+    event = parse_ref(wanted["event"])
+    mine = content(wanted.get("title", ""), synonyms=False)
+    for item in store.items(ItemQuery(types=("agreement",), within=event, limit=500)):
+        if item.kind == wanted.get("kind") and overlap(mine, content(item.title, synonyms=False)) > 0.5:
+            return item.ref
+    return None
 
 
 def dismiss(store, ids: list[int]) -> list[Decided]:
