@@ -455,3 +455,13 @@ def test_the_same_new_agreement_reported_twice_is_added_once(reader):
     reader.ok("inbox", "accept", *[str(p["id"]) for p in food])
     listed = reader.ok("list", "agreements", "--all", "--json").json()
     assert len([item for item in listed if "food safety" in item["title"].lower()]) == 1
+
+
+def test_the_inbox_says_when_an_item_is_as_proposed_already(reader):
+    reader.ok("news", "--quiet", "--file", *CORPUS)
+    labour = [p for p in inbox(reader) if p["ref"] == "A2"]
+    assert len(labour) >= 2
+    assert "(it is signed already)" not in reader.ok("inbox").stdout
+    reader.ok("inbox", "accept", str(labour[0]["id"]))
+    shown = [line for line in reader.ok("inbox").stdout.splitlines() if f"#{labour[1]['id']} " in line]
+    assert "A2 → signed: (it is signed already)" in shown[0]

@@ -16,8 +16,11 @@ def inbox(
     json: Json = False,
     everything: Annotated[bool, typer.Option("--all", help="Decided proposals too.")] = False,
 ) -> None:
-    """The changes the news proposes, best first (`tracker news` makes them). Accept one
-    with `tracker inbox accept ID`, or dismiss it with `tracker inbox dismiss ID`."""
+    """The changes the news proposes, best first: accept or dismiss them.
+
+    `tracker news` makes them. Accept one with `tracker inbox accept ID`, or dismiss it
+    with `tracker inbox dismiss ID`.
+    """
     if ctx.invoked_subcommand is not None:
         return
     from tracker.feeds.inbox import proposal_data
@@ -29,12 +32,17 @@ def inbox(
     if not proposals:
         err().print("the inbox is empty: `tracker news` reads the feeds")
         return
+    from tracker.model import parse_ref
+
+    # An item that is as proposed already (another entry's proposal was accepted): said.
+    current = store(ctx).items_by_ref({parse_ref(p["ref"]) for p in proposals if p["ref"]})
+    statuses = {str(ref): item.status for ref, (_, item) in current.items()}
     console = out()
     for proposal in proposals:
-        console.print(_line(proposal))
+        console.print(_line(proposal, statuses.get(proposal["ref"])))
 
 
-def _line(proposal: dict):
+def _line(proposal: dict, status_now: str | None = None):
     from tracker.render.text import cell
 
     wanted = proposal["set"]
@@ -50,6 +58,8 @@ def _line(proposal: dict):
     if proposal["ref"] is None:
         line.append(cell(wanted.get("title")))
         line.append("  ")
+    if proposal["state"] == "open" and status_now is not None and status_now == wanted.get("status"):
+        line.append(f"(it is {status_now} already) ")
     if proposal["evidence"].get("backwards"):
         line.append(cell(f"(!) {proposal['evidence']['backwards']}  ", "bold"))
     line.append(cell(f"«{proposal['headline']}» ({proposal['feed']})", "dim"))

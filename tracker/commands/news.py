@@ -18,8 +18,11 @@ def news(
     json: Json = False,
     quiet: Annotated[bool, typer.Option("--quiet", help="Print only failures (for cron).")] = False,
 ) -> int:
-    """Fetch the feeds followed (or read feed files), keep the entries not seen before, and
-    propose the changes they report: see them with `tracker inbox`."""
+    """Fetch the feeds followed (or read feed files) and propose the changes new entries report.
+
+    Entries seen before (by id or link) are skipped. See the proposals with `tracker inbox`.
+    Exit 0 when at least one feed was read, 1 when all failed.
+    """
     import sys
 
     from tracker.errors import BadArgument
