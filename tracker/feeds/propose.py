@@ -15,7 +15,7 @@ from datetime import date, datetime, timedelta
 
 from tracker.feeds import match, signals
 from tracker.feeds.parse import FeedEntry
-from tracker.model import CLOSED_STATUSES, Item
+from tracker.model import CLOSED_STATUSES, LONGEST_EVENT_DAYS, Item
 
 # How far a status has gone; stalled and dropped stand aside.
 ORDER = {"rumoured": 0, "expected": 1, "negotiating": 2, "initialled": 3, "signed": 4, "ratified": 5,
@@ -106,13 +106,15 @@ class Reader:
         published = entry_day(entry)
         context = f"{text}\n{feed_title}"
         items = self._candidates(text, published)
-        named = {party for item in items for party in item.parties if match.names(context, party)}
+        named = {party for party in {party for item in items for party in item.parties}
+                 if match.names(context, party)}
+        events = {str(item.ref): item for item in items if item.type == "event"}
         if published is not None and not match.other_country(text, sorted(named)):
             # "The two sides exchanged MoUs at the summit": the parties of the event under
             # way that the entry names by its kind are named too.
-            for item in items:
-                days = match.event_days(item, {str(other.ref): other for other in items if other.type == "event"})
-                if item.type == "event" and days and days[0] - timedelta(days=1) <= published <= \
+            for item in events.values():
+                days = match.event_days(item, events)
+                if days and days[0] - timedelta(days=1) <= published <= \
                         days[1] + timedelta(days=3) and match.kind_named(item, text):
                     named.update(item.parties)
         items = [item for item in items if any(party in named for party in item.parties)]
@@ -163,7 +165,8 @@ class Reader:
         day = published or date.today()
         start = f"{(day - timedelta(days=4)).isoformat()}T00:00:00Z"
         end = f"{(day + timedelta(days=2)).isoformat()}T00:00:00Z"
-        return self.store.candidates(found, start, end)
+        earliest = f"{(day - timedelta(days=LONGEST_EVENT_DAYS)).isoformat()}T00:00:00Z"
+        return self.store.candidates(found, start, end, earliest)
 
     def _event_for_adds(self, events: dict[str, Item], named: set[str], published: date | None) -> Item | None:
         """The tracked event a new agreement was signed at: one under way about the entry's

@@ -100,10 +100,12 @@ class FeedStore(Connection):
 
     # -- what an entry may be about ----------------------------------------------
 
-    def candidates(self, words: list[str], start_utc: str, end_utc: str) -> list[Item]:
+    def candidates(self, words: list[str], start_utc: str, end_utc: str, earliest_utc: str) -> list[Item]:
         """Live items an entry may be about: those whose title has one of `words` (the
         search index, at most CANDIDATES), and the events under way between two instants
-        with what belongs to them (the index by start)."""
+        with what belongs to them: read from the index by start, newest first, from
+        `earliest_utc` on (no event runs longer than a year), so that a large database
+        costs no more than a small one."""
         ids: set[int] = set()
         if words:
             query = " OR ".join('"' + word.replace('"', '""') + '"' for word in words)
@@ -111,8 +113,8 @@ class FeedStore(Connection):
                 "SELECT rowid FROM item_search WHERE item_search MATCH ? LIMIT ?",
                 (f"title : ({query})", CANDIDATES)))
         events = [row[0] for row in self.conn.execute(
-            "SELECT id FROM items WHERE type = 'event' AND starts_utc <= ? AND ends_utc >= ? LIMIT ?",
-            (end_utc, start_utc, CANDIDATES))]
+            "SELECT id FROM items WHERE type = 'event' AND starts_utc BETWEEN ? AND ? AND ends_utc >= ? "
+            "ORDER BY starts_utc DESC LIMIT ?", (earliest_utc, end_utc, start_utc, CANDIDATES))]
         ids.update(events)
         if events:
             ids.update(row[0] for row in self.conn.execute(
