@@ -465,3 +465,14 @@ def test_the_inbox_says_when_an_item_is_as_proposed_already(reader):
     reader.ok("inbox", "accept", str(labour[0]["id"]))
     shown = [line for line in reader.ok("inbox").stdout.splitlines() if f"#{labour[1]['id']} " in line]
     assert "A2 → signed: (it is signed already)" in shown[0]
+
+
+def test_a_round_of_talks_announced_is_proposed_as_a_new_event(reader):
+    reader.ok("news", "--quiet", "--file", str(FEEDS / "asia-wire.xml"))
+    talks = [p for p in inbox(reader) if p["ref"] is None and p["set"]["kind"] == "talks"]
+    assert [p["set"] for p in talks] == [{"title": "US-India trade talks, New Delhi", "kind": "talks",
+                                         "status": "confirmed", "start": "2025-12-10", "end": "2025-12-11",
+                                         "parties": ["India", "United States"], "location": "New Delhi"}]
+    ref = reader.ok("inbox", "accept", str(talks[0]["id"]), "--json").json()[0]["item"]
+    shown = reader.ok("show", ref, "--json").json()
+    assert (shown["start"], shown["end"], shown["status"]) == ("2025-12-10", "2025-12-11", "confirmed")

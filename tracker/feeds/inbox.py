@@ -49,7 +49,8 @@ def accept(store, ids: list[int] | None, above: float | None, status: str | None
             elif proposal["ref"] is None:
                 outcome = core.add(store, proposal["item_type"], core.Fields(
                     title=wanted.get("title"), kind=wanted.get("kind"), status=wanted.get("status"),
-                    parties=wanted.get("parties"), within=wanted.get("event"), sector=wanted.get("sector")), entry)
+                    parties=wanted.get("parties"), within=wanted.get("event"), sector=wanted.get("sector"),
+                    start=wanted.get("start"), end=wanted.get("end"), location=wanted.get("location")), entry)
             else:
                 outcome = core.update(store, parse_ref(proposal["ref"]), core.Fields(status=wanted.get("status")),
                                       entry)

@@ -31,7 +31,7 @@ _NOUN = (r"(agreements?|mous?|memorand(?:um|ums|a)(?: of understanding)?|pacts?|
 _KIND = {"mou": "mou", "memorand": "mou", "agreement": "agreement", "pact": "agreement", "deal": "agreement",
          "treat": "treaty", "contract": "contract", "programme": "programme"}
 # Where a subject ends: punctuation, or the place, time or company of the signing.
-_SUBJECT = r"((?:(?![,;:.()—]|\s+and\s+on\s|\s(?:was|were|is|are|has|have|had|adopted|signed|sealed|inked|exchanged|as|among|commits?)\b|\s(?:at|between|together with|under|during|in New Delhi|in Moscow)\b|\son (?:monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b).)+)"
+_SUBJECT = r"((?:(?![,;:.()—]|\s+and\s+on\s|\s+and\s+(?:set|agreed|noted|welcomed|decided|announced|we|they)\b|\s(?:was|were|is|are|has|have|had|adopted|signed|sealed|inked|exchanged|as|among|commits?)\b|\s(?:at|between|together with|under|during|in New Delhi|in Moscow)\b|\son (?:monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b).)+)"
 _SUBJECT_AFTER = re.compile(rf"\b(?:(\w+)\s+)?{_NOUN}\s+(?:on|for|against|of|to|covering|cover|covers)\s+{_SUBJECT}",
                             re.IGNORECASE)
 # A further subject of the same noun, further on in the sentence: "..., on food safety
@@ -49,6 +49,28 @@ _BETWEEN = re.compile(r"\b(free trade (?:agreement|zone|area)|trade agreement|ag
                       r"(?:the )?([A-Z][\w ]+?)(?=[,;.]|$)")
 _QUALIFIERS = {"new", "a", "an", "the", "two", "three", "several", "these", "those", "of", "and", "other",
                "lesser-noticed", "on", "exchanged", "signed", "sealed", "inked"}
+
+
+# A round of talks ahead: "will hold two days of talks", "due in Delhi for a round".
+_EVENT_AHEAD = re.compile(r"\b(?:to hold|will hold|will be in|due in|to meet|will meet)\b[^.;]{0,60}?"
+                          r"\b(?P<noun>talks|round|negotiations|meeting)\b", re.IGNORECASE)
+_PLACE = re.compile(r"\bin ((?:New |St )?[A-Z][a-z]+)\b")
+SHORT = {"United States": "US", "European Union": "EU", "United Kingdom": "UK"}
+
+
+def _days_in(sentence: str, published: date) -> tuple[date, date] | None:
+    """The days a sentence gives for something ahead: "on 10-11 December", "on 10 and 11 December"."""
+    found = re.search(r"\b(\d{1,2})\s*(?:-|–|and|to)\s*(\d{1,2})\s+(" + "|".join(MONTHS) + r")\b", sentence,
+                      re.IGNORECASE)
+    if not found:
+        return None
+    month = MONTHS.index(found.group(3).lower()) + 1
+    year = published.year + (month < published.month)
+    try:
+        first, last = date(year, month, int(found.group(1))), date(year, month, int(found.group(2)))
+    except ValueError:
+        return None
+    return (first, last) if first <= last and first >= published else None
 
 
 @dataclass
@@ -138,7 +160,37 @@ class Reader:
                                     context)
         if not found:
             found = self._headline_agreement(entry, items, named, events, published, lines)
+        if not found:
+            found = self._new_event(text, named, events, published, feed_title)
         return _merged(found)
+
+    def _new_event(self, text, named, events, published, feed_title) -> list[Proposal]:
+        """A round of talks announced for given days among parties tracker follows, when no
+        event it holds covers those days for them: proposed as a new event, confirmed."""
+        if published is None or len(named) < 2 or match.other_country(text, sorted(named)):
+            return []
+        for sentence in signals.sentences(text):
+            announced = _EVENT_AHEAD.search(sentence)
+            days = _days_in(sentence, published)
+            if not announced or not days or signals.NEGATION.search(sentence):
+                continue
+            first, last = days
+            for item in events.values():
+                held = match.event_days(item, events)
+                if held and held[0] <= last and first <= held[1] and set(item.parties) <= named:
+                    return []       # tracked already
+            order = sorted(named, key=lambda party: text.find(match.names(text, party) or party))
+            place = _PLACE.search(sentence)
+            sector = match.sector_of(text)
+            noun = "talks" if announced.group("noun").lower() in ("talks", "round", "negotiations") else "meeting"
+            title = "-".join(SHORT.get(party, party) for party in order) + (f" {sector}" if sector else "") + \
+                f" {noun}" + (f", {place.group(1)}" if place else "")
+            return [Proposal(None, "event", {
+                "title": title, "kind": noun, "status": "confirmed", "start": first.isoformat(),
+                "end": last.isoformat(), "parties": sorted(named),
+                **({"location": place.group(1)} if place else {})},
+                published.isoformat(), 0.5, {"item": sorted(named), "change": [announced.group(0)]})]
+        return []
 
     def _headline_agreement(self, entry, items, named, events, published, lines) -> list[Proposal]:
         """A new agreement reported signed without a subject said as such ("A memorandum
