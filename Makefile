@@ -10,6 +10,8 @@ DEMO   := demo/tracker.db
 # The demo runs at fixed instants, so that it shows the same thing every time.
 SEED_NOW := 2025-11-29T12:00:00+05:30
 NEWS_NOW := 2025-12-12T09:00:00+05:30
+# After the feed corpus's last entry (23 December).
+FEEDS_NOW := 2025-12-31T09:00:00+05:30
 
 .PHONY: demo test install tools clean
 
@@ -41,6 +43,12 @@ demo: install
 	TRACKER_DB=$(DEMO) TRACKER_NOW=$(NEWS_NOW) TZ=Asia/Kolkata $(BIN)/tracker report --week 2025-W49 --format html -o demo/report-2025-W49.html
 	TRACKER_DB=$(DEMO) TRACKER_NOW=$(NEWS_NOW) TZ=Asia/Kolkata $(BIN)/tracker report --week 2025-W49 --format md -o demo/report-2025-W49.md
 	TRACKER_DB=$(DEMO) TRACKER_NOW=$(NEWS_NOW) TZ=Asia/Kolkata $(BIN)/tracker report --week 2025-W49
+	@echo "== The same news arriving as feeds: tracker news --file, then the inbox"
+	TRACKER_DB=demo/news.db TRACKER_NOW=$(SEED_NOW) TZ=Asia/Kolkata $(BIN)/tracker import fixtures/seed-2025-11-29.json
+	TRACKER_DB=demo/news.db TRACKER_NOW=$(FEEDS_NOW) TZ=Asia/Kolkata $(BIN)/tracker news --file fixtures/feeds/*.xml
+	TRACKER_DB=demo/news.db TRACKER_NOW=$(FEEDS_NOW) TZ=Asia/Kolkata $(BIN)/tracker inbox
+	TRACKER_DB=demo/news.db TRACKER_NOW=$(FEEDS_NOW) TZ=Asia/Kolkata $(BIN)/tracker inbox accept --above 0.9
+	TRACKER_DB=demo/news.db TRACKER_NOW=$(FEEDS_NOW) TZ=Asia/Kolkata $(BIN)/tracker list
 	@echo "== Try it yourself: export TRACKER_DB=$(DEMO); $(BIN)/tracker --help"
 
 # Programs the tests drive for real: Debian's headless Chromium (the HTML report

@@ -37,6 +37,9 @@ COMMANDS = {
     "undo": "undo:undo",
     "retract": "undo:retract",
     "backup": "backup:backup",
+    "feeds": "feeds:app",
+    "news": "news:news",
+    "inbox": "inbox:app",
 }
 
 
@@ -205,7 +208,7 @@ class TrackerGroup(TrackerSubGroup):
                 yield name, self.commands[name].help
             else:
                 target = _command_target(name)
-                yield name, target.info.help if isinstance(target, typer.Typer) else target.__doc__
+                yield name, _typer_help(target) if isinstance(target, typer.Typer) else target.__doc__
 
     def get_command(self, ctx, name: str):
         if name not in COMMANDS:
@@ -272,6 +275,14 @@ class TrackerGroup(TrackerSubGroup):
             # What a read showed without its damaged parts: said once, at the end.
             _fail(errors.damage_message(), 1)
         sys.exit(result if isinstance(result, int) else 0)
+
+
+def _typer_help(app: typer.Typer) -> str | None:
+    """A group's help as Typer gives it: the app's own, else its callback's (`inbox`)."""
+    if app.info.help:
+        return app.info.help
+    callback = app.registered_callback
+    return callback and (callback.help or (callback.callback and callback.callback.__doc__))
 
 
 def _command_target(name: str):

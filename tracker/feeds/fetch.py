@@ -1,0 +1,103 @@
+"""Fetching a feed politely: who asks, only what changed, not too long, not too much.
+
+A User-Agent naming tracker and its version; a conditional GET (ETag, Last-Modified),
+so that a feed unchanged costs a 304 and no parsing; a timeout; a size cap; at most
+MAX_REDIRECTS redirects, to http(s) only; `Retry-After` of a 429 or 503 kept, so that
+the next run waits; a 410 marks the feed gone.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from email.utils import parsedate_to_datetime
+
+from tracker import __version__
+from tracker.feeds.parse import MAX_FEED_BYTES, web_link
+
+MAX_REDIRECTS = 3
+# Seconds to wait for a server (TRACKER_FEED_TIMEOUT changes it: a slow link, a test).
+DEFAULT_TIMEOUT = 20.0
+USER_AGENT = f"tracker/{__version__} (feed reader; +https://pypi.org/project/tracker/)"
+
+
+@dataclass
+class Fetched:
+    state: str                      # read, unchanged, failing, gone
+    data: bytes | None = None
+    etag: str | None = None
+    last_modified: str | None = None
+    error: str | None = None
+    retry_after: str | None = None  # UTC, when the server asked to be left alone until
+
+
+class _Redirects(urllib.request.HTTPRedirectHandler):
+    max_redirections = max_repeats = MAX_REDIRECTS
+
+    def redirect_request(self, req, fp, code, msg, headers, newurl):
+        if web_link(newurl) is None:
+            raise urllib.error.HTTPError(newurl, code, "redirect to a link that is not http(s)", headers, fp)
+        return super().redirect_request(req, fp, code, msg, headers, newurl)
+
+
+def timeout() -> float:
+    try:
+        return max(0.1, float(os.environ.get("TRACKER_FEED_TIMEOUT", DEFAULT_TIMEOUT)))
+    except ValueError:
+        return DEFAULT_TIMEOUT
+
+
+def _retry_after(value: str | None, now: datetime) -> str | None:
+    if not value:
+        return None
+    value = value.strip()
+    try:
+        when = now + timedelta(seconds=int(value))
+    except ValueError:
+        try:
+            when = parsedate_to_datetime(value)
+        except (TypeError, ValueError, IndexError):
+            return None
+    return when.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def fetch(url: str, etag: str | None, last_modified: str | None, now: datetime) -> Fetched:
+    headers = {"User-Agent": USER_AGENT, "Accept": "application/rss+xml, application/atom+xml, "
+               "application/rdf+xml, application/xml;q=0.9, text/xml;q=0.8, */*;q=0.1"}
+    if etag:
+        headers["If-None-Match"] = etag
+    if last_modified:
+        headers["If-Modified-Since"] = last_modified
+    opener = urllib.request.build_opener(_Redirects)
+    try:
+        with opener.open(urllib.request.Request(url, headers=headers), timeout=timeout()) as response:
+            data = response.read(MAX_FEED_BYTES + 1)
+            if len(data) > MAX_FEED_BYTES:
+                return Fetched("failing", error=f"larger than {MAX_FEED_BYTES // (1024 * 1024)} MB: not read")
+            return Fetched("read", data=data, etag=response.headers.get("ETag"),
+                           last_modified=response.headers.get("Last-Modified"))
+    except urllib.error.HTTPError as error:
+        if error.code == 304:
+            return Fetched("unchanged", etag=etag, last_modified=last_modified)
+        if error.code == 410:
+            return Fetched("gone", error="HTTP 410 Gone: the publisher has removed this feed")
+        if error.code in (429, 503):
+            after = _retry_after(error.headers.get("Retry-After") if error.headers else None, now)
+            wait = f"; asked to wait until {after}" if after else ""
+            return Fetched("failing", error=f"HTTP {error.code} {error.reason}{wait}", retry_after=after)
+        if error.code in (301, 302, 303, 307, 308):
+            return Fetched("failing", error=f"more than {MAX_REDIRECTS} redirects, or one that is not http(s)")
+        return Fetched("failing", error=f"HTTP {error.code} {error.reason}")
+    except urllib.error.URLError as error:
+        reason = error.reason
+        if isinstance(reason, (socket.timeout, TimeoutError)):
+            return Fetched("failing", error=f"no answer within {timeout():g} s")
+        return Fetched("failing", error=f"cannot reach it: {reason}")
+    except (socket.timeout, TimeoutError):
+        return Fetched("failing", error=f"no answer within {timeout():g} s")
+    except (OSError, ValueError) as error:
+        return Fetched("failing", error=f"cannot read it: {error}")

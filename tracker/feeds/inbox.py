@@ -1,0 +1,92 @@
+"""The inbox: proposals accepted (as `tracker update` or `tracker add` would make the
+change, logged, so that undo reverses it) or dismissed; either way, decided for good."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from tracker import core, dates
+from tracker.errors import BadArgument, TrackerError
+from tracker.model import parse_ref
+
+
+@dataclass
+class Decided:
+    proposal: dict
+    outcome: core.Outcome | None = None     # what accepting it changed
+
+
+def _open(store, ids: list[int]) -> list[dict]:
+    found = {row["id"]: row for row in store.proposals(everything=True, ids=ids)}
+    for proposal_id in ids:
+        if proposal_id not in found:
+            raise BadArgument(f"no proposal {proposal_id}: see `tracker inbox` for the open ones")
+        if found[proposal_id]["state"] != "open":
+            raise TrackerError(f"proposal {proposal_id} was {found[proposal_id]['state']} already "
+                               f"({dates.reader_text(found[proposal_id]['decided'])}): nothing was changed")
+    return [found[proposal_id] for proposal_id in dict.fromkeys(ids)]
+
+
+def accept(store, ids: list[int] | None, above: float | None, status: str | None, on: str | None,
+           note: str | None) -> list[Decided]:
+    """Apply proposals, all in one transaction: every one, or none."""
+    decided = []
+    with store.writing():
+        proposals = _open(store, ids) if ids else store.proposals(above=above)
+        stamp = dates.stamp(dates.now())
+        for proposal in proposals:
+            wanted = dict(proposal["set"])
+            if status is not None:
+                wanted["status"] = status
+            entry = core.Entry(on=on or proposal["on"], source=proposal["source"],
+                               note=note if note is not None else f"{proposal['feed']}: {proposal['headline']}",
+                               on_name="--on" if on else f"the date of proposal {proposal['id']}")
+            same = _same_agreement(store, wanted) if proposal["ref"] is None else None
+            if same is not None:
+                # Several entries report the same new agreement: the first accepted adds it,
+                # the others are changes to it (or a note, when it is as they say already).
+                outcome = core.update(store, same, core.Fields(status=wanted.get("status")), entry)
+            elif proposal["ref"] is None:
+                outcome = core.add(store, proposal["item_type"], core.Fields(
+                    title=wanted.get("title"), kind=wanted.get("kind"), status=wanted.get("status"),
+                    parties=wanted.get("parties"), within=wanted.get("event"), sector=wanted.get("sector"),
+                    start=wanted.get("start"), end=wanted.get("end"), location=wanted.get("location")), entry)
+            else:
+                outcome = core.update(store, parse_ref(proposal["ref"]), core.Fields(status=wanted.get("status")),
+                                      entry)
+            store.decide(proposal["id"], "accepted", stamp)
+            decided.append(Decided(proposal, outcome))
+    return decided
+
+
+def _same_agreement(store, wanted: dict):
+    """The agreement at the proposal's event that tracker holds already under a title about
+    the same thing (most of the shorter title's words), if any."""
+    from tracker.feeds.match import content
+    from tracker.feeds.propose import overlap
+    from tracker.store import ItemQuery
+
+    if not wanted.get("event"):
+        return None
+    event = parse_ref(wanted["event"])
+    mine = content(wanted.get("title", ""), synonyms=False)
+    for item in store.items(ItemQuery(types=("agreement",), within=event, limit=500)):
+        if item.kind == wanted.get("kind") and overlap(mine, content(item.title, synonyms=False)) > 0.5:
+            return item.ref
+    return None
+
+
+def dismiss(store, ids: list[int]) -> list[Decided]:
+    with store.writing():
+        proposals = _open(store, ids)
+        stamp = dates.stamp(dates.now())
+        for proposal in proposals:
+            store.decide(proposal["id"], "dismissed", stamp)
+    return [Decided(proposal) for proposal in proposals]
+
+
+def proposal_data(row: dict) -> dict:
+    """A proposal's JSON (the contract of issue 12)."""
+    return {"id": row["id"], "ref": row["ref"], "set": row["set"], "on": row["on"], "source": row["source"],
+            "headline": row["headline"], "feed": row["feed"], "confidence": row["confidence"],
+            "evidence": row["evidence"], "state": row["state"]}

@@ -1,0 +1,121 @@
+"""`tracker news`: read the feeds (or feed files), keep the entries not seen before, and
+propose the changes they report. Feeds are fetched first, outside any transaction; what
+was read is then written in one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from tracker import dates
+from tracker.errors import BadArgument, TrackerError
+from tracker.feeds.parse import MAX_FEED_BYTES, FeedRefused, parse_feed
+
+
+@dataclass
+class FeedRun:
+    """What happened to one feed (or file) in a run."""
+
+    name: str
+    state: str = "read"             # read, unchanged, failing, gone, skipped
+    entries: int = 0                # new entries stored
+    proposals: int = 0              # new proposals made
+    error: str | None = None
+    data: bytes | None = field(default=None, repr=False)
+    fetched: object = field(default=None, repr=False)
+
+
+def _read_file(path: Path) -> FeedRun:
+    run = FeedRun(path.name)
+    try:
+        with open(path, "rb") as file:
+            run.data = file.read(MAX_FEED_BYTES + 1)
+    except OSError as error:
+        run.state, run.error = "failing", f"cannot read {path}: {error.strerror or error}"
+        return run
+    if len(run.data) > MAX_FEED_BYTES:
+        run.state, run.error, run.data = "failing", f"larger than {MAX_FEED_BYTES // (1024 * 1024)} MB: not read", None
+    return run
+
+
+def _fetch_feeds(store, feed_name: str | None) -> list[FeedRun]:
+    from tracker.feeds.fetch import fetch
+
+    feeds = store.feeds()
+    if feed_name is not None:
+        feeds = [feed for feed in feeds if feed["name"] == feed_name]
+        if not feeds:
+            raise BadArgument(f"no feed named {feed_name!r}: see `tracker feeds list`")
+    if not feeds:
+        raise TrackerError("no feeds to read: follow one with `tracker feeds add URL`, "
+                           "or read feed files with `tracker news --file PATH`")
+    now = dates.now()
+    runs = []
+    for feed in feeds:
+        run = FeedRun(feed["name"])
+        if feed["status"] == "gone":
+            run.state, run.error = "skipped", "gone (HTTP 410): remove it with `tracker feeds remove`"
+        elif feed["retry_after"] and feed["retry_after"] > dates.stamp(now)[:19] + "Z":
+            run.state, run.error = "skipped", f"the server asked to wait until {feed['retry_after']}"
+        else:
+            fetched = fetch(feed["url"], feed["etag"], feed["last_modified"], now)
+            run.fetched, run.data, run.error = fetched, fetched.data, fetched.error
+            run.state = fetched.state
+        runs.append(run)
+    return runs
+
+
+def read_news(store, feed_name: str | None, files: list[Path]) -> list[FeedRun]:
+    """Read, store and propose; what happened to each feed."""
+    from tracker.feeds.propose import Reader
+
+    runs = [_read_file(path) for path in files] if files else _fetch_feeds(store, feed_name)
+    parsed = {}
+    for run in runs:
+        if run.data is None:
+            continue
+        try:
+            parsed[run.name] = parse_feed(run.data, run.name if files else f"feed {run.name}")
+        except FeedRefused as refused:
+            run.state, run.error = "failing", str(refused)
+    now = dates.now()
+    seen = dates.stamp(now)
+    with store.writing():
+        reader = Reader(store)
+        for run in runs:
+            if not files:
+                _note_fetch(store, run, seen)
+            if run.name not in parsed:
+                continue
+            feed_title, entries = parsed[run.name]
+            for entry in entries:
+                if store.entry_seen(entry.key, entry.link):
+                    continue
+                entry_id = store.add_entry({
+                    "feed": run.name, "entry_key": entry.key, "link": entry.link, "title": entry.title,
+                    "published": entry.published.isoformat() if entry.published else None,
+                    "summary": entry.summary, "seen": seen})
+                run.entries += 1
+                for proposal in reader.propose(entry, feed_title):
+                    store.add_proposal({
+                        "entry_id": entry_id, "ref": proposal.ref, "item_type": proposal.item_type,
+                        "set": proposal.set, "on": proposal.on, "source": entry.link, "headline": entry.title,
+                        "feed": run.name, "confidence": proposal.confidence, "evidence": proposal.evidence})
+                    run.proposals += 1
+    return runs
+
+
+def _note_fetch(store, run: FeedRun, checked: str) -> None:
+    fetched = run.fetched
+    if run.state == "skipped":
+        return
+    if run.state == "failing" and fetched is not None and fetched.state == "read":
+        # Fetched, but not a feed that can be read: its validators are kept from before.
+        store.feed_checked(run.name, checked, "failing", run.error, keep_validators=True)
+        return
+    if fetched.state in ("read", "unchanged"):
+        store.feed_checked(run.name, checked, "ok", None, fetched.etag, fetched.last_modified)
+    else:
+        store.feed_checked(run.name, checked, fetched.state, fetched.error, keep_validators=True,
+                           retry_after=fetched.retry_after)

@@ -1,0 +1,133 @@
+"""Feeds, the entries read from them, and the proposals waiting in the inbox (issue 12).
+
+Every value is bound as a parameter; writes run inside `Connection.writing()`.
+"""
+
+from __future__ import annotations
+
+import json
+
+from tracker.model import Item, Ref
+from tracker.store.connection import Connection
+from tracker.store.items import ITEM_COLUMNS, ITEM_FROM
+
+FEED_COLUMNS = "name, url, added, checked, status, etag, last_modified, retry_after, error"
+PROPOSAL_COLUMNS = ('proposals.id, ref, item_type, "set", "on", source, headline, proposals.feed, confidence, '
+                    'evidence, state, decided')
+
+# Candidates for one entry: at most this many items found by words, however large the database.
+CANDIDATES = 200
+
+
+class FeedStore(Connection):
+    # -- feeds -------------------------------------------------------------------
+
+    def feeds(self) -> list[dict]:
+        rows = self.query(f"SELECT {FEED_COLUMNS}, (SELECT count(*) FROM feed_entries WHERE feed_entries.feed = feeds.name) "
+                          "AS entries FROM feeds ORDER BY name")
+        return rows
+
+    def feed(self, name: str) -> dict | None:
+        rows = self.query(f"SELECT {FEED_COLUMNS} FROM feeds WHERE name = ?", (name,))
+        return rows[0] if rows else None
+
+    def feed_by_url(self, url: str) -> dict | None:
+        rows = self.query(f"SELECT {FEED_COLUMNS} FROM feeds WHERE url = ?", (url,))
+        return rows[0] if rows else None
+
+    def add_feed(self, name: str, url: str, added: str) -> None:
+        self.conn.execute("INSERT INTO feeds (name, url, added) VALUES (?, ?, ?)", (name, url, added))
+
+    def remove_feed(self, name: str) -> None:
+        # Its entries stay: what was seen stays seen, and proposals keep their entry.
+        self.conn.execute("DELETE FROM feeds WHERE name = ?", (name,))
+
+    def feed_checked(self, name: str, checked: str, status: str, error: str | None,
+                     etag: str | None = None, last_modified: str | None = None, retry_after: str | None = None,
+                     keep_validators: bool = False) -> None:
+        if keep_validators:
+            self.conn.execute("UPDATE feeds SET checked = ?, status = ?, error = ?, retry_after = ? WHERE name = ?",
+                              (checked, status, error, retry_after, name))
+        else:
+            self.conn.execute("UPDATE feeds SET checked = ?, status = ?, error = ?, etag = ?, last_modified = ?, "
+                              "retry_after = ? WHERE name = ?",
+                              (checked, status, error, etag, last_modified, retry_after, name))
+
+    # -- entries -----------------------------------------------------------------
+
+    def entry_seen(self, key: str, link: str | None) -> bool:
+        """Whether an entry was stored before, by its id or by its link (the same story
+        in another feed)."""
+        if self.conn.execute("SELECT 1 FROM feed_entries WHERE entry_key = ?", (key,)).fetchone():
+            return True
+        return bool(link) and bool(self.conn.execute("SELECT 1 FROM feed_entries WHERE link = ?", (link,)).fetchone())
+
+    def add_entry(self, row: dict) -> int:
+        return self.conn.execute(
+            "INSERT INTO feed_entries (feed, entry_key, link, title, published, summary, seen) "
+            "VALUES (:feed, :entry_key, :link, :title, :published, :summary, :seen)", row).lastrowid
+
+    # -- proposals ---------------------------------------------------------------
+
+    def add_proposal(self, row: dict) -> int:
+        return self.conn.execute(
+            'INSERT INTO proposals (entry_id, ref, item_type, "set", "on", source, headline, feed, confidence, evidence) '
+            "VALUES (:entry_id, :ref, :item_type, :set, :on, :source, :headline, :feed, :confidence, :evidence)",
+            {**row, "set": json.dumps(row["set"], ensure_ascii=False),
+             "evidence": json.dumps(row["evidence"], ensure_ascii=False)}).lastrowid
+
+    def proposals(self, everything: bool = False, ids: list[int] | None = None,
+                  above: float | None = None) -> list[dict]:
+        """Open proposals best first (all of them, decided ones too, with `everything`)."""
+        where, params = [], []
+        if not everything:
+            where.append("state = 'open'")
+        if ids is not None:
+            where.append("proposals.id IN (SELECT value FROM json_each(?))")
+            params.append(json.dumps(ids))
+        if above is not None:
+            where.append("confidence >= ?")
+            params.append(above)
+        sql = (f"SELECT {PROPOSAL_COLUMNS} FROM proposals" + (f" WHERE {' AND '.join(where)}" if where else "")
+               + " ORDER BY state = 'open' DESC, confidence DESC, proposals.id")
+        rows = self.query(sql, params)
+        for row in rows:
+            row["set"], row["evidence"] = json.loads(row["set"]), json.loads(row["evidence"])
+        return rows
+
+    def decide(self, proposal_id: int, state: str, decided: str) -> None:
+        self.conn.execute("UPDATE proposals SET state = ?, decided = ? WHERE id = ?", (state, decided, proposal_id))
+
+    # -- what an entry may be about ----------------------------------------------
+
+    def candidates(self, words: list[str], start_utc: str, end_utc: str, earliest_utc: str) -> list[Item]:
+        """Live items an entry may be about: those whose title has one of `words` (the
+        search index, at most CANDIDATES), and the events under way between two instants
+        with what belongs to them: read from the index by start, newest first, from
+        `earliest_utc` on (no event runs longer than a year), so that a large database
+        costs no more than a small one."""
+        ids: set[int] = set()
+        if words:
+            query = " OR ".join('"' + word.replace('"', '""') + '"' for word in words)
+            ids.update(row[0] for row in self.conn.execute(
+                "SELECT rowid FROM item_search WHERE item_search MATCH ? LIMIT ?",
+                (f"title : ({query})", CANDIDATES)))
+        events = [row[0] for row in self.conn.execute(
+            "SELECT id FROM items WHERE type = 'event' AND starts_utc BETWEEN ? AND ? AND ends_utc >= ? "
+            "ORDER BY starts_utc DESC LIMIT ?", (earliest_utc, end_utc, start_utc, CANDIDATES))]
+        ids.update(events)
+        if events:
+            ids.update(row[0] for row in self.conn.execute(
+                "SELECT id FROM items WHERE event_id IN (SELECT value FROM json_each(?)) LIMIT ?",
+                (json.dumps(events), CANDIDATES)))
+        if not ids:
+            return []
+        rows = self.query(f"SELECT {ITEM_COLUMNS} FROM {ITEM_FROM} WHERE items.id IN "
+                          "(SELECT value FROM json_each(?)) AND items.removed IS NULL ORDER BY items.id",
+                          (json.dumps(sorted(ids)),))
+        return self._items(rows)
+
+    def agreements_at(self, event: Ref) -> int:
+        return self.conn.execute(
+            "SELECT count(*) FROM items WHERE event_id = (SELECT id FROM items WHERE type = ? AND num = ?)",
+            (event.type, event.num)).fetchone()[0]
