@@ -9,6 +9,7 @@ log is written by `Writes.log()`, its list values encoded by `to_log()`.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -88,14 +89,27 @@ RETRACTED = ("coalesce((SELECT r.new IS NOT NULL FROM changes AS r WHERE r.field
              "AND coalesce(r.new, r.old) = (changes.id || '') ORDER BY r.id DESC LIMIT 1), 0)")
 
 
+def _change(row: dict) -> Change:
+    return Change(
+        ref=Ref(row["type"], row["num"]), field=row["field"],
+        old=_from_log(row["field"], row["old"]), new=_from_log(row["field"], row["new"]),
+        on=row["happened"], recorded=row["recorded"], source=row["source"],
+        note=row["note"], title=row["title"],
+        within=Ref(row["parent_type"], row["parent_num"]) if row["parent_num"] else None,
+        early=bool(row["early"]), id=row["id"], retracted=bool(row["retracted"]),
+    )
+
+
 class LogReads(Connection):
     def history(self, item_id: int | None = None, since_utc: str | None = None,
                 until_utc: str | None = None, limit: int | None = None, span: Span | None = None,
-                reported: bool = False) -> list[Change]:
+                reported: bool = False, stream: bool = False) -> list[Change] | Iterator[Change]:
         """The log in the order things happened; `until_utc` is exclusive; the first
         `limit` changes only, if given. `span`, if given, says which changes belong to
         the stretch asked for, date-only ones by their date (see Span). `reported`: what
-        a report lists, without retracted notes and the retractions themselves."""
+        a report lists, without retracted notes and the retractions themselves. `stream`:
+        the changes read and made a batch at a time, as they are wanted (an export of
+        millions), instead of a list."""
         span = span or Span(since_utc, until_utc)
         condition, params = span.where()
         if item_id is not None:
@@ -121,17 +135,33 @@ class LogReads(Connection):
             "ORDER BY changes.happened_utc, changes.id"
             + (f" LIMIT {int(limit)}" if limit else "")
         )
-        return [
-            Change(
-                ref=Ref(row["type"], row["num"]), field=row["field"],
-                old=_from_log(row["field"], row["old"]), new=_from_log(row["field"], row["new"]),
-                on=row["happened"], recorded=row["recorded"], source=row["source"],
-                note=row["note"], title=row["title"],
-                within=Ref(row["parent_type"], row["parent_num"]) if row["parent_num"] else None,
-                early=bool(row["early"]), id=row["id"], retracted=bool(row["retracted"]),
-            )
-            for row in self.query(sql, params) if _sound_change(row)
-        ]
+        changes = (_change(row) for row in self._rows(sql, params) if _sound_change(row))
+        return changes if stream else list(changes)
+
+    def _rows(self, sql: str, params) -> Iterator[dict]:
+        cursor = self.conn.execute(sql, params)
+        names = [column[0] for column in cursor.description]
+        while rows := cursor.fetchmany(1000):
+            for row in rows:
+                yield dict(zip(names, row))
+
+    def entry_count(self) -> int:
+        """Items and changes: the entries of an export."""
+        return self.conn.execute("SELECT (SELECT count(*) FROM items) + (SELECT count(*) FROM changes)").fetchone()[0]
+
+    def retraction_targets(self) -> set[str]:
+        """The ids (as the log holds them, text) of the changes some retraction names."""
+        return {row[0] for row in self.conn.execute(
+            "SELECT coalesce(new, old) FROM changes INDEXED BY changes_retractions WHERE field = 'retracted'")}
+
+    def places(self, ids: set[str]) -> dict[str, int]:
+        """Where each of these changes comes in the log's order (from 1)."""
+        found = {}
+        for place, (change_id,) in enumerate(self.conn.execute(
+                "SELECT id FROM changes ORDER BY happened_utc, id"), start=1):
+            if str(change_id) in ids:
+                found[str(change_id)] = place
+        return found
 
     def has_retractions(self) -> bool:
         return self.conn.execute("SELECT 1 FROM changes INDEXED BY changes_retractions "
