@@ -286,7 +286,22 @@ def check_day(day: date, what: str, text, slack: timedelta = timedelta(0)) -> No
 
 def read_stamp(text: str, what: str = "timestamp") -> str:
     """A timestamp from a file, as `stamp` writes it. One with its offset is read in C,
-    without the zone machinery (an import reads one or two per row)."""
+    without the zone machinery (an import reads one or two per row), and one read
+    before is not read again (the same few thousand recur through a large import)."""
+    found = _STAMPS_READ.get(text)
+    if found is None:
+        found = _read_stamp(text, what)
+        if len(_STAMPS_READ) >= 100_000:
+            _STAMPS_READ.clear()
+        _STAMPS_READ[text] = found
+    return found
+
+
+# Timestamps read (the text as given -> as stored): only those that were read without an error.
+_STAMPS_READ: dict[str, str] = {}
+
+
+def _read_stamp(text: str, what: str) -> str:
     match = _STAMP.fullmatch(text)
     if match:
         try:
@@ -355,6 +370,9 @@ def parse_when(text: str, zone_name: str, *, what: str = "date", relative: bool 
     if not isinstance(text, str) or len(text) > 100:
         # No date is written in more: a longer text is not read (nor quoted) whole.
         raise BadArgument(f"{what} {excerpt(text)} is not a date: {FORMS_HINT}")
+    found = _ISO_CHECKED.get((text, zone_name))
+    if found is not None:
+        return found
     try:
         found = _parse_when(text, zone_name, what, relative, month)
     except OverflowError:
@@ -364,7 +382,17 @@ def parse_when(text: str, zone_name: str, *, what: str = "date", relative: bool 
     check_day(found.value if found.all_day else found.value.date(), what, text)
     if found.until is not None:
         check_day(found.until - timedelta(days=1), what, text)
+    if _ISO.fullmatch(" ".join(text.split())):
+        # Read the same however and whenever it is asked (no relative word): a large
+        # import asks for the same few thousand days and zones again and again.
+        if len(_ISO_CHECKED) >= 100_000:
+            _ISO_CHECKED.clear()
+        _ISO_CHECKED[text, zone_name] = found
     return found
+
+
+# ISO dates and times read, in their zone, and found within FIRST_DAY to LAST_DAY.
+_ISO_CHECKED: dict[tuple[str, str], When] = {}
 
 
 def _parse_when(text: str, zone_name: str, what: str, relative: bool, month: bool) -> When:

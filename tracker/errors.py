@@ -13,6 +13,12 @@ class BadArgument(TrackerError):
     exit_code = 2
 
 
+class Interrupted(TrackerError):
+    """Ctrl-C during a command that writes: what it wrote is rolled back (the shell's code for SIGINT)."""
+
+    exit_code = 130
+
+
 def closest(word: str, choices) -> list[str]:
     """What a mistyped word most likely meant: the choices it begins (--stat, --status),
     else the nearest in spelling (lst, list), best first; none when nothing is near.

@@ -250,6 +250,14 @@ def _derived_findings(store: Store) -> list[Finding]:
 def check(store: Store, quick: bool = False) -> list[Finding]:
     """Everything wrong with the database, damage first (and alone: nothing else can be
     trusted in a damaged file)."""
+    from tracker.progress import Progress
+
+    # Its steps: the file's own check, then each part below.
+    with Progress("checking", total=5, every=1) as progress:
+        return _check(store, quick, progress)
+
+
+def _check(store: Store, quick: bool, progress) -> list[Finding]:
     try:
         damage = store.damage(quick)
     except sqlite3.DatabaseError as error:
@@ -259,19 +267,20 @@ def check(store: Store, quick: bool = False) -> list[Finding]:
         lines = [part.strip() for line in damage for part in line.splitlines()
                  if part.strip() and not part.startswith("*** in database")]
         return [Finding("damage", None, None, line, "ok", f"file: {line}") for line in lines]
+    progress.advance()
     findings = _schema_findings(store)
     # Over tables that are missing or altered, a query may fail: it says so, and the
     # schema findings say why.
     names = {finding.field for finding in findings}
-    for part, needs in ((_orphan_findings, ()), (_drift_findings, ("items", "changes", "item_parties", "item_tags")),
-                        (_junk_findings, ("items", "changes")),
-                        (_derived_findings, ("items", "agreement_counts", "item_search"))):
-        if names.intersection(needs):
-            continue
-        try:
-            findings += part(store)
-        except sqlite3.DatabaseError as error:
-            findings.append(Finding("damage", None, None, str(error), None, f"file: {error}"))
+    parts = ((_orphan_findings, ()), (_drift_findings, ("items", "changes", "item_parties", "item_tags")),
+             (_junk_findings, ("items", "changes")), (_derived_findings, ("items", "agreement_counts", "item_search")))
+    for part, needs in parts:
+        if not names.intersection(needs):
+            try:
+                findings += part(store)
+            except sqlite3.DatabaseError as error:
+                findings.append(Finding("damage", None, None, str(error), None, f"file: {error}"))
+        progress.advance()
     return findings
 
 

@@ -57,8 +57,10 @@ LIST_FIELDS = ("parties", "tags")
 _REF = re.compile(r"\s*([EeAa])(\d{1,18})\s*")
 
 
-# Texts already read as references: an import meets each one several times.
+# Texts already read as references: an import meets each one several times. At
+# most REFS_KEPT of them, so that a million-item import keeps its memory flat.
 _REFS: dict[str, Ref] = {}
+REFS_KEPT = 50_000
 
 
 class Ref(NamedTuple):
@@ -82,7 +84,7 @@ def parse_ref(text: str, *, want: ItemType | None = None, what: str = "reference
                 f"{what} {excerpt(text)} is not a reference: use E<n> for an event or A<n> for an agreement"
             )
         ref = Ref(TYPE_OF_PREFIX[match.group(1).upper()], int(match.group(2)))
-        if len(_REFS) >= 1_000_000:
+        if len(_REFS) >= REFS_KEPT:
             _REFS.clear()
         _REFS[text] = ref
     if want and ref.type != want:
@@ -112,11 +114,15 @@ def check_title(value: str) -> str:
     return title
 
 
+_URL_START = re.compile(r"(?i)https?://[^\s/]")
+_SPACE = re.compile(r"\s")
+
+
 def check_source(value: str | None) -> str | None:
     if value is None:
         return None
     value = value.strip()
-    if not re.match(r"(?i)https?://[^\s/]", value) or re.search(r"\s", value):
+    if not _URL_START.match(value) or _SPACE.search(value):
         raise BadArgument(f"source {excerpt(value)} is not an http or https URL: give one like https://example.org/story")
     return value
 

@@ -20,6 +20,7 @@ import os
 import re
 import stat
 import tempfile
+from collections.abc import Iterable
 from pathlib import Path
 
 from tracker.errors import BadArgument, TrackerError
@@ -48,13 +49,14 @@ def refuse_database(path: Path, database: Path, what: str = "the output") -> Non
             raise BadArgument(f"{path} is {whose}: give another file for {what}")
 
 
-def write_file(path: Path, text: str, database: Path | None = None) -> None:
+def write_file(path: Path, text: str | Iterable[str], database: Path | None = None) -> None:
     """Write `text` (UTF-8) to `path`, whole or not at all, without replacing what is not a
-    file, nor the database (`database`) or SQLite's files beside it."""
+    file, nor the database (`database`) or SQLite's files beside it. `text` may come in
+    pieces, written as they come (an export of a million items)."""
     path = path.expanduser()
     if database is not None:
         refuse_database(path, database)
-    data = text.encode("utf-8")
+    data = [text] if isinstance(text, str) else text
     descriptor = _descriptor(path)
     try:
         if descriptor == 1:
@@ -62,7 +64,8 @@ def write_file(path: Path, text: str, database: Path | None = None) -> None:
             # underneath, and only the guarded sys.stdout knows it was closed).
             import sys
 
-            sys.stdout.write(text)
+            for piece in data:
+                sys.stdout.write(piece)
             sys.stdout.flush()
             return
         if descriptor is not None:
@@ -93,19 +96,20 @@ def _descriptor(path: Path) -> int | None:
     return 1 if stdout else 2 if stderr else int(dev_fd or proc_fd)
 
 
-def _write_all(descriptor: int, data: bytes) -> None:
+def _write_all(descriptor: int, data: Iterable[str]) -> None:
     import sys
 
     # What tracker has written to its own stdout or stderr goes first.
     for stream in (sys.stdout, sys.stderr):
         if stream is not None:
             stream.flush()
-    view = memoryview(data)
-    while view:
-        view = view[os.write(descriptor, view):]
+    for piece in data:
+        view = memoryview(piece.encode("utf-8"))
+        while view:
+            view = view[os.write(descriptor, view):]
 
 
-def _write_through(path: Path, data: bytes) -> None:
+def _write_through(path: Path, data: Iterable[str]) -> None:
     """A FIFO, a device: opened as it is (a FIFO waits for its reader) and written in order."""
     handle = os.open(path, os.O_WRONLY | getattr(os, "O_CLOEXEC", 0))
     try:
@@ -114,7 +118,7 @@ def _write_through(path: Path, data: bytes) -> None:
         os.close(handle)
 
 
-def _replace(target: Path, data: bytes, found: os.stat_result | None) -> None:
+def _replace(target: Path, data: Iterable[str], found: os.stat_result | None) -> None:
     folder = target.parent
     if found is not None and not os.access(target, os.W_OK):
         # The rename would get past a file its owner made read-only; `>` would not.

@@ -133,6 +133,66 @@ def read_input(path: Path) -> bytes | bytearray:
         return _read_at_most(stream, str(path), limit)
 
 
+def open_input(path: Path, whole_below: int):
+    """A file, or stdin for "-", refused past max_input() as read_input() refuses it:
+    its bytes when it holds fewer than `whole_below`, else a seekable binary file to
+    read as a stream (stdin, a pipe or a device copied first into a temporary file,
+    so that memory stays flat and it can be read more than once). The caller closes it."""
+    limit = max_input()
+    if str(path) == "-":
+        if sys.stdin is None:
+            raise TrackerError("cannot read stdin: it is closed; give a file, or pipe one in")
+        return _spooled(sys.stdin.buffer, "stdin", limit, whole_below)
+    stream = open(path, "rb")
+    try:
+        try:
+            found = os.fstat(stream.fileno())
+        except (OSError, ValueError, io.UnsupportedOperation):
+            found = None
+        if found is None or not stat.S_ISREG(found.st_mode):
+            return _spooled(stream, str(path), limit, whole_below)
+        if found.st_size > limit:
+            raise _too_large(str(path), limit)
+        if found.st_size < whole_below:
+            return stream.read()
+        # A file of known size, read as a stream: the caller's to close.
+        opened, stream = stream, None
+        return opened
+    finally:
+        if stream is not None:
+            stream.close()
+
+
+def _spooled(stream, name: str, limit: int, whole_below: int):
+    """What a stream holds: its bytes if fewer than `whole_below`, else a temporary file of them."""
+    head = stream.read(min(whole_below, limit + 1))
+    if len(head) < whole_below:
+        if len(head) > limit:
+            raise _too_large(name, limit)
+        return head
+    import tempfile
+
+    spool = tempfile.TemporaryFile()
+    try:
+        spool.write(head)
+        total = len(head)
+        while chunk := stream.read(1 << 20):
+            total += len(chunk)
+            if total > limit:
+                raise _too_large(name, limit)
+            spool.write(chunk)
+        spool.seek(0)
+    except BaseException:
+        spool.close()
+        raise
+    return spool
+
+
+def _too_large(name: str, limit: int) -> TrackerError:
+    return TrackerError(f"{name} is larger than {size_text(limit)}, the most tracker reads from one input: "
+                        "split it, or raise the limit with TRACKER_MAX_INPUT (such as 4G)")
+
+
 def _read_at_most(stream, name: str, limit: int) -> bytes | bytearray:
     try:
         found = os.fstat(stream.fileno())
@@ -154,6 +214,5 @@ def _read_at_most(stream, name: str, limit: int) -> bytes | bytearray:
         view.release()
         del data[filled:]
     if data is None or len(data) > limit:
-        raise TrackerError(f"{name} is larger than {size_text(limit)}, the most tracker reads from one input: "
-                           "split it, or raise the limit with TRACKER_MAX_INPUT (such as 4G)")
+        raise _too_large(name, limit)
     return data

@@ -9,16 +9,22 @@ from __future__ import annotations
 
 import gc
 import json
+import os
 import re
-from contextlib import nullcontext
+import sqlite3
+from array import array
+from bisect import bisect_left
+from collections.abc import Callable, Iterator
+from itertools import chain, islice
 from pathlib import Path
 from typing import Any
 
 from tracker import core, dates
-from tracker.errors import BadArgument, TrackerError, closest, did_you_mean, excerpt, not_text, readable
+from tracker.errors import BadArgument, Interrupted, TrackerError, closest, did_you_mean, excerpt, not_text, readable
 from tracker.model import PREFIX, Ref, check_source, parse_ref
 from tracker.render.json import change_data, item_data
-from tracker.store import ItemQuery, Store
+from tracker.store import Store
+from tracker.store.log import to_log
 
 FORMAT = "tracker-export"
 UPDATES_FORMAT = "tracker-updates"
@@ -30,48 +36,70 @@ VERSION = 1
 BULK_ITEMS = 1000
 
 
-def export_document(store: Store) -> dict[str, Any]:
-    items = store.items(ItemQuery(with_removed=True))
-    items.sort(key=lambda item: (item.type != "event", item.ref.num))
-    return {
-        "format": FORMAT,
-        "version": VERSION,
-        "exported": dates.stamp(dates.now()),
-        "items": [item_data(item) for item in items],
-        "history": _history_data(store.history()),
-    }
+def export_pieces(store: Store, progress) -> Iterator[str]:
+    """The whole database as one JSON document (the text dumps(..., indent=2) writes,
+    and a line break), in pieces of a thousand entries, each written as it is read:
+    memory stays flat however large the database."""
+    from tracker.render.json import write_entries
+
+    head = (f'{{\n  "format": "{FORMAT}",\n  "version": {VERSION},\n'
+            f'  "exported": {json.dumps(dates.stamp(dates.now()))},\n')
+    items = _counted((item_data(item) for item in store.items_by_number()), progress)
+    history = _counted(_history_entries(store), progress)
+    return _joined(chain([head], write_entries("items", items), write_entries("history", history, last=True),
+                         ["}\n"]))
 
 
-def _history_data(history: list) -> list[dict[str, Any]]:
+def _joined(pieces: Iterator[str], count: int = 1000) -> Iterator[str]:
+    while batch := list(islice(pieces, count)):
+        yield "".join(batch)
+
+
+def _history_entries(store: Store) -> Iterator[dict[str, Any]]:
     """The log as a file holds it. A retraction names the entry it retracts by its place
     in the file's history (from 1), not by its id here: ids differ from one database
     to another, and an import gives the entry an id of its own."""
-    places = {str(change.id): str(place) for place, change in enumerate(history, start=1)}
-    entries = []
-    for change in history:
+    places = store.places(store.retraction_targets()) if store.has_retractions() else {}
+    for change in store.iter_history():
         entry = change_data(change)
         if change.field == "retracted":
-            entry["old"], entry["new"] = places.get(change.old, change.old), places.get(change.new, change.new)
-        entries.append(entry)
-    return entries
+            entry["old"], entry["new"] = (str(places[value]) if value in places else value
+                                          for value in (change.old, change.new))
+        yield entry
+
+
+def _name(path: Path) -> str:
+    return "stdin" if str(path) == "-" else str(path)
 
 
 def read_document(path: Path, kind: str = FORMAT, key: str = "items") -> dict[str, Any]:
     from tracker.streams import read_input
 
-    name = "stdin" if str(path) == "-" else str(path)
+    name = _name(path)
     try:
-        # utf-8-sig: a byte-order mark, as some Windows editors write, is not part of the text.
-        text = read_input(path).decode("utf-8-sig")
+        data = read_input(path)
     except FileNotFoundError:
         raise BadArgument(f"no file {name}: check the path") from None
+    except OSError as error:
+        raise BadArgument(f"cannot read {name}: {error}") from None
+    return _parse_document(data, path, kind, key)
+
+
+def _wanted(kind: str, key: str) -> str:
+    return ("a file written by `tracker export`" if kind == FORMAT else
+            f'a {kind} file, {{"format": "{kind}", "version": {VERSION}, "{key}": [...]}} (see JSON shapes in the README)')
+
+
+def _parse_document(data: bytes, path: Path, kind: str, key: str) -> dict[str, Any]:
+    """A whole file, read as json reads it, and checked to be what `kind` reads."""
+    name = _name(path)
+    try:
+        # utf-8-sig: a byte-order mark, as some Windows editors write, is not part of the text.
+        text = data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         raise BadArgument(f"{name} is not valid text (UTF-8): byte {error.start:,} is not UTF-8; "
                           "save the file as UTF-8") from None
-    except OSError as error:
-        raise BadArgument(f"cannot read {name}: {error}") from None
-    wanted = ("a file written by `tracker export`" if kind == FORMAT else
-              f'a {kind} file, {{"format": "{kind}", "version": {VERSION}, "{key}": [...]}} (see JSON shapes in the README)')
+    wanted = _wanted(kind, key)
     try:
         document = json.loads(text)
     except ValueError as error:
@@ -83,6 +111,13 @@ def read_document(path: Path, kind: str = FORMAT, key: str = "items") -> dict[st
         # Python's JSON reader recurses once per level: hundreds of levels exhaust the stack.
         raise BadArgument(f"{name} is JSON nested hundreds of levels deep: give {wanted}") from None
     _check_text(document, text, name)
+    _check_shape(document, path, kind, key)
+    return document
+
+
+def _check_shape(document: Any, path: Path, kind: str, key: str) -> None:
+    """The format, version and lists of a file `kind` reads, or one line that says what it is instead."""
+    name = _name(path)
     if not isinstance(document, dict) or document.get("format") != kind:
         found = document.get("format") if isinstance(document, dict) else None
         if isinstance(found, str) and found in _READERS:
@@ -97,7 +132,6 @@ def read_document(path: Path, kind: str = FORMAT, key: str = "items") -> dict[st
         raise BadArgument(f"{name} is a {kind} file of version {excerpt(version)}; this tracker reads version {VERSION}")
     if not isinstance(document.get(key), list) or not isinstance(document.get("history", []), list):
         raise BadArgument(f"{name}: \"{key}\" must be a list")
-    return document
 
 
 # A JSON escape of half of a character (a surrogate): "\ud83d\ude00" is one emoji, a
@@ -132,25 +166,13 @@ def _check_text(document: Any, text: str, name: str) -> None:
                 pending.append((value[index - 1], f"{entries} {index}" if entries else f"{where}[{index}]", None))
 
 
-def import_file(store: Store, path: Path) -> str:
-    name = "stdin" if str(path) == "-" else str(path)
-    # An import makes millions of objects and no reference cycles: the cycle
-    # collector would walk them all, again and again, for nothing (a fifth of
-    # the time of a 100k import).
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        return import_document(store, read_document(path), name)
-    finally:
-        if was_enabled:
-            gc.enable()
-
-
 # The readers of one field: their errors name the field, and the caller adds
 # which entry of which file (only when something is wrong: a large import reads
 # a million fields).
 def _text(entry: dict, key: str, required: bool = False) -> str | None:
     value = entry.get(key)
+    if value.__class__ is str:
+        return value
     if value is None:
         if required:
             raise BadArgument(f"\"{key}\" is missing")
@@ -185,43 +207,255 @@ def _within(where: str, error: TrackerError) -> TrackerError:
     return type(error)(message if message.startswith(where) else f"{where}: {message}")
 
 
-def _in_order(entries: list[tuple[tuple[str, str], dict]], name: str) -> list[list[tuple[tuple[str, str], dict]]]:
-    """Levels to insert one after the other: top events, the events inside them, ...,
-    then agreements, so that what an item belongs to is always there before it."""
-    by_ref = {where_ref[1]: entry for where_ref, entry in entries}
-    depth: dict[str, int] = {}
-
-    def depth_of(start: str) -> int:
-        # Followed up the chain of parents with a list, not recursion: a file may nest
-        # events thousands deep, listed child first.
-        trail: list[str] = []
-        on_trail: set[str] = set()
-        ref = start
-        while ref not in depth:
-            entry = by_ref.get(ref, {})
-            link = entry.get("parent") if entry.get("type") == "event" else entry.get("event")
-            if not isinstance(link, str) or link.upper() not in by_ref:
-                depth[ref] = 0
-                break
-            if ref in on_trail:
-                loop = trail[trail.index(ref):]
-                more = f" and {len(loop) - 5:,} more" if len(loop) > 5 else ""
-                raise BadArgument(f"{name}: events {', '.join(loop[:5])}{more} are inside each other in a loop")
-            trail.append(ref)
-            on_trail.add(ref)
-            ref = link.upper()
-        for level, ref in enumerate(reversed(trail), start=depth[ref] + 1):
-            depth[ref] = level
-        return depth[start]
-
-    levels: dict[tuple[bool, int], list] = {}
-    for pair in entries:
-        is_agreement = pair[1]["type"] != "event"
-        levels.setdefault((is_agreement, 0 if is_agreement else depth_of(pair[0][1])), []).append(pair)
-    return [levels[key] for key in sorted(levels)]
+# From this size on, an import file is read as a stream, an entry at a time, so that
+# its memory stays flat however large it is; a smaller one is read whole, as json
+# reads it. Tests lower it to stream small files.
+STREAM_FROM = 8 * 1024 * 1024
+# Items or log rows written per batch of statements.
+BATCH = 4096
 
 
-def _check_item(entry: Any, index: int, name: str, seen: set[str]) -> tuple[tuple[str, str], dict]:
+def import_file(store: Store, path: Path) -> str:
+    from tracker.streams import open_input
+
+    name = _name(path)
+    # An import makes millions of objects and no reference cycles: the cycle
+    # collector would walk them all, again and again, for nothing (a fifth of
+    # the time of a 100k import).
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        try:
+            source = open_input(path, STREAM_FROM if _stream_parser() else 1 << 62)
+        except FileNotFoundError:
+            raise BadArgument(f"no file {name}: check the path") from None
+        except OSError as error:
+            raise BadArgument(f"cannot read {name}: {error}") from None
+        if isinstance(source, (bytes, bytearray)):
+            return _import_whole(store, source, path)
+        with source:
+            try:
+                return _import_stream(store, source, path)
+            except _Unstreamable:
+                # Rolled back already: read whole, json says what is wrong (or reads what
+                # the stream parser would read otherwise).
+                source.seek(0)
+                data = source.read()
+        return _import_whole(store, data, path)
+    except KeyboardInterrupt:
+        # Ctrl-C: the transaction was rolled back on the way out.
+        raise Interrupted(f"interrupted: nothing was imported from {name}; the database is as it was") from None
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _import_whole(store: Store, data: bytes, path: Path) -> str:
+    from tracker.progress import Progress
+
+    document = _parse_document(data, path, FORMAT, "items")
+    del data
+    items, history = document["items"], document.get("history", [])
+    with Progress(f"importing {_name(path)}", total=len(items) + len(history)) as progress:
+        return _import(store, _name(path), _counted(items, progress), lambda: _counted(history, progress),
+                       len(items), progress)
+
+
+def _counted(entries, progress) -> Iterator:
+    for entry in entries:
+        progress.advance()
+        yield entry
+
+
+# -- reading a large file as a stream -----------------------------------------------
+
+class _Unstreamable(Exception):
+    """The stream parser would read this file otherwise than json does, or not at all
+    (bad JSON, a number past 64 bits, a lone half of a character, nesting thousands
+    deep): the import is rolled back and the file read whole instead."""
+
+
+def _stream_parser():
+    """ijson's C parser (yajl2_c), or None where it is missing: then every file is read
+    whole (the pure-Python parsers would take ten times as long)."""
+    try:
+        import ijson
+
+        return ijson.get_backend("yajl2_c")
+    except ImportError:
+        return None
+
+
+_SURROGATE_BYTES = re.compile(rb"\\u[dD][89a-fA-F]")
+# The most brackets opened in one read, or open at once, in a file read as a stream:
+# an export nests four deep. Deeper is read whole, where json refuses it in one line
+# (the stream parser would take a million levels, and fail in C).
+_MOST_NESTED = 4096
+
+
+
+class _Unmarked:
+    """A file as the stream parser reads it: without a byte-order mark, as some
+    Windows editors write (not part of the text)."""
+
+    def __init__(self, file, progress=None):
+        self.file, self.started, self.progress = file, False, progress
+
+    def read(self, size: int = -1) -> bytes:
+        if size == 0:
+            return b""          # the parser asks what kind of file it has: nothing is read
+        data = self.file.read(size)
+        if self.progress is not None:
+            self.progress.advance(len(data))
+        if not self.started:
+            self.started = True
+            if data.startswith(b"\xef\xbb\xbf"):
+                data = data[3:]
+        return data
+
+
+class _Checked(_Unmarked):
+    """Each read checked before the stream parser has it: valid UTF-8, no JSON escape
+    of half a character, no deep nesting; else _Unstreamable. Each check in C, the
+    costlier ones only where a cheap one finds something.
+
+    With `cut`, the reading ends where the log begins (`], "history":` after the
+    items): the parser of the items is given a `}` there, and `self.cut` is the
+    offset to read the log from, so that neither part is read twice. A false match
+    (a "history" key inside an item) leaves JSON that is not whole: read whole then."""
+
+    def __init__(self, file, progress=None, cut: bool = False, start: bytes = b""):
+        import codecs
+
+        super().__init__(file, progress)
+        self.depth, self.tail, self.opens = 0, b"", b""
+        self.decoder = codecs.getincrementaldecoder("utf-8")()
+        self.cutting, self.cut, self.ended = cut, None, False
+        self.start = start
+        if start:
+            self.started = True
+
+    def read(self, size: int = -1) -> bytes:
+        if self.ended or size == 0:
+            return b""
+        data = super().read(size)
+        # ASCII needs no decoding, unless a character began at the end of the read before.
+        if not data.isascii() or self.decoder.getstate()[0]:
+            try:
+                self.decoder.decode(data, final=not data)
+            except UnicodeDecodeError:
+                raise _Unstreamable from None
+        joined = self.tail + data
+        if _SURROGATE_BYTES.search(joined):
+            raise _Unstreamable
+        brackets = data.translate(None, _NOT_BRACKETS)
+        opened = brackets.count(b"[") + brackets.count(b"{")
+        self.depth += 2 * opened - len(brackets)
+        # Hundreds of levels need as many brackets opened with none closed between.
+        runs = self.opens + brackets
+        if opened > _MOST_NESTED or self.depth > _MOST_NESTED or _DEEP.search(runs):
+            raise _Unstreamable
+        self.opens, self.tail = runs[-_DEEP_LEVELS:], data[-16:]
+        if self.cutting and b'"history"' in joined:
+            found = _LOG_NEXT.search(joined)
+            at = found.start() - (len(joined) - len(data)) if found else -1
+            if at >= 0:
+                self.cut = self.file.tell() - len(data) + at + 1
+                self.ended = True
+                data = data[:at + 1] + b"}"
+        if self.start:
+            data, self.start = self.start + data, b""
+        return data
+
+
+# Every byte but the four brackets, to delete.
+_NOT_BRACKETS = bytes(byte for byte in range(256) if byte not in b"[]{}")
+_DEEP_LEVELS = 256
+_DEEP = re.compile(rb"[\[{]{%d}" % _DEEP_LEVELS)
+# The end of the items, and the log next.
+_LOG_NEXT = re.compile(rb'\]\s*,\s*"history"\s*:')
+
+
+def _streamed(file, prefix: str, progress, reader) -> Iterator:
+    """The values at `prefix` ("items.item") that `reader` gives the stream parser, one at a time."""
+    from ijson.common import JSONError
+
+    parsed = _stream_parser().items(reader, prefix, use_float=True)
+    while True:
+        try:
+            value = next(parsed)
+        except StopIteration:
+            return
+        except (JSONError, ValueError, RecursionError):
+            raise _Unstreamable from None
+        yield value
+
+
+def _prologue(file) -> dict[str, Any]:
+    """What an export says before its items (format, version, exported), read up to
+    the start of the items. Any other shape is read whole."""
+    from ijson.common import JSONError
+
+    file.seek(0)
+    events = _stream_parser().parse(_Checked(file), use_float=True)
+    found: dict[str, Any] = {}
+    try:
+        if next(events)[1] != "start_map":
+            raise _Unstreamable
+        for prefix, event, key in events:
+            if event != "map_key":
+                raise _Unstreamable         # the end of the document, and no items
+            _, event, value = next(events)
+            if key == "items" and event == "start_array":
+                found["items"] = []         # read next, one at a time
+                return found
+            if key in found or key == "history" or event in ("start_map", "start_array"):
+                raise _Unstreamable
+            found[key] = value
+    except (JSONError, ValueError, RecursionError, StopIteration):
+        raise _Unstreamable from None
+    raise _Unstreamable
+
+
+def _import_stream(store: Store, file, path: Path) -> str:
+    from tracker.progress import Progress
+
+    _check_shape(_prologue(file), path, FORMAT, "items")
+    size = os.fstat(file.fileno()).st_size
+    # Counted in bytes read: the file is read once (its log read on from where the items end).
+    progress = Progress(f"importing {_name(path)}", total=size, every=1 << 20)
+
+    file.seek(0)
+    items = _Checked(file, progress, cut=True)
+
+    def history() -> Iterator:
+        if items.cut is None:
+            # The items were read from the whole file, checked: the log is read from it again.
+            file.seek(0)
+            progress.done = 0
+            reader = _Unmarked(file, progress)
+        else:
+            # From the end of the items on, as the member of an object of its own.
+            file.seek(items.cut)
+            reader = _Checked(file, progress, start=b'{"_": 0')
+        read = 0
+        for entry in _streamed(file, "history.item", progress, reader):
+            read += 1
+            yield entry
+        if not read:
+            # No log, or a "history" that is not a list: the whole file says which.
+            raise _Unstreamable
+
+    with progress:
+        # About how many items (an export spends some 700 bytes on one, and its log).
+        return _import(store, _name(path), _streamed(file, "items.item", progress, items), history,
+                       max(size // 700, BULK_ITEMS + 1), progress)
+
+
+# -- checking and writing what a file holds ------------------------------------------
+
+def _check_item(entry: Any, index: int, name: str) -> tuple[str, Ref, str]:
+    """An item's place for messages, its reference in the file and its uid."""
     where = f"{name}: item {index}"
     if not isinstance(entry, dict):
         raise BadArgument(f"{where}: must be an object")
@@ -236,150 +470,350 @@ def _check_item(entry: Any, index: int, name: str, seen: set[str]) -> tuple[tupl
         uid = _text(entry, "uid", True).strip()
     except BadArgument as error:
         raise _within(where, error) from None
-    if not uid or uid in seen or str(ref) in seen:
-        raise BadArgument(f"{where}: its uid or ref is empty or repeats an earlier item")
-    seen.update((uid, str(ref)))
-    return (where, str(ref)), entry
+    return where, ref, uid
 
 
-def import_document(store: Store, document: dict[str, Any], name: str) -> str:
-    seen: set[str] = set()
-    entries = [_check_item(entry, index, name, seen)
-               for index, entry in enumerate(document["items"], start=1)]
-    large = len(entries) > BULK_ITEMS
-    with store.writing(), (store.bulk_loading(len(entries)) if large else nullcontext()):
-        known = store.uids()
-        taken = {item_type: store.nums(item_type) for item_type in ("event", "agreement")}
-        last = {item_type: max(nums, default=0) for item_type, nums in taken.items()}
-        here: dict[str, Ref] = {}       # the file's ref -> the ref here
-        imported: dict[str, int] = {}   # the file's ref -> id, for items this import adds
-        for level in _in_order(entries, name):
-            rows, names, refs = [], [], []
-            for (where, ref_text), entry in level:
-                ref = parse_ref(ref_text)     # read once already: a cached lookup
-                uid = entry["uid"].strip()
-                if uid in known:
-                    row = store.columns(store.item_id_by_uid(uid))
-                    here[ref_text] = Ref(row["type"], row["num"])
-                    continue
-                try:
-                    link = _text(entry, "parent" if ref.type == "event" else "event")
-                    if link is not None:
-                        linked = parse_ref(link, want="event", what="its event")
-                        if str(linked) not in here:
-                            raise BadArgument(f"its event {linked} is not in the file")
-                        link = str(here[str(linked)])
-                    plan = core.plan_fields(store, ref.type, core.Fields(
-                        title=_text(entry, "title", True), kind=_text(entry, "kind", True),
-                        status=_text(entry, "status", True),
-                        parties=_names(entry, "parties"), tags=_names(entry, "tags"),
-                        start=_text(entry, "start"), end=_text(entry, "end"),
-                        tz=_text(entry, "tz"), location=_text(entry, "location"),
-                        within=link, sector=_text(entry, "sector"), due=_text(entry, "due"),
-                        series=_text(entry, "series"), number=_number(entry, "series_number"),
-                    ), into_removed=True)
-                    stamps = {"created": _stamp(entry, "created"), "updated": _stamp(entry, "updated"),
-                              "removed": _stamp(entry, "removed", required=False)}
-                except BadArgument as error:
-                    raise _within(where, error) from None
-                # Keep the file's number when it is free, else take the next one.
-                nums = taken[ref.type]
-                num = ref.num if ref.num not in nums else last[ref.type] + 1
-                nums.add(num)
-                last[ref.type] = max(last[ref.type], num)
-                rows.append({"uid": uid, "type": ref.type, "num": num, **stamps, **plan.columns})
-                names.append((plan.parties or [], plan.tags or []))
-                refs.append(ref_text)
-                here[ref_text] = Ref(ref.type, num)
-            imported.update(zip(refs, store.insert_items(rows, names)))
+class _Notes:
+    """The notes of a file's log (entries that change no field), which a retraction
+    may name by place: in arrays, in the order of the file (a log may hold a million)."""
 
-        rows = _history_rows(store, document.get("history", []), name, here, imported)
-        store.log(rows)
-    added, skipped = len(imported), len(entries) - len(imported)
-    return (f"imported {added} item{'s' * (added != 1)} and {len(rows)} change{'s' * (len(rows) != 1)} "
-            f"from {name}" + (f"; {skipped} already here, left as they are" if skipped else ""))
+    def __init__(self) -> None:
+        self.places, self.ids, self.items = array("q"), array("q"), array("q")
+
+    def add(self, place: int, change_id: int, item_id: int) -> None:
+        self.places.append(place)
+        self.ids.append(change_id)
+        self.items.append(item_id)
+
+    def get(self, place: str) -> tuple[int, int] | None:
+        """(the id here, its item's id) of the note at that place ("7"), if there is one."""
+        if not place.isdecimal() or str(int(place)) != place:
+            return None
+        at = bisect_left(self.places, int(place))
+        if at < len(self.places) and self.places[at] == int(place):
+            return self.ids[at], self.items[at]
+        return None
 
 
-def _history_rows(store: Store, history: list, name: str, here: dict[str, Ref],
-                  imported: dict[str, int]) -> list[dict]:
-    rows, logged = [], set()
-    zones: dict[int, str] = {}
-    placed: dict[str, int] = {}     # an entry's place in the file -> its row's index in `rows`
-    for index, entry in enumerate(history, start=1):
+class _Refs:
+    """The file's references of one type, by number: the id each has here (negative
+    for an item that was here already), and the zone its dates are read in. Arrays,
+    not dicts: a million items take 10 MB, not 150."""
+
+    def __init__(self) -> None:
+        self.ids, self.zones = array("q"), array("H")
+        self.sparse: dict[int, tuple[int, int]] | None = None     # numbers too far apart for arrays
+
+    def id(self, num: int) -> int:
+        if self.sparse is not None:
+            return self.sparse.get(num, (0, 0))[0]
+        return self.ids[num] if num < len(self.ids) else 0
+
+    def zone(self, num: int) -> int:
+        return self.sparse[num][1] if self.sparse is not None else self.zones[num]
+
+    def put(self, num: int, item_id: int, zone: int) -> None:
+        if self.sparse is None and num >= len(self.ids):
+            if num > 4 * len(self.ids) + 1_000_000:
+                self.sparse = {n: (i, z) for n, (i, z) in enumerate(zip(self.ids, self.zones)) if i}
+            else:
+                more = max(num + 1, 2 * len(self.ids)) - len(self.ids)
+                self.ids.extend(array("q", bytes(8 * more)))
+                self.zones.extend(array("H", bytes(2 * more)))
+        if self.sparse is not None:
+            self.sparse[num] = (item_id, zone)
+        else:
+            self.ids[num], self.zones[num] = item_id, zone
+
+
+# The columns of an item an add plans, in the order of the statement that writes them.
+_PLANNED = ("title", "kind", "status", "event_id", "starts", "starts_utc", "ends", "ends_utc", "tz", "location",
+            "sector", "due", "due_utc", "series", "series_number")
+_ITEM_COLUMNS = ["id", "uid", "type", "num", *_PLANNED, "created", "updated", "removed"]
+
+
+class _Load:
+    """One import: items checked as `tracker add` checks them and written in batches,
+    then the log, in one transaction."""
+
+    def __init__(self, store: Store, name: str, progress) -> None:
+        self.store, self.name, self.progress = store, name, progress
+        self.known = store.uids()                     # uids here before the import
+        self.known_seen: set[str] = set()
+        self.refs = {"event": _Refs(), "agreement": _Refs()}
+        self.moved: dict[tuple[str, int], Ref] = {}   # the file's ref -> the ref here, where they differ
+        self.taken = {item_type: store.nums(item_type) for item_type in ("event", "agreement")}
+        self.given: dict[str, set[int]] = {"event": set(), "agreement": set()}     # numbers not the file's
+        self.last = {item_type: max(nums, default=0) for item_type, nums in self.taken.items()}
+        self.first_id = self.next_id = store.next_item_id()
+        self.zone_names: list[str] = []
+        self.zone_index: dict[str, int] = {}
+        # Items whose event comes later in the file, by that event's ref.
+        self.waiting: dict[str, list[tuple[int, str, Ref, str, dict]]] = {}
+        self.parked: set[str] = set()
+        self.items = self.added = 0
+        self.rows: list[tuple] = []
+        self.names: list[tuple[int, list[str], list[str]]] = []
+        self.wheres: list[tuple[str, str]] = []       # (uid, where) of the rows in the batch
+
+    # -- items ------------------------------------------------------------------
+
+    def item(self, entry: Any, index: int) -> None:
+        where, ref, uid = _check_item(entry, index, self.name)
+        self.items += 1
+        self.progress.rows += 1
+        refs = self.refs[ref.type]
+        if not uid or refs.id(ref.num) or str(ref) in self.parked:
+            raise BadArgument(f"{where}: its uid or ref is empty or repeats an earlier item")
+        if uid in self.known:
+            if uid in self.known_seen:
+                raise BadArgument(f"{where}: its uid or ref is empty or repeats an earlier item")
+            self.known_seen.add(uid)
+            item_id = self.store.item_id_by_uid(uid)
+            row = self.store.columns(item_id)
+            refs.put(ref.num, -item_id, 0)
+            if (row["type"], row["num"]) != (ref.type, ref.num):
+                self.moved[ref.type, ref.num] = Ref(row["type"], row["num"])
+            self._release(ref)
+            return
         try:
-            row = _history_row(store, entry, here, imported, zones)
+            link = _text(entry, "parent" if ref.type == "event" else "event")
+            if link is not None:
+                linked = parse_ref(link, want="event", what="its event")
+                if not self.refs["event"].id(linked.num):
+                    # Its event comes later in the file: it waits for it.
+                    self.waiting.setdefault(str(linked), []).append((index, where, ref, uid, entry))
+                    self.parked.add(str(ref))
+                    return
         except BadArgument as error:
-            raise _within(f"{name}: history entry {index}", error) from None
-        if row is not None:
-            placed[str(index)] = len(rows)
-            rows.append(row)
-            logged.add(row["item_id"])
-    # A retraction names its entry by place in the file: here, by the id its row will
-    # get (the rows are inserted in this order, with the ids that follow the last one).
-    first = store.next_change_id()
-    for index, row in enumerate(rows):
-        if row["field"] == "retracted":
-            for key in ("old", "new"):
-                if row[key] is not None:
-                    target = placed.get(row[key])
-                    if target is None or rows[target]["item_id"] != row["item_id"] or rows[target]["field"]:
-                        raise BadArgument(f"{name}: a retraction names history entry {row[key]!r}, which is not "
-                                          "a note on the same item in the file")
-                    row[key] = str(first + target)
-    # Every item has its creation in the log, even one from a hand-made file.
-    now = dates.now()
-    for item_id in imported.values():
-        if item_id not in logged:
-            rows.append({
-                "item_id": item_id, "field": "created", "old": None,
-                "new": store.columns(item_id)["status"], "happened": dates.stamp(now),
-                "happened_utc": dates.utc_text(now), "recorded": dates.stamp(now),
-                "source": None, "note": f"imported from {name}",
-            })
-    return rows
+            raise _within(where, error) from None
+        self._add(where, ref, uid, entry)
+
+    def _release(self, ref: Ref) -> None:
+        """Add what was waiting for this event, and what waited for those, in turn."""
+        if not self.waiting:
+            return
+        pending = [ref]
+        while pending:
+            for _, where, waiting_ref, uid, entry in self.waiting.pop(str(pending.pop()), ()):
+                self._add(where, waiting_ref, uid, entry, release=False)
+                pending.append(waiting_ref)
+
+    def here(self, ref: Ref) -> Ref:
+        """The ref here of an item of the file (known to be in it)."""
+        return self.moved.get((ref.type, ref.num), ref)
+
+    def _add(self, where: str, ref: Ref, uid: str, entry: dict, release: bool = True) -> None:
+        store = self.store
+        try:
+            link = _text(entry, "parent" if ref.type == "event" else "event")
+            if link is not None:
+                link = str(self.here(parse_ref(link, want="event", what="its event")))
+            plan = core.plan_fields(store, ref.type, core.Fields(
+                title=_text(entry, "title", True), kind=_text(entry, "kind", True),
+                status=_text(entry, "status", True),
+                parties=_names(entry, "parties"), tags=_names(entry, "tags"),
+                start=_text(entry, "start"), end=_text(entry, "end"),
+                tz=_text(entry, "tz"), location=_text(entry, "location"),
+                within=link, sector=_text(entry, "sector"), due=_text(entry, "due"),
+                series=_text(entry, "series"), number=_number(entry, "series_number"),
+            ), into_removed=True)
+            created, updated = _stamp(entry, "created"), _stamp(entry, "updated")
+            removed = _stamp(entry, "removed", required=False)
+        except BadArgument as error:
+            raise _within(where, error) from None
+        # Keep the file's number when it is free, else take the next one.
+        num = ref.num
+        if num in self.taken[ref.type] or num in self.given[ref.type]:
+            num = self.last[ref.type] + 1
+            self.given[ref.type].add(num)
+            self.moved[ref.type, ref.num] = Ref(ref.type, num)
+        if num > self.last[ref.type]:
+            self.last[ref.type] = num
+        item_id = self.next_id
+        self.next_id += 1
+        columns = plan.columns
+        event_id = columns.get("event_id")
+        if ref.type == "event":
+            store.loaded("event", num, item_id, columns.get("tz"), event_id)
+        # The zone its log is read in, as core.item_zone finds it.
+        zone = columns.get("tz") or (store.zone_of(event_id) if event_id else None) or dates.user_zone_name()
+        index = self.zone_index.get(zone)
+        if index is None:
+            index = self.zone_index[zone] = len(self.zone_names)
+            self.zone_names.append(zone)
+        self.refs[ref.type].put(ref.num, item_id, index)
+        self.rows.append((item_id, uid, ref.type, num, *map(columns.get, _PLANNED), created, updated, removed))
+        self.names.append((item_id, plan.parties or [], plan.tags or []))
+        self.wheres.append((uid, where))
+        self.added += 1
+        if len(self.rows) >= BATCH:
+            self.write_items()
+        if release:
+            self._release(ref)
+
+    def write_items(self) -> None:
+        if not self.rows:
+            return
+        store = self.store
+        try:
+            store.insert_rows("items", _ITEM_COLUMNS, self.rows)
+        except sqlite3.IntegrityError:
+            self._repeated_uid()
+            raise
+        store.insert_rows("item_parties", ["item_id", "position", "party"],
+                          [(item_id, position, party) for item_id, parties, _ in self.names
+                           for position, party in enumerate(parties)])
+        store.insert_rows("item_tags", ["item_id", "position", "tag"],
+                          [(item_id, position, tag) for item_id, _, tags in self.names
+                           for position, tag in enumerate(tags)])
+        self.rows, self.names, self.wheres = [], [], []
+
+    def _repeated_uid(self) -> None:
+        """The item of this batch whose uid an earlier item of the file has: the
+        database refused the batch for it (uids are unique there)."""
+        earlier: set[str] = set()
+        for (uid, where), row in zip(self.wheres, self.rows):
+            found = self.store.item_id_by_uid(uid)
+            if uid in earlier or (found is not None and found != row[0]):
+                raise BadArgument(f"{where}: its uid or ref is empty or repeats an earlier item")
+            earlier.add(uid)
+
+    def finish_items(self) -> None:
+        """Write the last batch; what still waits for its event waits for one not in the file, or for itself."""
+        if self.waiting:
+            refs_waiting = {str(entry[2]): target for target, entries in self.waiting.items() for entry in entries}
+            for entries in self.waiting.values():
+                ref = entries[0][2]
+                trail, ref_text = [], str(ref)
+                while ref_text in refs_waiting and ref_text not in trail:
+                    trail.append(ref_text)
+                    ref_text = refs_waiting[ref_text]
+                if ref_text in trail:
+                    loop = trail[trail.index(ref_text):]
+                    more = f" and {len(loop) - 5:,} more" if len(loop) > 5 else ""
+                    raise BadArgument(f"{self.name}: events {', '.join(loop[:5])}{more} are inside each other in a loop")
+            _, where, ref, _, _ = min(entry for entries in self.waiting.values() for entry in entries)
+            raise BadArgument(f"{where}: its event {refs_waiting[str(ref)]} is not in the file")
+        self.write_items()
+
+    # -- the log ------------------------------------------------------------------
+
+    def history(self, entries: Iterator) -> int:
+        store, name = self.store, self.name
+        first_change = store.next_change_id()
+        logged = bytearray(self.next_id - self.first_id)      # per item added: has it a row in the log
+        notes = _Notes()
+        # Retractions of a note later in the file (a log is exported in the order things
+        # happened): written once the file is read, with the id of their own place.
+        held: list[tuple] = []
+        rows: list[tuple] = []
+        change_id, recorded = first_change, None
+        progress = self.progress
+        for index, entry in enumerate(entries, start=1):
+            progress.rows += 1
+            try:
+                row = self._history_row(entry)
+            except BadArgument as error:
+                raise _within(f"{name}: history entry {index}", error) from None
+            if row is None:
+                continue
+            item_id, field = row[0], row[1]
+            logged[item_id - self.first_id] = 1
+            # The command's time is that of the first row in the file's order, held or not.
+            recorded = recorded or row[6]
+            if field == "retracted":
+                retraction = self._retraction(row, notes, final=False)
+                if retraction is None:
+                    held.append((change_id, *row))
+                    change_id += 1
+                    continue
+                row = retraction
+            elif not field:
+                notes.add(index, change_id, item_id)
+            rows.append((change_id, *row))
+            change_id += 1
+            if len(rows) >= BATCH:
+                store.log_rows(rows, recorded)
+                rows = []
+        rows.extend((held_id, *self._retraction(row, notes, final=True)) for held_id, *row in held)
+        # Every item has its creation in the log, even one from a hand-made file.
+        if self.added and logged.count(0):
+            now = dates.now()
+            for offset in (offset for offset, done in enumerate(logged) if not done):
+                item_id = self.first_id + offset
+                rows.append((change_id, item_id, "created", None, store.columns(item_id)["status"], dates.stamp(now),
+                             dates.utc_text(now), dates.stamp(now), None, f"imported from {name}"))
+                change_id += 1
+        if rows:
+            store.log_rows(rows, recorded or rows[0][7])
+        return change_id - first_change
+
+    def _retraction(self, row: tuple, notes: _Notes, final: bool) -> tuple | None:
+        """A retraction names its note by place in the file: here, by the id of its row.
+        None while that note may still come (not `final`)."""
+        values = []
+        for value in (row[2], row[3]):
+            if value is not None:
+                target = notes.get(value)
+                if target is None and not final:
+                    return None
+                if target is None or target[1] != row[0]:
+                    raise BadArgument(f"{self.name}: a retraction names history entry {value!r}, which is not "
+                                      "a note on the same item in the file")
+                value = str(target[0])
+            values.append(value)
+        return (row[0], row[1], *values, *row[4:])
+
+    def _history_row(self, entry: Any) -> tuple | None:
+        """One entry of a file's log as a row to insert; None for an item that was here already."""
+        if not isinstance(entry, dict):
+            raise BadArgument("must be an object")
+        ref = parse_ref(_text(entry, "ref", True), what="ref")
+        refs = self.refs[ref.type]
+        item_id = refs.id(ref.num)
+        if not item_id:
+            raise BadArgument(f"its item {ref} is not in the file")
+        if item_id < 0:
+            return None         # an item that was here already keeps its own log
+        old, new = entry.get("old"), entry.get("new")
+        for value in (old, new):
+            if not (value is None or isinstance(value, str) or
+                    (isinstance(value, list) and all(isinstance(v, str) for v in value))):
+                raise BadArgument("\"old\" and \"new\" must be strings, lists of strings or null")
+        happened = dates.parse_when(_text(entry, "on", True), self.zone_names[refs.zone(ref.num)], what="on",
+                                    relative=False)
+        field = _text(entry, "field")
+        if field in ("parent", "event"):
+            # The event as it is numbered here: an import renumbers what it cannot keep.
+            old, new = self._renumbered(old), self._renumbered(new)
+        return (item_id, field, to_log(old), to_log(new), happened.text, happened.utc_start,
+                _stamp(entry, "recorded"), check_source(_text(entry, "source")), _text(entry, "note"))
+
+    def _renumbered(self, value):
+        """A file's reference in a logged value, as that item is numbered here."""
+        if not isinstance(value, str):
+            return value
+        try:
+            ref = parse_ref(value)
+        except BadArgument:
+            return value
+        return str(self.here(ref)) if self.refs[ref.type].id(ref.num) else value
 
 
-def _history_row(store: Store, entry: Any, here: dict[str, Ref], imported: dict[str, int],
-                 zones: dict[int, str]) -> dict | None:
-    """One entry of a file's log as a row to insert; None for an item that was here already."""
-    if not isinstance(entry, dict):
-        raise BadArgument("must be an object")
-    ref_text = str(parse_ref(_text(entry, "ref", True), what="ref"))
-    if ref_text not in here:
-        raise BadArgument(f"its item {ref_text} is not in the file")
-    item_id = imported.get(ref_text)
-    if item_id is None:
-        return None         # an item that was here already keeps its own log
-    old, new = entry.get("old"), entry.get("new")
-    for value in (old, new):
-        if not (value is None or isinstance(value, str) or
-                (isinstance(value, list) and all(isinstance(v, str) for v in value))):
-            raise BadArgument("\"old\" and \"new\" must be strings, lists of strings or null")
-    zone = zones.get(item_id)
-    if zone is None:
-        zone = zones[item_id] = core.item_zone(store, item_id)
-    happened = dates.parse_when(_text(entry, "on", True), zone, what="on", relative=False)
-    name = _text(entry, "field")
-    if name in ("parent", "event"):
-        # The event as it is numbered here: an import renumbers what it cannot keep.
-        old, new = _renumbered(old, here), _renumbered(new, here)
-    return {
-        "item_id": item_id, "field": name, "old": old, "new": new,
-        "happened": happened.text, "happened_utc": happened.utc_start,
-        "recorded": _stamp(entry, "recorded"), "source": check_source(_text(entry, "source")),
-        "note": _text(entry, "note"),
-    }
-
-
-def _renumbered(value, here: dict[str, Ref]):
-    """A file's reference in a logged value, as that item is numbered here."""
-    if not isinstance(value, str):
-        return value
-    try:
-        ref = str(parse_ref(value))
-    except BadArgument:
-        return value
-    return str(here[ref]) if ref in here else value
+def _import(store: Store, name: str, items: Iterator, history: Callable[[], Iterator], count: int,
+            progress) -> str:
+    """Import a file's items and log, read one at a time: all of it, or nothing."""
+    large = count > BULK_ITEMS
+    with store.writing(), (store.bulk_loading(count) if large else store.loading()):
+        load = _Load(store, name, progress)
+        for index, entry in enumerate(items, start=1):
+            load.item(entry, index)
+        load.finish_items()
+        changes = load.history(history())
+    added, skipped = load.added, load.items - load.added
+    return (f"imported {added} item{'s' * (added != 1)} and {changes} change{'s' * (changes != 1)} "
+            f"from {name}" + (f"; {skipped} already here, left as they are" if skipped else ""))
 
 
 # -- a file of dated updates: the news, replayed ------------------------------------
@@ -424,11 +858,14 @@ def apply_file(store: Store, path: Path) -> tuple[str, str | None]:
     Returns the summary, and a warning when an "add" without a uid (which a replay
     cannot recognise, so adds again) was applied.
     """
-    name = "stdin" if str(path) == "-" else str(path)
+    from tracker.progress import Progress
+
+    name = _name(path)
     document = read_document(path, UPDATES_FORMAT, "updates")
     added = updated = already = without_uid = 0
-    with store.writing():
-        for index, entry in enumerate(document["updates"], start=1):
+    updates = document["updates"]
+    with store.writing(), Progress(f"applying {name}", total=len(updates), every=100) as progress:
+        for index, entry in enumerate(_counted(updates, progress), start=1):
             where = f"{name}: update {index}"
             if not isinstance(entry, dict):
                 raise BadArgument(f"{where}: must be an object")

@@ -15,16 +15,20 @@ def export(
 ) -> None:
     """Everything, items and history, as one JSON document that `tracker import` reads back."""
     from tracker import transfer
-    from tracker.render.json import dumps
+    from tracker.progress import Progress, wanted
 
-    text = dumps(transfer.export_document(store(ctx))) + "\n"
-    if output is None:
-        sys.stdout.write(text)
-        return
-    from tracker.output import write_file
+    database = store(ctx)
+    with Progress("exporting", total=database.entry_count() if wanted() else None) as progress:
+        pieces = transfer.export_pieces(database, progress)
+        if output is None:
+            for piece in pieces:
+                sys.stdout.write(piece)
+            return
+        from tracker.output import write_file
+
+        write_file(output, pieces, database=database.path)
     from tracker.render.text import cell
 
-    write_file(output, text, database=store(ctx).path)
     err().print(cell(f"exported to {output}"))
 
 

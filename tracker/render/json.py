@@ -47,22 +47,34 @@ def write_array(records, stream) -> int:
     return written
 
 
-def _record_text(data: dict[str, Any]) -> str:
-    """One dict as dumps() writes it inside a list (two spaces in), built from the
-    C string encoder: json's indenting encoder runs in Python, and took two thirds of
-    the time of a list of a million items."""
+def _record_text(data: dict[str, Any], indent: str = "") -> str:
+    """One dict as dumps() writes it inside a list (two spaces in, and `indent` more),
+    built from the C string encoder: json's indenting encoder runs in Python, and took
+    two thirds of the time of a list of a million items."""
     fields = []
     for key, value in data.items():
         if isinstance(value, list) and all(isinstance(v, str) for v in value):
-            text = ("[\n" + ",\n".join("      " + _string(v) for v in value) + "\n    ]") if value else "[]"
+            text = (f"[\n{indent}" + f",\n{indent}".join("      " + _string(v) for v in value) + f"\n{indent}    ]"
+                    if value else "[]")
         elif isinstance(value, str):
             text = _string(value)
         elif value is None or isinstance(value, (bool, int)):
             text = json.dumps(value)
         else:       # nested data, such as a damaged log's list value: the indenting encoder
-            text = json.dumps(value, ensure_ascii=False, indent=2).replace("\n", "\n    ")
-        fields.append(f"    {_string(key)}: {text}")
-    return json_safe("{\n" + ",\n".join(fields) + "\n  }")
+            text = json.dumps(value, ensure_ascii=False, indent=2).replace("\n", "\n    " + indent)
+        fields.append(f"{indent}    {_string(key)}: {text}")
+    return json_safe("{\n" + ",\n".join(fields) + f"\n{indent}  }}")
+
+
+def write_entries(key: str, entries, last: bool = False):
+    """`"key": [...]` as dumps(..., indent=2) writes it as a member of a top-level
+    object, a piece of text per entry (an export, written as it is read)."""
+    yield f'  {_string(key)}: ['
+    written = False
+    for entry in entries:
+        yield ("\n    " if not written else ",\n    ") + _record_text(entry, "  ")
+        written = True
+    yield ("\n  ]" if written else "]") + ("\n" if last else ",\n")
 
 
 # A str as json.dumps(..., ensure_ascii=False) writes it, in C.

@@ -216,6 +216,24 @@ class LogReads(Connection):
                     if not left:
                         return
 
+    def entry_count(self) -> int:
+        """Items and changes: the entries of an export."""
+        return self.conn.execute("SELECT (SELECT count(*) FROM items) + (SELECT count(*) FROM changes)").fetchone()[0]
+
+    def retraction_targets(self) -> set[str]:
+        """The ids (as the log holds them, text) of the changes some retraction names."""
+        return {row[0] for row in self.conn.execute(
+            "SELECT coalesce(new, old) FROM changes INDEXED BY changes_retractions WHERE field = 'retracted'")}
+
+    def places(self, ids: set[str]) -> dict[str, int]:
+        """Where each of these changes comes in the log's order (from 1)."""
+        found = {}
+        for place, (change_id,) in enumerate(self.conn.execute(
+                "SELECT id FROM changes ORDER BY happened_utc, id"), start=1):
+            if str(change_id) in ids:
+                found[str(change_id)] = place
+        return found
+
     def has_retractions(self) -> bool:
         return self.conn.execute("SELECT 1 FROM changes INDEXED BY changes_retractions "
                                  "WHERE field = 'retracted' LIMIT 1").fetchone() is not None

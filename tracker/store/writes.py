@@ -11,6 +11,10 @@ from tracker.store.connection import Connection
 from tracker.store.log import to_log
 
 
+_CHANGE_COLUMNS = ("item_id", "field", "old", "new", "happened", "happened_utc", "recorded", "source", "note",
+                   "command_id")
+
+
 class Writes(Connection):
     def next_num(self, item_type: ItemType) -> int:
         return self.conn.execute(
@@ -38,6 +42,19 @@ class Writes(Connection):
                 self._loaded["ids"][row["type"], row["num"]] = item_id
                 self._loaded["zones"][item_id] = (row.get("tz"), row.get("event_id"))
         return ids
+
+    def insert_rows(self, table: str, columns: list[str], rows: list[tuple]) -> None:
+        """Rows of tracker's own making (an import's, their ids given), in as few statements as may be."""
+        self._insert_many(table, columns, rows)
+
+    def loaded(self, item_type: ItemType, num: int, item_id: int, zone: str | None, event_id: int | None) -> None:
+        """Tell the lookups of this load (item_id, zone_facts) of an event given its id
+        but perhaps not written yet: what is planned next may belong to it."""
+        self._loaded["ids"][item_type, num] = item_id
+        self._loaded["zones"][item_id] = (zone, event_id)
+
+    def next_item_id(self) -> int:
+        return self.conn.execute("SELECT coalesce(max(id), 0) + 1 FROM items").fetchone()[0]
 
     def _insert_many(self, table: str, columns: list[str], rows: list[tuple]) -> None:
         """Rows in statements of many rows each (INSERT ... VALUES (...), (...), ...).
@@ -75,6 +92,15 @@ class Writes(Connection):
                 f"INSERT INTO {table} (item_id, position, {column}) VALUES (?, ?, ?)",
                 [(item_id, position, value) for position, value in enumerate(values)],
             )
+
+    def log_rows(self, rows: list[tuple], recorded: str) -> None:
+        """Append rows already in the log's shape (id, item_id, field, old, new, happened,
+        happened_utc, recorded, source, note), values as stored, for this transaction's
+        command (its row written with the first, `recorded` then)."""
+        if not rows:
+            return
+        command_id = self.command(recorded)
+        self._insert_many("changes", ["id", *_CHANGE_COLUMNS], [(*row, command_id) for row in rows])
 
     def log(self, rows: list[dict]) -> None:
         """Append to the change log; list values are stored as JSON arrays. The rows
