@@ -476,3 +476,124 @@ def test_a_round_of_talks_announced_is_proposed_as_a_new_event(reader):
     ref = reader.ok("inbox", "accept", str(talks[0]["id"]), "--json").json()[0]["item"]
     shown = reader.ok("show", ref, "--json").json()
     assert (shown["start"], shown["end"], shown["status"]) == ("2025-12-10", "2025-12-11", "confirmed")
+
+
+# -- hostile servers: one fetch, one error line, the other feeds kept ----------------------------
+
+@pytest.fixture
+def raw_server():
+    """A socket server on 127.0.0.1 answering each path with raw bytes (path -> a function
+    given the connection), for replies http.server would never send."""
+    import socket
+    import threading
+
+    routes: dict = {}
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(20)
+    listener.settimeout(0.2)
+    stop = threading.Event()
+
+    def answer(conn):
+        try:
+            path = conn.recv(65536).decode("latin-1").split(" ")[1]
+            routes.get(path, lambda c: c.sendall(b"HTTP/1.1 404 No\r\nContent-Length: 0\r\n\r\n"))(conn)
+        except OSError:
+            pass
+        finally:
+            conn.close()
+
+    def serve():
+        while not stop.is_set():
+            try:
+                conn, _ = listener.accept()
+            except OSError:
+                continue
+            threading.Thread(target=answer, args=(conn,), daemon=True).start()
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    routes_base = f"http://127.0.0.1:{listener.getsockname()[1]}"
+    yield routes, routes_base, stop
+    stop.set()
+    thread.join()
+    listener.close()
+
+
+def _drip(head: bytes, stop):
+    def send(conn):
+        import time
+
+        conn.sendall(head)
+        while not stop.is_set():
+            time.sleep(0.1)
+            conn.sendall(b" ")
+    return send
+
+
+def test_a_hostile_answer_is_that_feeds_one_error_and_the_others_are_saved(reader, server, raw_server):
+    routes, base, stop = raw_server
+    routes.update({
+        "/retry-huge": lambda c: c.sendall(b"HTTP/1.1 429 Busy\r\nRetry-After: 99999999999999999999\r\n"
+                                           b"Content-Length: 0\r\n\r\n"),
+        "/retry-far": lambda c: c.sendall(b"HTTP/1.1 503 Busy\r\nRetry-After: 999999999999\r\nContent-Length: 0\r\n\r\n"),
+        "/badstatus": lambda c: c.sendall(b"GARBAGE\r\n\r\n"),
+        "/bigheaders": lambda c: c.sendall(b"HTTP/1.1 200 OK\r\n" + b"".join(
+            b"X-A%d: %s\r\n" % (i, b"a" * 100) for i in range(200)) + b"\r\n"),
+    })
+    server.routes = {"/mea": (200, {}, (FEEDS / "mea-press.xml").read_bytes(), 0)}
+    reader.ok("feeds", "add", server.base + "/mea", "--name", "mea")
+    for path in routes:
+        reader.ok("feeds", "add", base + path, "--name", path.strip("/"))
+    run = reader("news", "--json", TRACKER_FEED_TIMEOUT="5")
+    assert run.code == 0 and "Traceback" not in run.stderr, run.stderr
+    states = {feed["name"]: feed["state"] for feed in run.json()["feeds"]}
+    assert states == {"mea": "read", "retry-huge": "failing", "retry-far": "failing", "badstatus": "failing",
+                      "bigheaders": "failing"}
+    assert len(run.stderr.splitlines()) == 4
+    listed = {feed["name"]: feed for feed in reader.ok("feeds", "list", "--json").json()}
+    assert listed["mea"]["entries"] == 11 and listed["badstatus"]["status"] == "failing"
+    # A Retry-After beyond reason is held to a week.
+    conn = sqlite3.connect(reader.db)
+    try:
+        waits = dict(conn.execute("SELECT name, retry_after FROM feeds WHERE retry_after IS NOT NULL"))
+    finally:
+        conn.close()
+    assert waits == {"retry-huge": "2026-01-07T12:00:00Z", "retry-far": "2026-01-07T12:00:00Z"}
+
+
+def test_a_feed_that_drips_meets_a_deadline_for_the_whole_fetch(reader, server, raw_server):
+    routes, base, stop = raw_server
+    routes.update({
+        "/body": _drip(b"HTTP/1.1 200 OK\r\nContent-Type: application/rss+xml\r\n\r\n<rss version=\"2.0\">", stop),
+        "/headers": _drip(b"HTTP/1.1 200 OK\r\nX-Slow: ", stop),
+    })
+    server.routes = {"/mea": (200, {}, (FEEDS / "mea-press.xml").read_bytes(), 0)}
+    reader.ok("feeds", "add", server.base + "/mea", "--name", "a-mea")
+    reader.ok("feeds", "add", base + "/body", "--name", "body")
+    reader.ok("feeds", "add", base + "/headers", "--name", "headers")
+    run = reader("news", "--json", TRACKER_FEED_TIMEOUT="1")
+    assert run.code == 0, run.stderr
+    states = {feed["name"]: feed["state"] for feed in run.json()["feeds"]}
+    assert states == {"a-mea": "read", "body": "failing", "headers": "failing"}
+    assert run.stderr.count("no answer within 1 s") == 2
+    assert {feed["name"]: feed["entries"] for feed in reader.ok("feeds", "list", "--json").json()}["a-mea"] == 11
+
+
+def test_each_feed_is_saved_as_it_is_read(reader, server, monkeypatch):
+    """A run that stops later (a crash, Ctrl-C) keeps the feeds read before."""
+    from tracker.feeds import news
+
+    server.routes = {"/mea": (200, {}, (FEEDS / "mea-press.xml").read_bytes(), 0)}
+    reader.ok("feeds", "add", server.base + "/mea", "--name", "a-mea")
+    reader.ok("feeds", "add", server.base + "/later", "--name", "later")
+    real = news._fetch_feed
+
+    def stopping(feed):
+        if feed["name"] == "later":
+            raise KeyboardInterrupt
+        return real(feed)
+
+    monkeypatch.setattr(news, "_fetch_feed", stopping)
+    assert reader("news").code == 130
+    assert {feed["name"]: feed["entries"] for feed in reader.ok("feeds", "list", "--json").json()}["a-mea"] == 11

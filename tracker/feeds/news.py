@@ -1,6 +1,7 @@
 """`tracker news`: read the feeds (or feed files), keep the entries not seen before, and
-propose the changes they report. Feeds are fetched first, outside any transaction; what
-was read is then written in one.
+propose the changes they report. Each feed is fetched outside any transaction, then what
+it gave is written in a transaction of its own: a feed that fails, hangs or is interrupted
+later in the run never costs the feeds read before it.
 """
 
 from __future__ import annotations
@@ -39,9 +40,7 @@ def _read_file(path: Path) -> FeedRun:
     return run
 
 
-def _fetch_feeds(store, feed_name: str | None) -> list[FeedRun]:
-    from tracker.feeds.fetch import fetch
-
+def _feeds_to_read(store, feed_name: str | None) -> list[dict]:
     feeds = store.feeds()
     if feed_name is not None:
         feeds = [feed for feed in feeds if feed["name"] == feed_name]
@@ -50,60 +49,71 @@ def _fetch_feeds(store, feed_name: str | None) -> list[FeedRun]:
     if not feeds:
         raise TrackerError("no feeds to read: follow one with `tracker feeds add URL`, "
                            "or read feed files with `tracker news --file PATH`")
+    return feeds
+
+
+def _fetch_feed(feed: dict) -> FeedRun:
+    from tracker.feeds.fetch import fetch
+
     now = dates.now()
-    runs = []
-    for feed in feeds:
-        run = FeedRun(feed["name"])
-        if feed["status"] == "gone":
-            run.state, run.error = "skipped", "gone (HTTP 410): remove it with `tracker feeds remove`"
-        elif feed["retry_after"] and feed["retry_after"] > dates.stamp(now)[:19] + "Z":
-            run.state, run.error = "skipped", f"the server asked to wait until {feed['retry_after']}"
-        else:
-            fetched = fetch(feed["url"], feed["etag"], feed["last_modified"], now)
-            run.fetched, run.data, run.error = fetched, fetched.data, fetched.error
-            run.state = fetched.state
-        runs.append(run)
-    return runs
+    run = FeedRun(feed["name"])
+    if feed["status"] == "gone":
+        run.state, run.error = "skipped", "gone (HTTP 410): remove it with `tracker feeds remove`"
+    elif feed["retry_after"] and feed["retry_after"] > dates.stamp(now)[:19] + "Z":
+        run.state, run.error = "skipped", f"the server asked to wait until {feed['retry_after']}"
+    else:
+        fetched = fetch(feed["url"], feed["etag"], feed["last_modified"], now)
+        run.fetched, run.data, run.error = fetched, fetched.data, fetched.error
+        run.state = fetched.state
+    return run
 
 
 def read_news(store, feed_name: str | None, files: list[Path]) -> list[FeedRun]:
     """Read, store and propose; what happened to each feed."""
     from tracker.feeds.propose import Reader
 
-    runs = [_read_file(path) for path in files] if files else _fetch_feeds(store, feed_name)
-    parsed = {}
-    for run in runs:
-        if run.data is None:
-            continue
-        try:
-            parsed[run.name] = parse_feed(run.data, run.name if files else f"feed {run.name}")
-        except FeedRefused as refused:
-            run.state, run.error = "failing", str(refused)
-    now = dates.now()
-    seen = dates.stamp(now)
-    with store.writing():
-        reader = Reader(store)
-        for run in runs:
+    if files:
+        for path in files:
+            if not path.exists():
+                raise BadArgument(f"{path}: no such file: give a feed file's path")
+        sources = [(lambda path=path: _read_file(path)) for path in files]
+    else:
+        sources = [(lambda feed=feed: _fetch_feed(feed)) for feed in _feeds_to_read(store, feed_name)]
+    reader, runs = Reader(store), []
+    for source in sources:
+        run = source()
+        runs.append(run)
+        parsed = None
+        if run.data is not None:
+            try:
+                parsed = parse_feed(run.data, "this file" if files else "this feed")
+            except FeedRefused as refused:
+                run.state, run.error = "failing", str(refused)
+        seen = dates.stamp(dates.now())
+        with store.writing():
             if not files:
                 _note_fetch(store, run, seen)
-            if run.name not in parsed:
-                continue
-            feed_title, entries = parsed[run.name]
-            for entry in entries:
-                if store.entry_seen(entry.key, entry.link):
-                    continue
-                entry_id = store.add_entry({
-                    "feed": run.name, "entry_key": entry.key, "link": entry.link, "title": entry.title,
-                    "published": entry.published.isoformat() if entry.published else None,
-                    "summary": entry.summary, "seen": seen})
-                run.entries += 1
-                for proposal in reader.propose(entry, feed_title):
-                    store.add_proposal({
-                        "entry_id": entry_id, "ref": proposal.ref, "item_type": proposal.item_type,
-                        "set": proposal.set, "on": proposal.on, "source": entry.link, "headline": entry.title,
-                        "feed": run.name, "confidence": proposal.confidence, "evidence": proposal.evidence})
-                    run.proposals += 1
+            if parsed is not None:
+                _store_entries(store, reader, run, parsed, seen)
     return runs
+
+
+def _store_entries(store, reader, run: FeedRun, parsed, seen: str) -> None:
+    feed_title, entries = parsed
+    for entry in entries:
+        if store.entry_seen(entry.key, entry.link):
+            continue
+        entry_id = store.add_entry({
+            "feed": run.name, "entry_key": entry.key, "link": entry.link, "title": entry.title,
+            "published": entry.published.isoformat() if entry.published else None,
+            "summary": entry.summary, "seen": seen})
+        run.entries += 1
+        for proposal in reader.propose(entry, feed_title):
+            store.add_proposal({
+                "entry_id": entry_id, "ref": proposal.ref, "item_type": proposal.item_type,
+                "set": proposal.set, "on": proposal.on, "source": entry.link, "headline": entry.title,
+                "feed": run.name, "confidence": proposal.confidence, "evidence": proposal.evidence})
+            run.proposals += 1
 
 
 def _note_fetch(store, run: FeedRun, checked: str) -> None:
