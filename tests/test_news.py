@@ -597,3 +597,74 @@ def test_each_feed_is_saved_as_it_is_read(reader, server, monkeypatch):
     monkeypatch.setattr(news, "_fetch_feed", stopping)
     assert reader("news").code == 130
     assert {feed["name"]: feed["entries"] for feed in reader.ok("feeds", "list", "--json").json()}["a-mea"] == 11
+
+
+@pytest.mark.parametrize("url", ["http://[::1", "http://", "http://127.0.0.1:99999/x", "https://:80/x"])
+def test_a_feed_address_without_a_host_or_port_is_one_line(tracker, url):
+    tracker.ok("list")
+    before = tracker.dump()
+    one_line_error(tracker("feeds", "add", url, "--name", "x"), 2, "is not an http or https address")
+    assert tracker.dump() == before
+
+
+@pytest.mark.parametrize("name", ["\x1b[31mred", "bidi\u202eevil", "csi\x9b", "del\x7f"])
+def test_a_feed_name_with_control_characters_is_refused_as_such(tracker, name):
+    one_line_error(tracker("feeds", "add", "https://a.example/rss", "--name", name), 2, "control or invisible")
+
+
+def test_redirects_stay_on_the_host_or_go_to_a_public_one(reader, server):
+    port = server.base.rsplit(":", 1)[1]
+    server.routes = {"/elsewhere": (302, {"Location": f"http://127.0.0.2:{port}/mea"}, b"", 0),
+                     "/metadata": (302, {"Location": "http://169.254.169.254/latest/meta-data/"}, b"", 0),
+                     "/here": (302, {"Location": "/mea"}, b"", 0),
+                     "/mea": (200, {}, (FEEDS / "mea-press.xml").read_bytes(), 0)}
+    for name in ("elsewhere", "metadata", "here"):
+        reader.ok("feeds", "add", f"{server.base}/{name}", "--name", name)
+    run = reader("news", "--json")
+    states = {feed["name"]: feed["state"] for feed in run.json()["feeds"]}
+    assert states == {"elsewhere": "failing", "metadata": "failing", "here": "read"}
+    assert "a redirect to 127.0.0.2, a loopback, private or link-local address: not followed" in run.stderr
+    assert "169.254.169.254" in run.stderr
+    assert [path for path, _ in server.requests].count("/mea") == 1
+
+
+def test_a_compressed_feed_is_read_and_a_bomb_stops_at_the_cap(reader, server):
+    import gzip
+    import zlib
+
+    mea = (FEEDS / "mea-press.xml").read_bytes()
+    bomb = gzip.compress(b"<rss>" + b" " * (6 * 1024 * 1024) + b"</rss>")
+    server.routes = {"/gzip": (200, {"Content-Encoding": "gzip"},
+                               gzip.compress((FEEDS / "asia-wire.xml").read_bytes()), 0),
+                     "/deflate": (200, {"Content-Encoding": "deflate"}, zlib.compress(mea), 0),
+                     "/bomb": (200, {"Content-Encoding": "gzip"}, bomb, 0)}
+    for name in ("gzip", "deflate", "bomb"):
+        reader.ok("feeds", "add", f"{server.base}/{name}", "--name", name)
+    run = reader("news", "--json")
+    feeds = {feed["name"]: feed for feed in run.json()["feeds"]}
+    assert feeds["gzip"]["state"] == "read" and feeds["gzip"]["entries"] > 0
+    assert feeds["deflate"]["state"] == "read" and feeds["deflate"]["entries"] == 11
+    assert feeds["bomb"]["state"] == "failing" and "larger than 4 MB" in run.stderr
+
+
+def test_small_output_problems(reader, server, tmp_path):
+    # A refused file is named once.
+    bad = tmp_path / "bad.xml"
+    bad.write_bytes(b"\x00\x01 not a feed")
+    run = reader("news", "--file", str(bad))
+    assert run.stderr.startswith("tracker: error: bad.xml: this file is not") and run.stderr.count("bad.xml") == 1
+    # A missing file is a bad argument.
+    one_line_error(reader("news", "--file", str(tmp_path / "missing.xml")), 2, "no such file")
+    # Only ASCII digits are a proposal's number.
+    one_line_error(reader("inbox", "accept", "\uff14"), 2, "is not a proposal's number")
+    # A password in a feed's URL is never printed.
+    reader.ok("feeds", "add", "https://reader:secret@a.example/rss", "--name", "private")
+    assert "secret" not in reader.ok("feeds", "list").stdout
+    assert reader.ok("feeds", "list", "--json").json()[0]["url"] == "https://reader:***@a.example/rss"
+    # Under --quiet, a feed skipped on purpose says nothing.
+    server.routes = {"/gone": (410, {}, b"", 0), "/mea": (200, {}, (FEEDS / "mea-press.xml").read_bytes(), 0)}
+    reader.ok("feeds", "remove", "private")
+    reader.ok("feeds", "add", server.base + "/gone", "--name", "gone")
+    reader.ok("feeds", "add", server.base + "/mea", "--name", "mea")
+    reader("news", "--quiet")
+    assert reader.ok("news", "--quiet").stderr == ""

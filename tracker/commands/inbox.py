@@ -72,7 +72,7 @@ def _ids(values: list[str]) -> list[int]:
     ids = []
     for value in values:
         text = value.strip().lstrip("#")
-        if not text.isdigit():
+        if not (text.isascii() and text.isdigit()):
             raise BadArgument(f"{excerpt(value)} is not a proposal's number: see `tracker inbox`")
         ids.append(int(text))
     return ids

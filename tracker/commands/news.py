@@ -36,7 +36,8 @@ def news(
         raise BadArgument("--feed names a feed to fetch, --file a file to read: give one or the other")
     runs = read_news(store(ctx), feed, list(file or []))
     for run in runs:
-        if run.error:
+        # Under --quiet (cron), a feed skipped on purpose (gone, waiting) is not news each run.
+        if run.error and not (quiet and run.state == "skipped"):
             sys.stderr.write(f"tracker: {'warning' if run.state != 'failing' else 'error'}: "
                              f"{one_line(run.name)}: {one_line(run.error)}\n")
     read = [run for run in runs if run.state in ("read", "unchanged")]

@@ -44,12 +44,47 @@ class Fetched:
 
 
 class _Redirects(urllib.request.HTTPRedirectHandler):
+    """At most MAX_REDIRECTS, to http(s) only; to the same host, or to a public one: a
+    feed on the internet cannot point tracker at a service on this machine or its
+    network (169.254.169.254, localhost, 10.x) by redirecting there."""
+
     max_redirections = max_repeats = MAX_REDIRECTS
 
     def redirect_request(self, req, fp, code, msg, headers, newurl):
+        from urllib.parse import urljoin, urlsplit
+
+        newurl = urljoin(req.full_url, newurl)
         if web_link(newurl) is None:
             raise urllib.error.HTTPError(newurl, code, "redirect to a link that is not http(s)", headers, fp)
+        try:
+            host, before = urlsplit(newurl).hostname, urlsplit(req.full_url).hostname
+        except ValueError:
+            host = before = None
+        if not host:
+            raise urllib.error.HTTPError(newurl, code, "redirect to an address without a host", headers, fp)
+        if host != before and not _public(host):
+            raise _Refused(f"a redirect to {host}, a loopback, private or link-local address: not followed")
         return super().redirect_request(req, fp, code, msg, headers, newurl)
+
+
+class _Refused(Exception):
+    """A redirect that is not followed, and why."""
+
+
+def _public(host: str) -> bool:
+    """Whether every address `host` names is on the public internet. A name that does not
+    resolve is let through: connecting to it fails the same way."""
+    import ipaddress
+
+    try:
+        addresses = {info[4][0] for info in socket.getaddrinfo(host, None)}
+    except (OSError, UnicodeError):
+        return True
+    for address in addresses:
+        ip = ipaddress.ip_address(address.split("%")[0])
+        if not ip.is_global or ip.is_multicast:
+            return False
+    return True
 
 
 def timeout() -> float:
@@ -121,8 +156,27 @@ def _read_capped(response, deadline: float) -> bytes:
     return b"".join(parts)
 
 
+def _decoded(data: bytes, encoding: str | None) -> bytes:
+    """The body as sent, gzip or deflate undone (servers send them unasked), to at most
+    MAX_FEED_BYTES + 1 bytes: a compression bomb stops at the cap, as a large feed does."""
+    import zlib
+
+    encoding = (encoding or "").strip().lower()
+    if encoding in ("", "identity"):
+        return data
+    if encoding not in ("gzip", "x-gzip", "deflate"):
+        raise ValueError(f"sent with Content-Encoding {encoding[:40]!r}, which tracker does not read")
+    # 47: a gzip or zlib header, found; raw deflate (some servers' "deflate") is tried after.
+    for wbits in ((47,) if encoding != "deflate" else (47, -15)):
+        try:
+            return zlib.decompressobj(wbits).decompress(data, MAX_FEED_BYTES + 1)
+        except zlib.error as error:
+            problem = error
+    raise ValueError(f"its {encoding} body cannot be undone: {problem}")
+
+
 def _fetch(url: str, etag: str | None, last_modified: str | None, now: datetime, deadline: float) -> Fetched:
-    headers = {"User-Agent": USER_AGENT, "Accept": "application/rss+xml, application/atom+xml, "
+    headers = {"User-Agent": USER_AGENT, "Accept-Encoding": "gzip, deflate", "Accept": "application/rss+xml, application/atom+xml, "
                "application/rdf+xml, application/xml;q=0.9, text/xml;q=0.8, */*;q=0.1"}
     if etag:
         headers["If-None-Match"] = etag
@@ -132,10 +186,14 @@ def _fetch(url: str, etag: str | None, last_modified: str | None, now: datetime,
     try:
         with opener.open(urllib.request.Request(url, headers=headers), timeout=timeout()) as response:
             data = _read_capped(response, deadline)
+            if len(data) <= MAX_FEED_BYTES:
+                data = _decoded(data, response.headers.get("Content-Encoding"))
             if len(data) > MAX_FEED_BYTES:
                 return Fetched("failing", error=f"larger than {MAX_FEED_BYTES // (1024 * 1024)} MB: not read")
             return Fetched("read", data=data, etag=response.headers.get("ETag"),
                            last_modified=response.headers.get("Last-Modified"))
+    except _Refused as refused:
+        return Fetched("failing", error=str(refused))
     except urllib.error.HTTPError as error:
         if error.code == 304:
             return Fetched("unchanged", etag=etag, last_modified=last_modified)
