@@ -271,12 +271,13 @@ CREATE TABLE feeds (
 CREATE TABLE feed_entries (
     id          INTEGER PRIMARY KEY,
     feed        TEXT NOT NULL,        -- the feed's name, or the file's for `news --file`
-    entry_key   TEXT NOT NULL UNIQUE, -- the entry's id (guid, atom:id), else its link
+    entry_key   TEXT NOT NULL,        -- the entry's id (guid, atom:id), else its link
     link        TEXT,                 -- http(s) only
     title       TEXT NOT NULL,
     published   TEXT,                 -- as the feed gave it, with its offset
     summary     TEXT NOT NULL,        -- plain text: HTML reduced
-    seen        TEXT NOT NULL         -- when tracker stored it, UTC
+    seen        TEXT NOT NULL,        -- when tracker stored it, UTC
+    UNIQUE (feed, entry_key)          -- an id is the feed's own: two feeds' "1" are two stories
 );
 CREATE INDEX feed_entries_by_link ON feed_entries (link) WHERE link IS NOT NULL;
 CREATE INDEX feed_entries_by_feed ON feed_entries (feed, id);
@@ -298,4 +299,4 @@ CREATE TABLE proposals (
 );
 CREATE INDEX proposals_open ON proposals (state, confidence DESC, id);
 
-PRAGMA user_version = 7;
+PRAGMA user_version = 8;

@@ -267,6 +267,46 @@ def test_the_corpus_is_read_to_the_targets():
 
 # -- the database's shape ------------------------------------------------------------------------
 
+def test_a_version_7_database_knows_entries_by_feed_and_id(reader):
+    reader.ok("news", "--quiet", "--file", str(FEEDS / "mea-press.xml"))
+    proposals = len(inbox(reader))
+    conn = sqlite3.connect(reader.db)
+    conn.executescript("""
+        PRAGMA legacy_alter_table = ON;
+        ALTER TABLE feed_entries RENAME TO old_entries;
+        CREATE TABLE feed_entries (id INTEGER PRIMARY KEY, feed TEXT NOT NULL, entry_key TEXT NOT NULL UNIQUE,
+            link TEXT, title TEXT NOT NULL, published TEXT, summary TEXT NOT NULL, seen TEXT NOT NULL);
+        INSERT INTO feed_entries SELECT * FROM old_entries;
+        DROP TABLE old_entries;
+        CREATE INDEX feed_entries_by_link ON feed_entries (link) WHERE link IS NOT NULL;
+        CREATE INDEX feed_entries_by_feed ON feed_entries (feed, id);
+        PRAGMA user_version = 7;""")
+    conn.close()
+    assert len(inbox(reader)) == proposals
+    fresh = reader.db.parent / "fresh.db"
+    reader.ok("list", TRACKER_DB=str(fresh))
+    from test_series import _shape
+
+    assert _shape(reader.db) == _shape(fresh) and _shape(reader.db)["version"] == 8
+
+
+def test_an_id_is_known_within_its_feed_and_a_link_across_feeds(reader, tmp_path):
+    def feed(name, title, link):
+        path = tmp_path / name
+        path.write_text(f'<?xml version="1.0"?><rss version="2.0"><channel><title>{name}</title><item>'
+                        f"<title>{title}</title><link>{link}</link><guid isPermaLink=\"false\">1</guid>"
+                        "<pubDate>Fri, 05 Dec 2025 18:00:00 +0530</pubDate><description>.</description>"
+                        "</item></channel></rss>")
+        return str(path)
+
+    spam = feed("spam.xml", "Cat pictures", "https://cats.example/1")
+    ministry = feed("ministry.xml", "India and Russia sign labour mobility pact", "https://mea.example/1")
+    again = feed("again.xml", "Labour pact: India and Russia sign", "https://mea.example/1")
+    done = reader.ok("news", "--json", "--file", spam, ministry, again).json()
+    assert [feed["entries"] for feed in done["feeds"]] == [1, 1, 0]
+    assert [p["ref"] for p in inbox(reader)] == ["A2"]
+
+
 def test_a_version_6_database_gains_the_feed_tables(tracker):
     from test_series import _shape
 
@@ -277,7 +317,7 @@ def test_a_version_6_database_gains_the_feed_tables(tracker):
     tracker.ok("feeds", "add", "https://mea.example/rss.xml")
     fresh = tracker.db.parent / "fresh.db"
     tracker.ok("list", TRACKER_DB=str(fresh))
-    assert _shape(tracker.db) == _shape(fresh) and _shape(fresh)["version"] == 7
+    assert _shape(tracker.db) == _shape(fresh) and _shape(fresh)["version"] == 8
 
 
 # -- fetching, from a real server on 127.0.0.1 ---------------------------------------------------

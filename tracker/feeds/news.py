@@ -101,7 +101,7 @@ def read_news(store, feed_name: str | None, files: list[Path]) -> list[FeedRun]:
 def _store_entries(store, reader, run: FeedRun, parsed, seen: str) -> None:
     feed_title, entries = parsed
     for entry in entries:
-        if store.entry_seen(entry.key, entry.link):
+        if store.entry_seen(run.name, entry.key, entry.link):
             continue
         entry_id = store.add_entry({
             "feed": run.name, "entry_key": entry.key, "link": entry.link, "title": entry.title,

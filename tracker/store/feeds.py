@@ -55,10 +55,11 @@ class FeedStore(Connection):
 
     # -- entries -----------------------------------------------------------------
 
-    def entry_seen(self, key: str, link: str | None) -> bool:
-        """Whether an entry was stored before, by its id or by its link (the same story
-        in another feed)."""
-        if self.conn.execute("SELECT 1 FROM feed_entries WHERE entry_key = ?", (key,)).fetchone():
+    def entry_seen(self, feed: str, key: str, link: str | None) -> bool:
+        """Whether an entry was stored before, by its feed and id, or by its link (the same
+        story in another feed). An id alone is never compared across feeds: many sites
+        number their entries 1, 2, 3, and one feed must not silence another's."""
+        if self.conn.execute("SELECT 1 FROM feed_entries WHERE feed = ? AND entry_key = ?", (feed, key)).fetchone():
             return True
         return bool(link) and bool(self.conn.execute("SELECT 1 FROM feed_entries WHERE link = ?", (link,)).fetchone())
 
