@@ -708,3 +708,38 @@ def test_small_output_problems(reader, server, tmp_path):
     reader.ok("feeds", "add", server.base + "/mea", "--name", "mea")
     reader("news", "--quiet")
     assert reader.ok("news", "--quiet").stderr == ""
+
+
+def _rss(path, entries) -> str:
+    """A feed file of (title, date or None) entries, each with its own guid and link."""
+    items = "".join(
+        f"<item><title>{title}</title><link>https://x.example/{path.stem}/{n}</link><guid>d{n}</guid>"
+        + (f"<pubDate>{when}</pubDate>" if when else "") + f"<description>{title}.</description></item>"
+        for n, (title, when) in enumerate(entries))
+    path.write_text(f'<?xml version="1.0"?><rss version="2.0"><channel><title>t</title>{items}</channel></rss>')
+    return str(path)
+
+
+def test_old_undated_and_future_news_are_weighed_by_their_date(reader, tmp_path):
+    pact = "India and Russia sign labour mobility pact"
+    now = "2025-12-06T12:00:00+05:30"
+    fresh = reader.ok("news", "--json", "--file", _rss(tmp_path / "fresh.xml", [
+        (pact, "Fri, 05 Dec 2025 18:00:00 +0530")]), TRACKER_NOW=now).json()
+    sure = [p for p in inbox(reader) if p["ref"] == "A2"][0]["confidence"]
+    reader.ok("inbox", "dismiss", *[str(p["id"]) for p in inbox(reader)])
+    assert fresh["proposals"] >= 1
+
+    run = reader.ok("news", "--file", _rss(tmp_path / "dates.xml", [
+        (pact, "Mon, 05 Mar 2018 10:00:00 +0530"),
+        ("Labour mobility pact: India and Russia sign it", None),
+        ("India and Russia sign labour mobility pact at last", "Sat, 06 Dec 2025 23:59:00 -1200")]), TRACKER_NOW=now)
+    assert "1 dated in the future, left for later" in run.stderr
+    proposals = {p["headline"]: p for p in inbox(reader) if p["ref"] == "A2"}
+    old = proposals[pact]
+    assert old["on"] == "2018-03-05" and old["confidence"] < 0.5 and "old news" in old["evidence"]["old"]
+    undated = proposals["Labour mobility pact: India and Russia sign it"]
+    assert undated["on"] == "2025-12-06" and undated["confidence"] < sure
+    assert "gives no date" in undated["evidence"]["undated"]
+    # Once its date has come, the future entry is read.
+    later = reader.ok("news", "--json", "--file", str(tmp_path / "dates.xml"), TRACKER_NOW="2025-12-08T12:00:00Z")
+    assert later.json()["entries"] == 1 and later.json()["future"] == 0

@@ -45,12 +45,15 @@ def news(
         print_json({"feeds": [{"name": run.name, "state": run.state, "entries": run.entries,
                                "proposals": run.proposals, "error": run.error} for run in runs],
                     "entries": sum(run.entries for run in runs),
+                    "future": sum(run.future for run in runs),
                     "proposals": sum(run.proposals for run in runs)})
     elif not quiet and read:
         # (When every feed failed, the failures, one line each, are all there is to say.)
         entries, proposals = sum(run.entries for run in runs), sum(run.proposals for run in runs)
+        future = sum(run.future for run in runs)
         sys.stderr.write(f"read {len(read)} of {len(runs)} feed{'s' * (len(runs) != 1)}: "
                          f"{entries} new entr{'ies' if entries != 1 else 'y'}, "
                          f"{proposals} new proposal{'s' * (proposals != 1)}"
+                         f"{f'; {future} dated in the future, left for later' if future else ''}"
                          f"{' (see `tracker inbox`)' if proposals else ''}\n")
     return 0 if read else 1

@@ -22,6 +22,7 @@ class FeedRun:
     state: str = "read"             # read, unchanged, failing, gone, skipped
     entries: int = 0                # new entries stored
     proposals: int = 0              # new proposals made
+    future: int = 0                 # entries dated after now: left for a later run
     error: str | None = None
     data: bytes | None = field(default=None, repr=False)
     fetched: object = field(default=None, repr=False)
@@ -89,18 +90,27 @@ def read_news(store, feed_name: str | None, files: list[Path]) -> list[FeedRun]:
                 parsed = parse_feed(run.data, "this file" if files else "this feed")
             except FeedRefused as refused:
                 run.state, run.error = "failing", str(refused)
-        seen = dates.stamp(dates.now())
+        now = dates.now()
         with store.writing():
             if not files:
-                _note_fetch(store, run, seen)
+                _note_fetch(store, run, dates.stamp(now))
             if parsed is not None:
-                _store_entries(store, reader, run, parsed, seen)
+                _store_entries(store, reader, run, parsed, now)
     return runs
 
 
-def _store_entries(store, reader, run: FeedRun, parsed, seen: str) -> None:
+def _store_entries(store, reader, run: FeedRun, parsed, now) -> None:
+    from datetime import timezone
+
     feed_title, entries = parsed
+    seen, read_on = dates.stamp(now), now.date()
     for entry in entries:
+        published = entry.published
+        if published is not None and (published if published.tzinfo else published.replace(tzinfo=timezone.utc)) > now:
+            # Dated after now: a wrong clock, or an embargo. Not stored, so that it is read
+            # (and proposes) once its date has come.
+            run.future += 1
+            continue
         if store.entry_seen(run.name, entry.key, entry.link):
             continue
         entry_id = store.add_entry({
@@ -108,7 +118,7 @@ def _store_entries(store, reader, run: FeedRun, parsed, seen: str) -> None:
             "published": entry.published.isoformat() if entry.published else None,
             "summary": entry.summary, "seen": seen})
         run.entries += 1
-        for proposal in reader.propose(entry, feed_title):
+        for proposal in reader.propose(entry, feed_title, read_on):
             store.add_proposal({
                 "entry_id": entry_id, "ref": proposal.ref, "item_type": proposal.item_type,
                 "set": proposal.set, "on": proposal.on, "source": entry.link, "headline": entry.title,

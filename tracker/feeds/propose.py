@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
+from tracker import dates
 from tracker.feeds import match, signals
 from tracker.feeds.parse import FeedEntry
 from tracker.model import CLOSED_STATUSES, LONGEST_EVENT_DAYS, Item
@@ -115,8 +116,15 @@ class Reader:
     def __init__(self, store):
         self.store = store
         self._agreements_at: dict[str, int] = {}
+        self._items_seen: dict[str, Item] = {}
 
-    def propose(self, entry: FeedEntry, feed_title: str = "") -> list[Proposal]:
+    def propose(self, entry: FeedEntry, feed_title: str = "", read_on: date | None = None) -> list[Proposal]:
+        """The changes an entry reports; `read_on`, the day it was read, dates an undated
+        entry and tells old news from new."""
+        found = self._proposals(entry, feed_title, entry_day(entry) or read_on)
+        return _as_of(found, entry_day(entry), read_on, self._items_seen)
+
+    def _proposals(self, entry: FeedEntry, feed_title: str, published: date | None) -> list[Proposal]:
         text = f"{entry.title}\n{entry.summary}"
         if signals.REPUBLISHED.search(text):
             return []
@@ -125,9 +133,9 @@ class Reader:
             # A headline that denies or defers ("No new defence deals", "Will sign labour
             # pact"): what its sentences report, it reports as not having happened.
             return []
-        published = entry_day(entry)
         context = f"{text}\n{feed_title}"
         items = self._candidates(text, published)
+        self._items_seen = {str(item.ref): item for item in items}
         named = {party for party in {party for item in items for party in item.parties}
                  if match.names(context, party)}
         events = {str(item.ref): item for item in items if item.type == "event"}
@@ -214,7 +222,7 @@ class Reader:
     def _candidates(self, text: str, published: date | None) -> list[Item]:
         found = sorted(match.content(text) - {"s"})
         found = [word for word in found if len(word) > 2][:60]
-        day = published or date.today()
+        day = published or dates.now().date()
         start = f"{(day - timedelta(days=4)).isoformat()}T00:00:00Z"
         end = f"{(day + timedelta(days=2)).isoformat()}T00:00:00Z"
         earliest = f"{(day - timedelta(days=LONGEST_EVENT_DAYS)).isoformat()}T00:00:00Z"
@@ -407,6 +415,38 @@ def overlap(first: set[str], second: set[str]) -> float:
     if not first or not second:
         return 0.0
     return len(first & second) / min(len(first), len(second))
+
+
+# An entry published this many days before it was read is old news: an archive page, a
+# feed republished, an anniversary. Its changes are proposed low, and say why.
+OLD_NEWS_DAYS = 30
+OLD_NEWS_FACTOR = 0.3
+# An undated entry is dated the day it was read, and proposed lower: that day is a guess.
+UNDATED_FACTOR = 0.6
+
+
+def _as_of(found: list[Proposal], published: date | None, read_on: date | None,
+           items: dict[str, Item]) -> list[Proposal]:
+    """The proposals of an entry, dated and weighed by when it was published: undated,
+    dated the day read (lower); long before it was read, or before the item existed,
+    old news (much lower), with the evidence saying so."""
+    for proposal in found:
+        if published is None:
+            if read_on is not None and proposal.on is None:
+                proposal.on = read_on.isoformat()
+            proposal.confidence = round(proposal.confidence * UNDATED_FACTOR, 2)
+            proposal.evidence["undated"] = f"the entry gives no date: dated the day it was read, {proposal.on}"
+            continue
+        item = items.get(proposal.ref or "")
+        if read_on is not None and (read_on - published).days > OLD_NEWS_DAYS:
+            why = f"published {published.isoformat()}, {(read_on - published).days} days before it was read"
+        elif item is not None and item.created[:10] > published.isoformat():
+            why = f"published {published.isoformat()}, before {item.ref} was tracked ({item.created[:10]})"
+        else:
+            continue
+        proposal.confidence = round(proposal.confidence * OLD_NEWS_FACTOR, 2)
+        proposal.evidence["old"] = f"{why}: old news, not a change now"
+    return found
 
 
 def _merged(found: list[Proposal]) -> list[Proposal]:
