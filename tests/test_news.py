@@ -743,3 +743,42 @@ def test_old_undated_and_future_news_are_weighed_by_their_date(reader, tmp_path)
     # Once its date has come, the future entry is read.
     later = reader.ok("news", "--json", "--file", str(tmp_path / "dates.xml"), TRACKER_NOW="2025-12-08T12:00:00Z")
     assert later.json()["entries"] == 1 and later.json()["future"] == 0
+
+
+# -- matching precision: each verb to its own subject ------------------------------------------------
+
+TRIAL = FEEDS / "trial"
+
+
+def test_a_verb_is_read_with_its_own_subject(reader):
+    reader.ok("news", "--quiet", "--file", str(TRIAL / "kk.xml"), str(TRIAL / "tricky.xml"), str(TRIAL / "t2.xml"))
+    proposals = inbox(reader)
+    changes = {(p["headline"], p["ref"], p["set"].get("status")) for p in proposals if p["ref"]}
+    # "Kudankulam pact signed, S-400 talks continue": Kudankulam, never the S-400 deal (A1).
+    assert {headline for headline, ref, _ in changes if ref == "A1"} == {"S-400 deal signed; labour pact talks stalled"}
+    kudankulam = [p for p in proposals if "Kudankulam" in p["headline"]]
+    assert kudankulam and all(p["ref"] is None and "Kudankulam" in p["set"]["title"] for p in kudankulam)
+    # Two items in one story: each gets the change said of it, and only that.
+    assert {(ref, status) for headline, ref, status in changes
+            if headline == "S-400 deal signed; labour pact talks stalled"} == {("A1", "signed"), ("A2", "stalled")}
+    # A question answered "Not quite", reports called false: nothing.
+    assert not [p for p in proposals if "Not quite" in p["headline"]]
+    # Tracked agreements named by their own words are changes to them, not new items.
+    assert ("India, Russia sign technology cooperation MoUs", "A6", "signed") in changes
+    assert ("India, Russia sign science cooperation MoUs", "A5", "signed") in changes
+    assert ("India, Russia defence cooperation MoUs signed", "A3", "signed") in changes
+    assert not [p for p in proposals if p["ref"] is None and p["set"]["title"].startswith("MoU: ")]
+
+
+def test_a_bulk_accept_leaves_a_settled_item_moved_back_open(reader, tmp_path):
+    signed = _rss(tmp_path / "signed.xml", [("India and Russia sign labour mobility pact",
+                                             "Sat, 06 Dec 2025 09:00:00 +0530")])
+    reader.ok("news", "--quiet", "--file", signed, str(TRIAL / "tricky.xml"))
+    stalled = [p for p in inbox(reader) if p["ref"] == "A2" and p["set"] == {"status": "stalled"}][0]
+    assert stalled["confidence"] >= 0.8
+    run = reader.ok("inbox", "accept", "--above", "0.8")
+    assert f"left #{stalled['id']} open: A2 is signed already: this would move it back to stalled" in run.stderr
+    assert reader.ok("show", "A2", "--json").json()["status"] == "signed"
+    assert stalled["id"] in [p["id"] for p in inbox(reader)]
+    reader.ok("inbox", "accept", str(stalled["id"]))        # by its number: the user's own decision
+    assert reader.ok("show", "A2", "--json").json()["status"] == "stalled"

@@ -14,6 +14,7 @@ from tracker.model import parse_ref
 class Decided:
     proposal: dict
     outcome: core.Outcome | None = None     # what accepting it changed
+    skipped: str | None = None              # why a bulk accept left it open
 
 
 def _open(store, ids: list[int]) -> list[dict]:
@@ -38,6 +39,12 @@ def accept(store, ids: list[int] | None, above: float | None, status: str | None
             wanted = dict(proposal["set"])
             if status is not None:
                 wanted["status"] = status
+            backwards = _backwards(store, proposal["ref"], wanted.get("status"))
+            if backwards and ids is None and status is None:
+                # A settled item moved back is a decision of its own: by its number.
+                decided.append(Decided(proposal, skipped=f"{backwards}; accept it by its number, "
+                                                         f"`tracker inbox accept {proposal['id']}`, if so"))
+                continue
             entry = core.Entry(on=on or proposal["on"], source=proposal["source"],
                                note=note if note is not None else f"{proposal['feed']}: {proposal['headline']}",
                                on_name="--on" if on else f"the date of proposal {proposal['id']}")
@@ -57,6 +64,23 @@ def accept(store, ids: list[int] | None, above: float | None, status: str | None
             store.decide(proposal["id"], "accepted", stamp)
             decided.append(Decided(proposal, outcome))
     return decided
+
+
+def _backwards(store, ref: str | None, status: str | None) -> str | None:
+    """What is wrong with moving a settled item back to `status`, as it stands now
+    (a proposal made before may have been overtaken by another accepted since)."""
+    from tracker.feeds.propose import ORDER
+    from tracker.model import CLOSED_STATUSES
+
+    if ref is None or status is None:
+        return None
+    found = store.items_by_ref({parse_ref(ref)})
+    if not found:
+        return None
+    item = next(iter(found.values()))[1]
+    if item.status in CLOSED_STATUSES[item.type] and ORDER.get(status, 0) < ORDER.get(item.status, 0):
+        return f"{ref} is {item.status} already: this would move it back to {status}"
+    return None
 
 
 def _same_agreement(store, wanted: dict):

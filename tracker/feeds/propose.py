@@ -126,10 +126,10 @@ class Reader:
 
     def _proposals(self, entry: FeedEntry, feed_title: str, published: date | None) -> list[Proposal]:
         text = f"{entry.title}\n{entry.summary}"
-        if signals.REPUBLISHED.search(text):
+        if signals.REPUBLISHED.search(text) or signals.DENIAL.search(text):
             return []
         headline = signals.sentences(entry.title)
-        if not headline or signals.unsaid(headline[0]):
+        if not headline or signals.unsaid(headline[0]) or headline[0].rstrip().endswith("?"):
             # A headline that denies or defers ("No new defence deals", "Will sign labour
             # pact"): what its sentences report, it reports as not having happened.
             return []
@@ -152,7 +152,10 @@ class Reader:
         events = {str(item.ref): item for item in items if item.type == "event"}
         found: list[Proposal] = []
         lines = [(line, True) for line in headline] + [(line, False) for line in signals.sentences(entry.summary)]
-        inherited = [signal for signal in signals.signals_in(headline[0]) if signal.kind == "agreement"]
+        # A summary sentence without a verb of its own takes the headline's, unless the
+        # headline said what it was of ("Kudankulam pact signed": not the S-400 after).
+        inherited = [signal for signal in signals.signals_in(headline[0]) if signal.kind == "agreement"
+                     and not _has_subject(headline[0], signal, named)]
         for sentence, in_headline in lines:
             own = [signal for signal in signals.signals_in(sentence) if not signals.unsaid(sentence, signal)]
             if not own and not in_headline and inherited and not signals.signals_in(sentence) \
@@ -211,6 +214,11 @@ class Reader:
                 event = self._event_for_adds(events, named, published)
                 if noun is None or event is None:
                     continue
+                tracked = self._tracked_by_sector(sentence, items, named)
+                if tracked:
+                    return [self._change(item, signal, day_said(sentence, published), 0.6,
+                                         sorted(match.content(item.title, set(item.parties))
+                                                & match.content(sentence)), named, sentence) for item in tracked]
                 kind = next((value for key, value in _KIND.items() if noun.group(1).lower().startswith(key)), "agreement")
                 label = "MoU" if kind == "mou" else kind.capitalize()
                 return [self._add(f"{label}: {entry.title}", kind, "signed", event, entry.title,
@@ -274,10 +282,11 @@ class Reader:
                 found.append(self._change(item, signal, on, 0.8 + 0.1 * in_headline, words, named, context))
             return found
         if signal.kind == "agreement":
+            scope_words = _scope_words(sentence, signal, named)
             for item in items:
                 if item.type != "agreement" or match.is_broad(item):
                     continue
-                common = distinct.get(str(item.ref), set()) & sentence_words
+                common = distinct.get(str(item.ref), set()) & scope_words
                 if common:
                     found.append(self._change(item, signal, on, 0.65 + 0.1 * min(len(common), 2) + 0.1 * in_headline,
                                               sorted(common), named, context))
@@ -309,6 +318,20 @@ class Reader:
                         {"item": [first, second], "change": [signal.words]})]
         return []
 
+    def _tracked_by_sector(self, sentence: str, items, named) -> list[Item]:
+        """Tracked agreements a headline names by their own words ("technology
+        cooperation MoUs" is A6, "Technology cooperation MoUs"): every word of its title
+        that says what it is about, its sector among them, among all its parties."""
+        words = match.content(sentence)
+        found = []
+        for item in items:
+            if item.type != "agreement" or not all(party in named for party in item.parties):
+                continue
+            title = match.content(item.title, set(item.parties))
+            if item.sector and title and match.content(item.sector) <= words and title <= words:
+                found.append(item)
+        return found
+
     def _change(self, item: Item, signal, on, confidence: float, words: list[str], named, context) -> Proposal:
         evidence = {"item": words + sorted(match.names(context, party) or party for party in item.parties
                                            if party in named),
@@ -330,7 +353,11 @@ class Reader:
         if event is None:
             return []
         found = []
-        for noun, subject, qualifier in _subjects(sentence, in_headline):
+        own = sentence
+        for other in _OTHER_CLAUSE.finditer(sentence):
+            own = sentence[:other.start()] if other.start() > signal.end else sentence[other.end():]
+            break
+        for noun, subject, qualifier in _subjects(own, in_headline):
             kind = next((value for key, value in _KIND.items() if noun.lower().startswith(key)), "agreement")
             if (only and kind != only) or (not only and kind == "programme"):
                 continue
@@ -411,6 +438,33 @@ def _subjects(sentence: str, in_headline: bool) -> list[tuple[str, str, str]]:
     return found
 
 
+# Words a clause has besides its subject: the verb, the kind of document, when.
+_NOT_A_SUBJECT = {"pact", "deal", "agreement", "agreements", "mou", "mous", "treaty", "sign", "signed", "ink",
+                  "inked", "seal", "sealed", "it", "them", "today", "yesterday", "document", "documents",
+                  "during", "talks", "outcomes", "list", "wrap", "exchanged", *WEEKDAYS, *MONTHS}
+
+
+def _has_subject(sentence: str, signal, named) -> bool:
+    """Whether a signal's clause says what was signed (or stalled ...), besides who and when."""
+    scope = signals.scope_of(sentence, signal.start, signal.end)
+    words = match.content(scope, set(named))
+    return bool(words - {match.stem(word) for word in _NOT_A_SUBJECT} - match.content(signal.words)
+                - {word for word in words if word.isdigit()})
+
+
+def _scope_words(sentence: str, signal, named) -> set[str]:
+    """The words a signal's change is said of: its own clause's ("Kudankulam pact signed,
+    S-400 talks continue": Kudankulam, not S-400). A clause with no subject of its own
+    ("..., India and Russia sign it") is about the rest of the sentence."""
+    if not _has_subject(sentence, signal, named):
+        return match.content(sentence)
+    return match.content(signals.scope_of(sentence, signal.start, signal.end), set(named))
+
+
+# Where another clause, with its own subject and verb, begins: its subjects are not this verb's.
+_OTHER_CLAUSE = re.compile(r"\s(?:while|whereas|but|although|though)\s", re.IGNORECASE)
+
+
 def overlap(first: set[str], second: set[str]) -> float:
     if not first or not second:
         return 0.0
@@ -469,4 +523,10 @@ def _merged(found: list[Proposal]) -> list[Proposal]:
         elif (proposal.confidence, len(proposal.set.get("title", ""))) > \
                 (same.confidence, len(same.set.get("title", ""))):
             kept[kept.index(same)] = proposal
-    return kept
+    # One entry, one change per item: an item said both to be signed and to have stalled
+    # is not read right, and neither is proposed.
+    statuses: dict[str, set] = {}
+    for proposal in kept:
+        if proposal.ref is not None:
+            statuses.setdefault(proposal.ref, set()).add(proposal.set.get("status"))
+    return [proposal for proposal in kept if proposal.ref is None or len(statuses[proposal.ref]) == 1]
