@@ -295,8 +295,11 @@ CREATE TABLE proposals (
     confidence  REAL NOT NULL CHECK (confidence BETWEEN 0 AND 1),
     evidence    TEXT NOT NULL,        -- JSON object: what matched the item, what signals the change
     state       TEXT NOT NULL DEFAULT 'open' CHECK (state IN ('open', 'accepted', 'dismissed')),
-    decided     TEXT                  -- when accepted or dismissed, UTC
+    decided     TEXT,                 -- when accepted or dismissed, UTC
+    -- The command that accepted it: `tracker undo` of that command opens it again (version 8).
+    command_id  INTEGER REFERENCES commands (id)
 );
+CREATE INDEX proposals_by_command ON proposals (command_id) WHERE command_id IS NOT NULL;
 CREATE INDEX proposals_open ON proposals (state, confidence DESC, id);
 
 PRAGMA user_version = 8;

@@ -179,7 +179,14 @@ def test_accept_above_a_confidence_takes_those_alone_in_one_command(reader):
     sure = [p for p in proposals if p["confidence"] >= 0.9]
     assert sure and len(sure) < len(proposals)
     reader.ok("inbox", "accept", "--above", "0.9")
-    assert {p["id"] for p in inbox(reader)} == {p["id"] for p in proposals} - {p["id"] for p in sure}
+    still = inbox(reader)
+    assert still and all(p["confidence"] < 0.9 for p in still)
+    accepted = {p["id"] for p in inbox(reader, "--all") if p["state"] == "accepted"}
+    assert {p["id"] for p in sure} <= accepted
+    # The others closed with them are the same changes, reported by other entries.
+    done = {(p["ref"], p["set"].get("status")) for p in sure if p["ref"]}
+    assert all((p["ref"], p["set"].get("status")) in done or p["ref"] is None
+               for p in proposals if p["id"] in accepted - {p["id"] for p in sure})
     assert len(reader.ok("undo", "--list", "--json").json()) >= 1
     reader.ok("undo")       # one command: all of them
     assert reader.ok("show", "A2", "--json").json()["status"] == "expected"
@@ -502,9 +509,41 @@ def test_the_inbox_says_when_an_item_is_as_proposed_already(reader):
     labour = [p for p in inbox(reader) if p["ref"] == "A2"]
     assert len(labour) >= 2
     assert "(it is signed already)" not in reader.ok("inbox").stdout
-    reader.ok("inbox", "accept", str(labour[0]["id"]))
+    reader.ok("update", "A2", "--status", "signed", "--on", "2025-12-05")
     shown = [line for line in reader.ok("inbox").stdout.splitlines() if f"#{labour[1]['id']} " in line]
     assert "A2 → signed: (it is signed already)" in shown[0]
+
+
+def test_an_accept_folds_the_same_change_and_undo_opens_them_again(reader):
+    reader.ok("news", "--quiet", "--file", *CORPUS)
+    labour = [p["id"] for p in inbox(reader) if p["ref"] == "A2" and p["set"] == {"status": "signed"}]
+    assert len(labour) >= 2
+    reader.ok("inbox", "accept", str(labour[-1]))
+    assert not [p for p in inbox(reader) if p["ref"] == "A2" and p["set"] == {"status": "signed"}]
+    assert {p["state"] for p in inbox(reader, "--all") if p["id"] in labour} == {"accepted"}
+    assert len(reader.ok("show", "A2", "--json").json()["history"]) == 2      # one change, not a note per report
+    reader.ok("undo")
+    assert reader.ok("show", "A2", "--json").json()["status"] == "expected"
+    assert sorted(p["id"] for p in inbox(reader) if p["id"] in labour) == sorted(labour)
+    reader.ok("inbox", "accept", str(labour[0]))                               # and can be accepted again
+    assert reader.ok("show", "A2", "--json").json()["status"] == "signed"
+
+
+def test_a_bulk_accept_adds_one_item_per_title(reader):
+    reader.ok("news", "--quiet", "--file", *CORPUS)
+    reader.ok("inbox", "accept", "--above", "0.5")
+    listed = reader.ok("list", "--all", "--json").json()
+    titles = [(item.get("type"), item["title"].casefold()) for item in listed]
+    assert len(titles) == len(set(titles)), sorted(t for t in titles if titles.count(t) > 1)
+
+
+def test_a_flood_is_capped_per_feed_and_the_rest_left_for_later(reader, tmp_path):
+    flood = _rss(tmp_path / "flood.xml", [(f"India and Russia sign labour mobility pact, part {n}",
+                                           "Fri, 05 Dec 2025 18:00:00 +0530") for n in range(1100)])
+    run = reader.ok("news", "--json", "--file", flood)
+    assert run.json()["proposals"] == 200 and run.json()["entries"] == 200
+    assert "1100 entries: the first 1000 read, 100 not" in run.stderr
+    assert "200 proposals made, as many as one feed makes in a run: its other 800 entries" in run.stderr
 
 
 def test_a_round_of_talks_announced_is_proposed_as_a_new_event(reader):

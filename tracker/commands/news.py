@@ -40,6 +40,8 @@ def news(
         if run.error and not (quiet and run.state == "skipped"):
             sys.stderr.write(f"tracker: {'warning' if run.state != 'failing' else 'error'}: "
                              f"{one_line(run.name)}: {one_line(run.error)}\n")
+        if run.warning:
+            sys.stderr.write(f"tracker: warning: {one_line(run.name)}: {one_line(run.warning)}\n")
     read = [run for run in runs if run.state in ("read", "unchanged")]
     if json:
         print_json({"feeds": [{"name": run.name, "state": run.state, "entries": run.entries,

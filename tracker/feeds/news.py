@@ -14,6 +14,13 @@ from tracker.errors import BadArgument, TrackerError
 from tracker.feeds.parse import MAX_FEED_BYTES, FeedRefused, parse_feed
 
 
+# At most this many entries of one feed are read in a run, and at most this many
+# proposals made from one feed: a feed of 20,000 "signed" entries would bury the inbox.
+# What is left (the feed's later entries) is read by the next run.
+MAX_ENTRIES_PER_FEED = 1000
+MAX_PROPOSALS_PER_FEED = 200
+
+
 @dataclass
 class FeedRun:
     """What happened to one feed (or file) in a run."""
@@ -23,6 +30,8 @@ class FeedRun:
     entries: int = 0                # new entries stored
     proposals: int = 0              # new proposals made
     future: int = 0                 # entries dated after now: left for a later run
+    left: int = 0                   # entries beyond a cap: left for a later run
+    warning: str | None = None      # said on stderr, the feed read all the same
     error: str | None = None
     data: bytes | None = field(default=None, repr=False)
     fetched: object = field(default=None, repr=False)
@@ -104,7 +113,18 @@ def _store_entries(store, reader, run: FeedRun, parsed, now) -> None:
 
     feed_title, entries = parsed
     seen, read_on = dates.stamp(now), now.date()
-    for entry in entries:
+    if len(entries) > MAX_ENTRIES_PER_FEED:
+        run.left = len(entries) - MAX_ENTRIES_PER_FEED
+        run.warning = (f"{len(entries)} entries: the first {MAX_ENTRIES_PER_FEED} read, "
+                       f"{run.left} not (at most {MAX_ENTRIES_PER_FEED} of a feed)")
+        entries = entries[:MAX_ENTRIES_PER_FEED]
+    for position, entry in enumerate(entries):
+        if run.proposals >= MAX_PROPOSALS_PER_FEED:
+            run.left += len(entries) - position
+            run.warning = "; ".join(filter(None, [run.warning, (
+                f"{run.proposals} proposals made, as many as one feed makes in a run: "
+                f"its other {len(entries) - position} entries are left for the next run")]))
+            break
         published = entry.published
         if published is not None and (published if published.tzinfo else published.replace(tzinfo=timezone.utc)) > now:
             # Dated after now: a wrong clock, or an embargo. Not stored, so that it is read

@@ -4,6 +4,7 @@
 -- foreign keys on (they cannot be turned off inside the migration's transaction) a
 -- rename carries proposals' reference along, so proposals are copied too: both old
 -- tables are renamed away, both new ones made as schema.sql has them, then the old dropped.
+-- Proposals gain the command that accepted them, so that undoing it opens them again.
 ALTER TABLE proposals RENAME TO proposals_7;
 ALTER TABLE feed_entries RENAME TO feed_entries_7;
 CREATE TABLE feed_entries (
@@ -32,7 +33,8 @@ CREATE TABLE proposals (
     confidence  REAL NOT NULL CHECK (confidence BETWEEN 0 AND 1),
     evidence    TEXT NOT NULL,
     state       TEXT NOT NULL DEFAULT 'open' CHECK (state IN ('open', 'accepted', 'dismissed')),
-    decided     TEXT
+    decided     TEXT,
+    command_id  INTEGER REFERENCES commands (id)
 );
 INSERT INTO proposals (id, entry_id, ref, item_type, "set", "on", source, headline, feed, confidence, evidence,
                        state, decided)
@@ -42,5 +44,6 @@ DROP TABLE proposals_7;
 DROP TABLE feed_entries_7;
 CREATE INDEX feed_entries_by_link ON feed_entries (link) WHERE link IS NOT NULL;
 CREATE INDEX feed_entries_by_feed ON feed_entries (feed, id);
+CREATE INDEX proposals_by_command ON proposals (command_id) WHERE command_id IS NOT NULL;
 CREATE INDEX proposals_open ON proposals (state, confidence DESC, id);
 PRAGMA user_version = 8;
