@@ -821,3 +821,10 @@ def test_a_bulk_accept_leaves_a_settled_item_moved_back_open(reader, tmp_path):
     assert stalled["id"] in [p["id"] for p in inbox(reader)]
     reader.ok("inbox", "accept", str(stalled["id"]))        # by its number: the user's own decision
     assert reader.ok("show", "A2", "--json").json()["status"] == "stalled"
+
+
+def test_a_denial_then_but_keeps_what_follows(reader):
+    reader.ok("news", "--quiet", "--file", str(TRIAL / "kk.xml"))
+    said = [(p["ref"], p["set"]) for p in inbox(reader)
+            if p["headline"] == "India and Russia did not sign the S-400 deal but inked the labour pact"]
+    assert said == [("A2", {"status": "signed"})]

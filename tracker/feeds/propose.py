@@ -129,7 +129,7 @@ class Reader:
         if signals.REPUBLISHED.search(text) or signals.DENIAL.search(text):
             return []
         headline = signals.sentences(entry.title)
-        if not headline or signals.unsaid(headline[0]) or headline[0].rstrip().endswith("?"):
+        if not headline or all(signals.unsaid(line) for line in headline) or headline[0].rstrip().endswith("?"):
             # A headline that denies or defers ("No new defence deals", "Will sign labour
             # pact"): what its sentences report, it reports as not having happened.
             return []

@@ -72,7 +72,7 @@ HEADS = {
     "visit": ("state-visit", "official-visit"), "banquet": ("ceremony",),
 }
 
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z\"“‘'(])|\n+|;\s*|,\s*but\s+|\s+[—–]\s+")
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z\"“‘'(])|\n+|;\s*|,?\s+but\s+|\s+[—–]\s+")
 
 
 _LIST_LINE = re.compile(r"^\w+\s*:\s")
