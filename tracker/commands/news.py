@@ -20,7 +20,8 @@ def news(
 ) -> int:
     """Fetch the feeds followed (or read feed files) and propose the changes new entries report.
 
-    Entries seen before (by id or link) are skipped. See the proposals with `tracker inbox`.
+    Entries seen before (by id within their feed, or by link) are skipped; entries dated
+    after now wait for a later run. See the proposals with `tracker inbox`.
     Exit 0 when at least one feed was read, 1 when all failed.
     """
     import sys
