@@ -271,12 +271,13 @@ CREATE TABLE feeds (
 CREATE TABLE feed_entries (
     id          INTEGER PRIMARY KEY,
     feed        TEXT NOT NULL,        -- the feed's name, or the file's for `news --file`
-    entry_key   TEXT NOT NULL UNIQUE, -- the entry's id (guid, atom:id), else its link
+    entry_key   TEXT NOT NULL,        -- the entry's id (guid, atom:id), else its link
     link        TEXT,                 -- http(s) only
     title       TEXT NOT NULL,
     published   TEXT,                 -- as the feed gave it, with its offset
     summary     TEXT NOT NULL,        -- plain text: HTML reduced
-    seen        TEXT NOT NULL         -- when tracker stored it, UTC
+    seen        TEXT NOT NULL,        -- when tracker stored it, UTC
+    UNIQUE (feed, entry_key)          -- an id is the feed's own: two feeds' "1" are two stories
 );
 CREATE INDEX feed_entries_by_link ON feed_entries (link) WHERE link IS NOT NULL;
 CREATE INDEX feed_entries_by_feed ON feed_entries (feed, id);
@@ -294,8 +295,11 @@ CREATE TABLE proposals (
     confidence  REAL NOT NULL CHECK (confidence BETWEEN 0 AND 1),
     evidence    TEXT NOT NULL,        -- JSON object: what matched the item, what signals the change
     state       TEXT NOT NULL DEFAULT 'open' CHECK (state IN ('open', 'accepted', 'dismissed')),
-    decided     TEXT                  -- when accepted or dismissed, UTC
+    decided     TEXT,                 -- when accepted or dismissed, UTC
+    -- The command that accepted it: `tracker undo` of that command opens it again (version 8).
+    command_id  INTEGER REFERENCES commands (id)
 );
+CREATE INDEX proposals_by_command ON proposals (command_id) WHERE command_id IS NOT NULL;
 CREATE INDEX proposals_open ON proposals (state, confidence DESC, id);
 
-PRAGMA user_version = 7;
+PRAGMA user_version = 8;

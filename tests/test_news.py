@@ -179,7 +179,14 @@ def test_accept_above_a_confidence_takes_those_alone_in_one_command(reader):
     sure = [p for p in proposals if p["confidence"] >= 0.9]
     assert sure and len(sure) < len(proposals)
     reader.ok("inbox", "accept", "--above", "0.9")
-    assert {p["id"] for p in inbox(reader)} == {p["id"] for p in proposals} - {p["id"] for p in sure}
+    still = inbox(reader)
+    assert still and all(p["confidence"] < 0.9 for p in still)
+    accepted = {p["id"] for p in inbox(reader, "--all") if p["state"] == "accepted"}
+    assert {p["id"] for p in sure} <= accepted
+    # The others closed with them are the same changes, reported by other entries.
+    done = {(p["ref"], p["set"].get("status")) for p in sure if p["ref"]}
+    assert all((p["ref"], p["set"].get("status")) in done or p["ref"] is None
+               for p in proposals if p["id"] in accepted - {p["id"] for p in sure})
     assert len(reader.ok("undo", "--list", "--json").json()) >= 1
     reader.ok("undo")       # one command: all of them
     assert reader.ok("show", "A2", "--json").json()["status"] == "expected"
@@ -267,6 +274,46 @@ def test_the_corpus_is_read_to_the_targets():
 
 # -- the database's shape ------------------------------------------------------------------------
 
+def test_a_version_7_database_knows_entries_by_feed_and_id(reader):
+    reader.ok("news", "--quiet", "--file", str(FEEDS / "mea-press.xml"))
+    proposals = len(inbox(reader))
+    conn = sqlite3.connect(reader.db)
+    conn.executescript("""
+        PRAGMA legacy_alter_table = ON;
+        ALTER TABLE feed_entries RENAME TO old_entries;
+        CREATE TABLE feed_entries (id INTEGER PRIMARY KEY, feed TEXT NOT NULL, entry_key TEXT NOT NULL UNIQUE,
+            link TEXT, title TEXT NOT NULL, published TEXT, summary TEXT NOT NULL, seen TEXT NOT NULL);
+        INSERT INTO feed_entries SELECT * FROM old_entries;
+        DROP TABLE old_entries;
+        CREATE INDEX feed_entries_by_link ON feed_entries (link) WHERE link IS NOT NULL;
+        CREATE INDEX feed_entries_by_feed ON feed_entries (feed, id);
+        PRAGMA user_version = 7;""")
+    conn.close()
+    assert len(inbox(reader)) == proposals
+    fresh = reader.db.parent / "fresh.db"
+    reader.ok("list", TRACKER_DB=str(fresh))
+    from test_series import _shape
+
+    assert _shape(reader.db) == _shape(fresh) and _shape(reader.db)["version"] == 8
+
+
+def test_an_id_is_known_within_its_feed_and_a_link_across_feeds(reader, tmp_path):
+    def feed(name, title, link):
+        path = tmp_path / name
+        path.write_text(f'<?xml version="1.0"?><rss version="2.0"><channel><title>{name}</title><item>'
+                        f"<title>{title}</title><link>{link}</link><guid isPermaLink=\"false\">1</guid>"
+                        "<pubDate>Fri, 05 Dec 2025 18:00:00 +0530</pubDate><description>.</description>"
+                        "</item></channel></rss>")
+        return str(path)
+
+    spam = feed("spam.xml", "Cat pictures", "https://cats.example/1")
+    ministry = feed("ministry.xml", "India and Russia sign labour mobility pact", "https://mea.example/1")
+    again = feed("again.xml", "Labour pact: India and Russia sign", "https://mea.example/1")
+    done = reader.ok("news", "--json", "--file", spam, ministry, again).json()
+    assert [feed["entries"] for feed in done["feeds"]] == [1, 1, 0]
+    assert [p["ref"] for p in inbox(reader)] == ["A2"]
+
+
 def test_a_version_6_database_gains_the_feed_tables(tracker):
     from test_series import _shape
 
@@ -277,7 +324,7 @@ def test_a_version_6_database_gains_the_feed_tables(tracker):
     tracker.ok("feeds", "add", "https://mea.example/rss.xml")
     fresh = tracker.db.parent / "fresh.db"
     tracker.ok("list", TRACKER_DB=str(fresh))
-    assert _shape(tracker.db) == _shape(fresh) and _shape(fresh)["version"] == 7
+    assert _shape(tracker.db) == _shape(fresh) and _shape(fresh)["version"] == 8
 
 
 # -- fetching, from a real server on 127.0.0.1 ---------------------------------------------------
@@ -462,9 +509,41 @@ def test_the_inbox_says_when_an_item_is_as_proposed_already(reader):
     labour = [p for p in inbox(reader) if p["ref"] == "A2"]
     assert len(labour) >= 2
     assert "(it is signed already)" not in reader.ok("inbox").stdout
-    reader.ok("inbox", "accept", str(labour[0]["id"]))
+    reader.ok("update", "A2", "--status", "signed", "--on", "2025-12-05")
     shown = [line for line in reader.ok("inbox").stdout.splitlines() if f"#{labour[1]['id']} " in line]
     assert "A2 → signed: (it is signed already)" in shown[0]
+
+
+def test_an_accept_folds_the_same_change_and_undo_opens_them_again(reader):
+    reader.ok("news", "--quiet", "--file", *CORPUS)
+    labour = [p["id"] for p in inbox(reader) if p["ref"] == "A2" and p["set"] == {"status": "signed"}]
+    assert len(labour) >= 2
+    reader.ok("inbox", "accept", str(labour[-1]))
+    assert not [p for p in inbox(reader) if p["ref"] == "A2" and p["set"] == {"status": "signed"}]
+    assert {p["state"] for p in inbox(reader, "--all") if p["id"] in labour} == {"accepted"}
+    assert len(reader.ok("show", "A2", "--json").json()["history"]) == 2      # one change, not a note per report
+    reader.ok("undo")
+    assert reader.ok("show", "A2", "--json").json()["status"] == "expected"
+    assert sorted(p["id"] for p in inbox(reader) if p["id"] in labour) == sorted(labour)
+    reader.ok("inbox", "accept", str(labour[0]))                               # and can be accepted again
+    assert reader.ok("show", "A2", "--json").json()["status"] == "signed"
+
+
+def test_a_bulk_accept_adds_one_item_per_title(reader):
+    reader.ok("news", "--quiet", "--file", *CORPUS)
+    reader.ok("inbox", "accept", "--above", "0.5")
+    listed = reader.ok("list", "--all", "--json").json()
+    titles = [(item.get("type"), item["title"].casefold()) for item in listed]
+    assert len(titles) == len(set(titles)), sorted(t for t in titles if titles.count(t) > 1)
+
+
+def test_a_flood_is_capped_per_feed_and_the_rest_left_for_later(reader, tmp_path):
+    flood = _rss(tmp_path / "flood.xml", [(f"India and Russia sign labour mobility pact, part {n}",
+                                           "Fri, 05 Dec 2025 18:00:00 +0530") for n in range(1100)])
+    run = reader.ok("news", "--json", "--file", flood)
+    assert run.json()["proposals"] == 200 and run.json()["entries"] == 200
+    assert "1100 entries: the first 1000 read, 100 not" in run.stderr
+    assert "200 proposals made, as many as one feed makes in a run: its other 800 entries" in run.stderr
 
 
 def test_a_round_of_talks_announced_is_proposed_as_a_new_event(reader):
@@ -476,3 +555,276 @@ def test_a_round_of_talks_announced_is_proposed_as_a_new_event(reader):
     ref = reader.ok("inbox", "accept", str(talks[0]["id"]), "--json").json()[0]["item"]
     shown = reader.ok("show", ref, "--json").json()
     assert (shown["start"], shown["end"], shown["status"]) == ("2025-12-10", "2025-12-11", "confirmed")
+
+
+# -- hostile servers: one fetch, one error line, the other feeds kept ----------------------------
+
+@pytest.fixture
+def raw_server():
+    """A socket server on 127.0.0.1 answering each path with raw bytes (path -> a function
+    given the connection), for replies http.server would never send."""
+    import socket
+    import threading
+
+    routes: dict = {}
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(20)
+    listener.settimeout(0.2)
+    stop = threading.Event()
+
+    def answer(conn):
+        try:
+            path = conn.recv(65536).decode("latin-1").split(" ")[1]
+            routes.get(path, lambda c: c.sendall(b"HTTP/1.1 404 No\r\nContent-Length: 0\r\n\r\n"))(conn)
+        except OSError:
+            pass
+        finally:
+            conn.close()
+
+    def serve():
+        while not stop.is_set():
+            try:
+                conn, _ = listener.accept()
+            except OSError:
+                continue
+            threading.Thread(target=answer, args=(conn,), daemon=True).start()
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    routes_base = f"http://127.0.0.1:{listener.getsockname()[1]}"
+    yield routes, routes_base, stop
+    stop.set()
+    thread.join()
+    listener.close()
+
+
+def _drip(head: bytes, stop):
+    def send(conn):
+        import time
+
+        conn.sendall(head)
+        while not stop.is_set():
+            time.sleep(0.1)
+            conn.sendall(b" ")
+    return send
+
+
+def test_a_hostile_answer_is_that_feeds_one_error_and_the_others_are_saved(reader, server, raw_server):
+    routes, base, stop = raw_server
+    routes.update({
+        "/retry-huge": lambda c: c.sendall(b"HTTP/1.1 429 Busy\r\nRetry-After: 99999999999999999999\r\n"
+                                           b"Content-Length: 0\r\n\r\n"),
+        "/retry-far": lambda c: c.sendall(b"HTTP/1.1 503 Busy\r\nRetry-After: 999999999999\r\nContent-Length: 0\r\n\r\n"),
+        "/badstatus": lambda c: c.sendall(b"GARBAGE\r\n\r\n"),
+        "/bigheaders": lambda c: c.sendall(b"HTTP/1.1 200 OK\r\n" + b"".join(
+            b"X-A%d: %s\r\n" % (i, b"a" * 100) for i in range(200)) + b"\r\n"),
+    })
+    server.routes = {"/mea": (200, {}, (FEEDS / "mea-press.xml").read_bytes(), 0)}
+    reader.ok("feeds", "add", server.base + "/mea", "--name", "mea")
+    for path in routes:
+        reader.ok("feeds", "add", base + path, "--name", path.strip("/"))
+    run = reader("news", "--json", TRACKER_FEED_TIMEOUT="5")
+    assert run.code == 0 and "Traceback" not in run.stderr, run.stderr
+    states = {feed["name"]: feed["state"] for feed in run.json()["feeds"]}
+    assert states == {"mea": "read", "retry-huge": "failing", "retry-far": "failing", "badstatus": "failing",
+                      "bigheaders": "failing"}
+    assert len(run.stderr.splitlines()) == 4
+    listed = {feed["name"]: feed for feed in reader.ok("feeds", "list", "--json").json()}
+    assert listed["mea"]["entries"] == 11 and listed["badstatus"]["status"] == "failing"
+    # A Retry-After beyond reason is held to a week.
+    conn = sqlite3.connect(reader.db)
+    try:
+        waits = dict(conn.execute("SELECT name, retry_after FROM feeds WHERE retry_after IS NOT NULL"))
+    finally:
+        conn.close()
+    assert waits == {"retry-huge": "2026-01-07T12:00:00Z", "retry-far": "2026-01-07T12:00:00Z"}
+
+
+def test_a_feed_that_drips_meets_a_deadline_for_the_whole_fetch(reader, server, raw_server):
+    routes, base, stop = raw_server
+    routes.update({
+        "/body": _drip(b"HTTP/1.1 200 OK\r\nContent-Type: application/rss+xml\r\n\r\n<rss version=\"2.0\">", stop),
+        "/headers": _drip(b"HTTP/1.1 200 OK\r\nX-Slow: ", stop),
+    })
+    server.routes = {"/mea": (200, {}, (FEEDS / "mea-press.xml").read_bytes(), 0)}
+    reader.ok("feeds", "add", server.base + "/mea", "--name", "a-mea")
+    reader.ok("feeds", "add", base + "/body", "--name", "body")
+    reader.ok("feeds", "add", base + "/headers", "--name", "headers")
+    run = reader("news", "--json", TRACKER_FEED_TIMEOUT="1")
+    assert run.code == 0, run.stderr
+    states = {feed["name"]: feed["state"] for feed in run.json()["feeds"]}
+    assert states == {"a-mea": "read", "body": "failing", "headers": "failing"}
+    assert run.stderr.count("no answer within 1 s") == 2
+    assert {feed["name"]: feed["entries"] for feed in reader.ok("feeds", "list", "--json").json()}["a-mea"] == 11
+
+
+def test_each_feed_is_saved_as_it_is_read(reader, server, monkeypatch):
+    """A run that stops later (a crash, Ctrl-C) keeps the feeds read before."""
+    from tracker.feeds import news
+
+    server.routes = {"/mea": (200, {}, (FEEDS / "mea-press.xml").read_bytes(), 0)}
+    reader.ok("feeds", "add", server.base + "/mea", "--name", "a-mea")
+    reader.ok("feeds", "add", server.base + "/later", "--name", "later")
+    real = news._fetch_feed
+
+    def stopping(feed):
+        if feed["name"] == "later":
+            raise KeyboardInterrupt
+        return real(feed)
+
+    monkeypatch.setattr(news, "_fetch_feed", stopping)
+    assert reader("news").code == 130
+    assert {feed["name"]: feed["entries"] for feed in reader.ok("feeds", "list", "--json").json()}["a-mea"] == 11
+
+
+@pytest.mark.parametrize("url", ["http://[::1", "http://", "http://127.0.0.1:99999/x", "https://:80/x"])
+def test_a_feed_address_without_a_host_or_port_is_one_line(tracker, url):
+    tracker.ok("list")
+    before = tracker.dump()
+    one_line_error(tracker("feeds", "add", url, "--name", "x"), 2, "is not an http or https address")
+    assert tracker.dump() == before
+
+
+@pytest.mark.parametrize("name", ["\x1b[31mred", "bidi\u202eevil", "csi\x9b", "del\x7f"])
+def test_a_feed_name_with_control_characters_is_refused_as_such(tracker, name):
+    one_line_error(tracker("feeds", "add", "https://a.example/rss", "--name", name), 2, "control or invisible")
+
+
+def test_redirects_stay_on_the_host_or_go_to_a_public_one(reader, server):
+    port = server.base.rsplit(":", 1)[1]
+    server.routes = {"/elsewhere": (302, {"Location": f"http://127.0.0.2:{port}/mea"}, b"", 0),
+                     "/metadata": (302, {"Location": "http://169.254.169.254/latest/meta-data/"}, b"", 0),
+                     "/here": (302, {"Location": "/mea"}, b"", 0),
+                     "/mea": (200, {}, (FEEDS / "mea-press.xml").read_bytes(), 0)}
+    for name in ("elsewhere", "metadata", "here"):
+        reader.ok("feeds", "add", f"{server.base}/{name}", "--name", name)
+    run = reader("news", "--json")
+    states = {feed["name"]: feed["state"] for feed in run.json()["feeds"]}
+    assert states == {"elsewhere": "failing", "metadata": "failing", "here": "read"}
+    assert "a redirect to 127.0.0.2, a loopback, private or link-local address: not followed" in run.stderr
+    assert "169.254.169.254" in run.stderr
+    assert [path for path, _ in server.requests].count("/mea") == 1
+
+
+def test_a_compressed_feed_is_read_and_a_bomb_stops_at_the_cap(reader, server):
+    import gzip
+    import zlib
+
+    mea = (FEEDS / "mea-press.xml").read_bytes()
+    bomb = gzip.compress(b"<rss>" + b" " * (6 * 1024 * 1024) + b"</rss>")
+    server.routes = {"/gzip": (200, {"Content-Encoding": "gzip"},
+                               gzip.compress((FEEDS / "asia-wire.xml").read_bytes()), 0),
+                     "/deflate": (200, {"Content-Encoding": "deflate"}, zlib.compress(mea), 0),
+                     "/bomb": (200, {"Content-Encoding": "gzip"}, bomb, 0)}
+    for name in ("gzip", "deflate", "bomb"):
+        reader.ok("feeds", "add", f"{server.base}/{name}", "--name", name)
+    run = reader("news", "--json")
+    feeds = {feed["name"]: feed for feed in run.json()["feeds"]}
+    assert feeds["gzip"]["state"] == "read" and feeds["gzip"]["entries"] > 0
+    assert feeds["deflate"]["state"] == "read" and feeds["deflate"]["entries"] == 11
+    assert feeds["bomb"]["state"] == "failing" and "larger than 4 MB" in run.stderr
+
+
+def test_small_output_problems(reader, server, tmp_path):
+    # A refused file is named once.
+    bad = tmp_path / "bad.xml"
+    bad.write_bytes(b"\x00\x01 not a feed")
+    run = reader("news", "--file", str(bad))
+    assert run.stderr.startswith("tracker: error: bad.xml: this file is not") and run.stderr.count("bad.xml") == 1
+    # A missing file is a bad argument.
+    one_line_error(reader("news", "--file", str(tmp_path / "missing.xml")), 2, "no such file")
+    # Only ASCII digits are a proposal's number.
+    one_line_error(reader("inbox", "accept", "\uff14"), 2, "is not a proposal's number")
+    # A password in a feed's URL is never printed.
+    reader.ok("feeds", "add", "https://reader:secret@a.example/rss", "--name", "private")
+    assert "secret" not in reader.ok("feeds", "list").stdout
+    assert reader.ok("feeds", "list", "--json").json()[0]["url"] == "https://reader:***@a.example/rss"
+    # Under --quiet, a feed skipped on purpose says nothing.
+    server.routes = {"/gone": (410, {}, b"", 0), "/mea": (200, {}, (FEEDS / "mea-press.xml").read_bytes(), 0)}
+    reader.ok("feeds", "remove", "private")
+    reader.ok("feeds", "add", server.base + "/gone", "--name", "gone")
+    reader.ok("feeds", "add", server.base + "/mea", "--name", "mea")
+    reader("news", "--quiet")
+    assert reader.ok("news", "--quiet").stderr == ""
+
+
+def _rss(path, entries) -> str:
+    """A feed file of (title, date or None) entries, each with its own guid and link."""
+    items = "".join(
+        f"<item><title>{title}</title><link>https://x.example/{path.stem}/{n}</link><guid>d{n}</guid>"
+        + (f"<pubDate>{when}</pubDate>" if when else "") + f"<description>{title}.</description></item>"
+        for n, (title, when) in enumerate(entries))
+    path.write_text(f'<?xml version="1.0"?><rss version="2.0"><channel><title>t</title>{items}</channel></rss>')
+    return str(path)
+
+
+def test_old_undated_and_future_news_are_weighed_by_their_date(reader, tmp_path):
+    pact = "India and Russia sign labour mobility pact"
+    now = "2025-12-06T12:00:00+05:30"
+    fresh = reader.ok("news", "--json", "--file", _rss(tmp_path / "fresh.xml", [
+        (pact, "Fri, 05 Dec 2025 18:00:00 +0530")]), TRACKER_NOW=now).json()
+    sure = [p for p in inbox(reader) if p["ref"] == "A2"][0]["confidence"]
+    reader.ok("inbox", "dismiss", *[str(p["id"]) for p in inbox(reader)])
+    assert fresh["proposals"] >= 1
+
+    run = reader.ok("news", "--file", _rss(tmp_path / "dates.xml", [
+        (pact, "Mon, 05 Mar 2018 10:00:00 +0530"),
+        ("Labour mobility pact: India and Russia sign it", None),
+        ("India and Russia sign labour mobility pact at last", "Sat, 06 Dec 2025 23:59:00 -1200")]), TRACKER_NOW=now)
+    assert "1 dated in the future, left for later" in run.stderr
+    proposals = {p["headline"]: p for p in inbox(reader) if p["ref"] == "A2"}
+    old = proposals[pact]
+    assert old["on"] == "2018-03-05" and old["confidence"] < 0.5 and "old news" in old["evidence"]["old"]
+    undated = proposals["Labour mobility pact: India and Russia sign it"]
+    assert undated["on"] == "2025-12-06" and undated["confidence"] < sure
+    assert "gives no date" in undated["evidence"]["undated"]
+    # Once its date has come, the future entry is read.
+    later = reader.ok("news", "--json", "--file", str(tmp_path / "dates.xml"), TRACKER_NOW="2025-12-08T12:00:00Z")
+    assert later.json()["entries"] == 1 and later.json()["future"] == 0
+
+
+# -- matching precision: each verb to its own subject ------------------------------------------------
+
+TRIAL = FEEDS / "trial"
+
+
+def test_a_verb_is_read_with_its_own_subject(reader):
+    reader.ok("news", "--quiet", "--file", str(TRIAL / "kk.xml"), str(TRIAL / "tricky.xml"), str(TRIAL / "t2.xml"))
+    proposals = inbox(reader)
+    changes = {(p["headline"], p["ref"], p["set"].get("status")) for p in proposals if p["ref"]}
+    # "Kudankulam pact signed, S-400 talks continue": Kudankulam, never the S-400 deal (A1).
+    assert {headline for headline, ref, _ in changes if ref == "A1"} == {"S-400 deal signed; labour pact talks stalled"}
+    kudankulam = [p for p in proposals if "Kudankulam" in p["headline"]]
+    assert kudankulam and all(p["ref"] is None and "Kudankulam" in p["set"]["title"] for p in kudankulam)
+    # Two items in one story: each gets the change said of it, and only that.
+    assert {(ref, status) for headline, ref, status in changes
+            if headline == "S-400 deal signed; labour pact talks stalled"} == {("A1", "signed"), ("A2", "stalled")}
+    # A question answered "Not quite", reports called false: nothing.
+    assert not [p for p in proposals if "Not quite" in p["headline"]]
+    # Tracked agreements named by their own words are changes to them, not new items.
+    assert ("India, Russia sign technology cooperation MoUs", "A6", "signed") in changes
+    assert ("India, Russia sign science cooperation MoUs", "A5", "signed") in changes
+    assert ("India, Russia defence cooperation MoUs signed", "A3", "signed") in changes
+    assert not [p for p in proposals if p["ref"] is None and p["set"]["title"].startswith("MoU: ")]
+
+
+def test_a_bulk_accept_leaves_a_settled_item_moved_back_open(reader, tmp_path):
+    signed = _rss(tmp_path / "signed.xml", [("India and Russia sign labour mobility pact",
+                                             "Sat, 06 Dec 2025 09:00:00 +0530")])
+    reader.ok("news", "--quiet", "--file", signed, str(TRIAL / "tricky.xml"))
+    stalled = [p for p in inbox(reader) if p["ref"] == "A2" and p["set"] == {"status": "stalled"}][0]
+    assert stalled["confidence"] >= 0.8
+    run = reader.ok("inbox", "accept", "--above", "0.8")
+    assert f"left #{stalled['id']} open: A2 is signed already: this would move it back to stalled" in run.stderr
+    assert reader.ok("show", "A2", "--json").json()["status"] == "signed"
+    assert stalled["id"] in [p["id"] for p in inbox(reader)]
+    reader.ok("inbox", "accept", str(stalled["id"]))        # by its number: the user's own decision
+    assert reader.ok("show", "A2", "--json").json()["status"] == "stalled"
+
+
+def test_a_denial_then_but_keeps_what_follows(reader):
+    reader.ok("news", "--quiet", "--file", str(TRIAL / "kk.xml"))
+    said = [(p["ref"], p["set"]) for p in inbox(reader)
+            if p["headline"] == "India and Russia did not sign the S-400 deal but inked the labour pact"]
+    assert said == [("A2", {"status": "signed"})]

@@ -105,6 +105,8 @@ def undo(store: Store, command_id: int | None = None, force: bool = False) -> Un
         # The undo of a large import: its rows logged as an import logs them.
         with store.bulk_loading(len(logged)) if len(logged) > BULK_ROWS else nullcontext():
             store.log(logged)
+        # An accept from the inbox undone: its proposals are open again, to accept or dismiss.
+        store.reopen_accepted(target.id)
         return Undone(target, what, _as_changes(store, logged))
 
 

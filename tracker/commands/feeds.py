@@ -27,15 +27,23 @@ def add(
     name: Annotated[Optional[str], typer.Option("--name", metavar="NAME",
                                                 help="What to call it (default: its site's name).")] = None,
 ) -> None:
-    """Follow a feed: `tracker news` reads it from then on."""
-    from tracker.feeds.parse import web_link
+    """Follow a feed: `tracker news` reads it from then on.
 
-    if web_link(url) is None:
-        raise BadArgument(f"{excerpt(url)} is not an http or https address: give the feed's URL, "
-                          "or read a file with `tracker news --file PATH`")
+    Redirects are followed (at most 3) to http(s) on the same host, or to another host
+    only when that host is on the public internet: never from a feed to a loopback,
+    private or link-local address (127.0.0.1, 10.x, 192.168.x, 169.254.x ...).
+    """
+    from tracker.feeds.parse import feed_address
+
+    if feed_address(url) is None:
+        raise BadArgument(f"{excerpt(url)} is not an http or https address with a host and a valid port: "
+                          "give the feed's URL, or read a file with `tracker news --file PATH`")
     name = (name if name is not None else _name_from(url)).strip()
-    if not name or any(ord(character) < 0x20 for character in name):
+    if not name:
         raise BadArgument("the feed's name is blank: give one with --name")
+    if not name.isprintable():
+        raise BadArgument(f"the feed's name {excerpt(name)} has control or invisible characters: "
+                          "give a plain one with --name")
     database = store(ctx)
     with database.writing():
         if database.feed(name) is not None:
@@ -47,7 +55,10 @@ def add(
 
 
 def feed_data(row: dict) -> dict:
-    return {key: row[key] for key in ("name", "url", "added", "checked", "status", "entries", "error")}
+    from tracker.feeds.parse import without_password
+
+    return {**{key: row[key] for key in ("name", "url", "added", "checked", "status", "entries", "error")},
+            "url": without_password(row["url"])}
 
 
 @app.command("list", cls=TrackerCommand)

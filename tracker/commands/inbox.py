@@ -72,7 +72,7 @@ def _ids(values: list[str]) -> list[int]:
     ids = []
     for value in values:
         text = value.strip().lstrip("#")
-        if not text.isdigit():
+        if not (text.isascii() and text.isdigit()):
             raise BadArgument(f"{excerpt(value)} is not a proposal's number: see `tracker inbox`")
         ids.append(int(text))
     return ids
@@ -91,7 +91,13 @@ def accept(
     note: Note = None,
     json: Json = False,
 ) -> None:
-    """Make the changes proposed, logged as `tracker update` or `tracker add` would (undo reverses them)."""
+    """Make the changes proposed, logged as `tracker update` or `tracker add` would (undo reverses them).
+
+    With --above, a change that would move a settled item back (signed to stalled) is left
+    open, with a line saying so: accept it by its number if it is right.
+    """
+    import sys
+
     from tracker.errors import BadArgument
     from tracker.feeds.inbox import accept as accept_proposals, proposal_data
 
@@ -101,6 +107,12 @@ def accept(
     if above is not None and not 0 <= above <= 1:
         raise BadArgument(f"--above {above:g} is not a confidence: give a number from 0 to 1, such as 0.9")
     decided = accept_proposals(store(ctx), _ids(ids) if ids else None, above, status, on, note)
+    from tracker.render.safe import one_line
+
+    for one in decided:
+        if one.skipped:
+            sys.stderr.write(f"tracker: warning: left #{one.proposal['id']} open: {one_line(one.skipped)}\n")
+    decided = [one for one in decided if not one.skipped]
     if json:
         print_json([{**proposal_data({**one.proposal, "state": "accepted"}),
                      "item": str(one.outcome.item.ref)} for one in decided])

@@ -14,6 +14,7 @@ from tracker.model import parse_ref
 class Decided:
     proposal: dict
     outcome: core.Outcome | None = None     # what accepting it changed
+    skipped: str | None = None              # why a bulk accept left it open
 
 
 def _open(store, ids: list[int]) -> list[dict]:
@@ -29,21 +30,33 @@ def _open(store, ids: list[int]) -> list[dict]:
 
 def accept(store, ids: list[int] | None, above: float | None, status: str | None, on: str | None,
            note: str | None) -> list[Decided]:
-    """Apply proposals, all in one transaction: every one, or none."""
+    """Apply proposals, all in one transaction: every one, or none. A proposal of the same
+    change to the same item (another feed's report of it), or of the same new item, is
+    folded into the one accepted: accepted with it by the same command, so that the inbox
+    keeps one line per change and `tracker undo` opens them all again."""
     decided = []
     with store.writing():
         proposals = _open(store, ids) if ids else store.proposals(above=above)
         stamp = dates.stamp(dates.now())
+        folded: set[int] = set()
         for proposal in proposals:
+            if proposal["id"] in folded:
+                continue
             wanted = dict(proposal["set"])
             if status is not None:
                 wanted["status"] = status
+            backwards = _backwards(store, proposal["ref"], wanted.get("status"))
+            if backwards and ids is None and status is None:
+                # A settled item moved back is a decision of its own: by its number.
+                decided.append(Decided(proposal, skipped=f"{backwards}; accept it by its number, "
+                                                         f"`tracker inbox accept {proposal['id']}`, if so"))
+                continue
             entry = core.Entry(on=on or proposal["on"], source=proposal["source"],
                                note=note if note is not None else f"{proposal['feed']}: {proposal['headline']}",
                                on_name="--on" if on else f"the date of proposal {proposal['id']}")
-            same = _same_agreement(store, wanted) if proposal["ref"] is None else None
+            same = _same_item(store, proposal["item_type"], wanted) if proposal["ref"] is None else None
             if same is not None:
-                # Several entries report the same new agreement: the first accepted adds it,
+                # Several entries report the same new item: the first accepted adds it,
                 # the others are changes to it (or a note, when it is as they say already).
                 outcome = core.update(store, same, core.Fields(status=wanted.get("status")), entry)
             elif proposal["ref"] is None:
@@ -54,20 +67,46 @@ def accept(store, ids: list[int] | None, above: float | None, status: str | None
             else:
                 outcome = core.update(store, parse_ref(proposal["ref"]), core.Fields(status=wanted.get("status")),
                                       entry)
-            store.decide(proposal["id"], "accepted", stamp)
+            command = store.command(stamp)
+            store.decide(proposal["id"], "accepted", stamp, command)
             decided.append(Decided(proposal, outcome))
+            if status is None:
+                others = store.same_change_open(proposal["ref"], wanted.get("status")) if proposal["ref"] else \
+                    store.same_item_open(proposal["item_type"], wanted.get("title", ""), wanted.get("event"))
+                for other in others:
+                    store.decide(other, "accepted", stamp, command)
+                    folded.add(other)
     return decided
 
 
-def _same_agreement(store, wanted: dict):
-    """The agreement at the proposal's event that tracker holds already under a title about
-    the same thing (most of the shorter title's words), if any."""
+def _backwards(store, ref: str | None, status: str | None) -> str | None:
+    """What is wrong with moving a settled item back to `status`, as it stands now
+    (a proposal made before may have been overtaken by another accepted since)."""
+    from tracker.feeds.propose import ORDER
+    from tracker.model import CLOSED_STATUSES
+
+    if ref is None or status is None:
+        return None
+    found = store.items_by_ref({parse_ref(ref)})
+    if not found:
+        return None
+    item = next(iter(found.values()))[1]
+    if item.status in CLOSED_STATUSES[item.type] and ORDER.get(status, 0) < ORDER.get(item.status, 0):
+        return f"{ref} is {item.status} already: this would move it back to {status}"
+    return None
+
+
+def _same_item(store, item_type: str, wanted: dict):
+    """The item tracker holds already that a new-item proposal is about: one with the same
+    title (any event, or none), or an agreement at the proposal's event under a title about
+    the same thing (most of the shorter title's words)."""
     from tracker.feeds.match import content
     from tracker.feeds.propose import overlap
     from tracker.store import ItemQuery
 
-    if not wanted.get("event"):
-        return None
+    titled = store.item_titled(item_type, wanted.get("title", ""))
+    if titled is not None or not wanted.get("event"):
+        return titled
     event = parse_ref(wanted["event"])
     mine = content(wanted.get("title", ""), synonyms=False)
     for item in store.items(ItemQuery(types=("agreement",), within=event, limit=500)):

@@ -1,6 +1,7 @@
 """`tracker news`: read the feeds (or feed files), keep the entries not seen before, and
-propose the changes they report. Feeds are fetched first, outside any transaction; what
-was read is then written in one.
+propose the changes they report. Each feed is fetched outside any transaction, then what
+it gave is written in a transaction of its own: a feed that fails, hangs or is interrupted
+later in the run never costs the feeds read before it.
 """
 
 from __future__ import annotations
@@ -13,6 +14,13 @@ from tracker.errors import BadArgument, TrackerError
 from tracker.feeds.parse import MAX_FEED_BYTES, FeedRefused, parse_feed
 
 
+# At most this many entries of one feed are read in a run, and at most this many
+# proposals made from one feed: a feed of 20,000 "signed" entries would bury the inbox.
+# What is left (the feed's later entries) is read by the next run.
+MAX_ENTRIES_PER_FEED = 1000
+MAX_PROPOSALS_PER_FEED = 200
+
+
 @dataclass
 class FeedRun:
     """What happened to one feed (or file) in a run."""
@@ -21,6 +29,9 @@ class FeedRun:
     state: str = "read"             # read, unchanged, failing, gone, skipped
     entries: int = 0                # new entries stored
     proposals: int = 0              # new proposals made
+    future: int = 0                 # entries dated after now: left for a later run
+    left: int = 0                   # entries beyond a cap: left for a later run
+    warning: str | None = None      # said on stderr, the feed read all the same
     error: str | None = None
     data: bytes | None = field(default=None, repr=False)
     fetched: object = field(default=None, repr=False)
@@ -39,9 +50,7 @@ def _read_file(path: Path) -> FeedRun:
     return run
 
 
-def _fetch_feeds(store, feed_name: str | None) -> list[FeedRun]:
-    from tracker.feeds.fetch import fetch
-
+def _feeds_to_read(store, feed_name: str | None) -> list[dict]:
     feeds = store.feeds()
     if feed_name is not None:
         feeds = [feed for feed in feeds if feed["name"] == feed_name]
@@ -50,60 +59,91 @@ def _fetch_feeds(store, feed_name: str | None) -> list[FeedRun]:
     if not feeds:
         raise TrackerError("no feeds to read: follow one with `tracker feeds add URL`, "
                            "or read feed files with `tracker news --file PATH`")
+    return feeds
+
+
+def _fetch_feed(feed: dict) -> FeedRun:
+    from tracker.feeds.fetch import fetch
+
     now = dates.now()
-    runs = []
-    for feed in feeds:
-        run = FeedRun(feed["name"])
-        if feed["status"] == "gone":
-            run.state, run.error = "skipped", "gone (HTTP 410): remove it with `tracker feeds remove`"
-        elif feed["retry_after"] and feed["retry_after"] > dates.stamp(now)[:19] + "Z":
-            run.state, run.error = "skipped", f"the server asked to wait until {feed['retry_after']}"
-        else:
-            fetched = fetch(feed["url"], feed["etag"], feed["last_modified"], now)
-            run.fetched, run.data, run.error = fetched, fetched.data, fetched.error
-            run.state = fetched.state
-        runs.append(run)
-    return runs
+    run = FeedRun(feed["name"])
+    if feed["status"] == "gone":
+        run.state, run.error = "skipped", "gone (HTTP 410): remove it with `tracker feeds remove`"
+    elif feed["retry_after"] and feed["retry_after"] > dates.stamp(now)[:19] + "Z":
+        run.state, run.error = "skipped", f"the server asked to wait until {feed['retry_after']}"
+    else:
+        fetched = fetch(feed["url"], feed["etag"], feed["last_modified"], now)
+        run.fetched, run.data, run.error = fetched, fetched.data, fetched.error
+        run.state = fetched.state
+    return run
 
 
 def read_news(store, feed_name: str | None, files: list[Path]) -> list[FeedRun]:
     """Read, store and propose; what happened to each feed."""
     from tracker.feeds.propose import Reader
 
-    runs = [_read_file(path) for path in files] if files else _fetch_feeds(store, feed_name)
-    parsed = {}
-    for run in runs:
-        if run.data is None:
-            continue
-        try:
-            parsed[run.name] = parse_feed(run.data, run.name if files else f"feed {run.name}")
-        except FeedRefused as refused:
-            run.state, run.error = "failing", str(refused)
-    now = dates.now()
-    seen = dates.stamp(now)
-    with store.writing():
-        reader = Reader(store)
-        for run in runs:
+    if files:
+        for path in files:
+            if not path.exists():
+                raise BadArgument(f"{path}: no such file: give a feed file's path")
+        sources = [(lambda path=path: _read_file(path)) for path in files]
+    else:
+        sources = [(lambda feed=feed: _fetch_feed(feed)) for feed in _feeds_to_read(store, feed_name)]
+    reader, runs = Reader(store), []
+    for source in sources:
+        run = source()
+        runs.append(run)
+        parsed = None
+        if run.data is not None:
+            try:
+                parsed = parse_feed(run.data, "this file" if files else "this feed")
+            except FeedRefused as refused:
+                run.state, run.error = "failing", str(refused)
+        now = dates.now()
+        with store.writing():
             if not files:
-                _note_fetch(store, run, seen)
-            if run.name not in parsed:
-                continue
-            feed_title, entries = parsed[run.name]
-            for entry in entries:
-                if store.entry_seen(entry.key, entry.link):
-                    continue
-                entry_id = store.add_entry({
-                    "feed": run.name, "entry_key": entry.key, "link": entry.link, "title": entry.title,
-                    "published": entry.published.isoformat() if entry.published else None,
-                    "summary": entry.summary, "seen": seen})
-                run.entries += 1
-                for proposal in reader.propose(entry, feed_title):
-                    store.add_proposal({
-                        "entry_id": entry_id, "ref": proposal.ref, "item_type": proposal.item_type,
-                        "set": proposal.set, "on": proposal.on, "source": entry.link, "headline": entry.title,
-                        "feed": run.name, "confidence": proposal.confidence, "evidence": proposal.evidence})
-                    run.proposals += 1
+                _note_fetch(store, run, dates.stamp(now))
+            if parsed is not None:
+                _store_entries(store, reader, run, parsed, now)
     return runs
+
+
+def _store_entries(store, reader, run: FeedRun, parsed, now) -> None:
+    from datetime import timezone
+
+    feed_title, entries = parsed
+    seen, read_on = dates.stamp(now), now.date()
+    if len(entries) > MAX_ENTRIES_PER_FEED:
+        run.left = len(entries) - MAX_ENTRIES_PER_FEED
+        run.warning = (f"{len(entries)} entries: the first {MAX_ENTRIES_PER_FEED} read, "
+                       f"{run.left} not (at most {MAX_ENTRIES_PER_FEED} of a feed)")
+        entries = entries[:MAX_ENTRIES_PER_FEED]
+    for position, entry in enumerate(entries):
+        if run.proposals >= MAX_PROPOSALS_PER_FEED:
+            run.left += len(entries) - position
+            run.warning = "; ".join(filter(None, [run.warning, (
+                f"{run.proposals} proposals made, as many as one feed makes in a run: "
+                f"its other {len(entries) - position} entries are left for the next run")]))
+            break
+        published = entry.published
+        if published is not None and (published if published.tzinfo else published.replace(tzinfo=timezone.utc)) > now:
+            # Dated after now: a wrong clock, or an embargo. Not stored, so that it is read
+            # (and proposes) once its date has come.
+            run.future += 1
+            continue
+        if store.entry_seen(run.name, entry.key, entry.link):
+            continue
+        entry_id = store.add_entry({
+            "feed": run.name, "entry_key": entry.key, "link": entry.link, "title": entry.title,
+            "published": entry.published.isoformat() if entry.published else None,
+            "summary": entry.summary, "seen": seen})
+        run.entries += 1
+        for proposal in reader.propose(entry, feed_title, read_on):
+            store.add_proposal({
+                "entry_id": entry_id, "ref": proposal.ref, "item_type": proposal.item_type,
+                "set": proposal.set, "on": proposal.on, "source": entry.link, "headline": entry.title,
+                "feed": run.name, "confidence": proposal.confidence, "evidence": proposal.evidence})
+            run.proposals += 1
 
 
 def _note_fetch(store, run: FeedRun, checked: str) -> None:

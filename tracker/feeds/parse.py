@@ -97,6 +97,36 @@ def web_link(link: str | None) -> str | None:
     return link
 
 
+def feed_address(url: str) -> str | None:
+    """The URL if it can be fetched: http(s), with a host, and a port that exists."""
+    from urllib.parse import urlsplit
+
+    if web_link(url) is None:
+        return None
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError:         # "http://[::1", "http://h:99999"
+        return None
+    if not parts.hostname or (port is not None and not 0 < port < 65536):
+        return None
+    return url
+
+
+def without_password(url: str) -> str:
+    """The URL with the password in it (http://user:secret@host) hidden, for printing."""
+    from urllib.parse import urlsplit
+
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return url
+    if parts.password is None:
+        return url
+    shown = parts.netloc.replace(f":{parts.password}@", ":***@", 1)
+    return parts._replace(netloc=shown).geturl()
+
+
 def _published(raw) -> datetime | None:
     """The entry's date with its own offset (feedparser's parsed dates are UTC, and the
     day a thing happened is the day where it was published)."""

@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
+from tracker import dates
 from tracker.feeds import match, signals
 from tracker.feeds.parse import FeedEntry
 from tracker.model import CLOSED_STATUSES, LONGEST_EVENT_DAYS, Item
@@ -115,19 +116,26 @@ class Reader:
     def __init__(self, store):
         self.store = store
         self._agreements_at: dict[str, int] = {}
+        self._items_seen: dict[str, Item] = {}
 
-    def propose(self, entry: FeedEntry, feed_title: str = "") -> list[Proposal]:
+    def propose(self, entry: FeedEntry, feed_title: str = "", read_on: date | None = None) -> list[Proposal]:
+        """The changes an entry reports; `read_on`, the day it was read, dates an undated
+        entry and tells old news from new."""
+        found = self._proposals(entry, feed_title, entry_day(entry) or read_on)
+        return _as_of(found, entry_day(entry), read_on, self._items_seen)
+
+    def _proposals(self, entry: FeedEntry, feed_title: str, published: date | None) -> list[Proposal]:
         text = f"{entry.title}\n{entry.summary}"
-        if signals.REPUBLISHED.search(text):
+        if signals.REPUBLISHED.search(text) or signals.DENIAL.search(text):
             return []
         headline = signals.sentences(entry.title)
-        if not headline or signals.unsaid(headline[0]):
+        if not headline or all(signals.unsaid(line) for line in headline) or headline[0].rstrip().endswith("?"):
             # A headline that denies or defers ("No new defence deals", "Will sign labour
             # pact"): what its sentences report, it reports as not having happened.
             return []
-        published = entry_day(entry)
         context = f"{text}\n{feed_title}"
         items = self._candidates(text, published)
+        self._items_seen = {str(item.ref): item for item in items}
         named = {party for party in {party for item in items for party in item.parties}
                  if match.names(context, party)}
         events = {str(item.ref): item for item in items if item.type == "event"}
@@ -144,7 +152,10 @@ class Reader:
         events = {str(item.ref): item for item in items if item.type == "event"}
         found: list[Proposal] = []
         lines = [(line, True) for line in headline] + [(line, False) for line in signals.sentences(entry.summary)]
-        inherited = [signal for signal in signals.signals_in(headline[0]) if signal.kind == "agreement"]
+        # A summary sentence without a verb of its own takes the headline's, unless the
+        # headline said what it was of ("Kudankulam pact signed": not the S-400 after).
+        inherited = [signal for signal in signals.signals_in(headline[0]) if signal.kind == "agreement"
+                     and not _has_subject(headline[0], signal, named)]
         for sentence, in_headline in lines:
             own = [signal for signal in signals.signals_in(sentence) if not signals.unsaid(sentence, signal)]
             if not own and not in_headline and inherited and not signals.signals_in(sentence) \
@@ -203,6 +214,11 @@ class Reader:
                 event = self._event_for_adds(events, named, published)
                 if noun is None or event is None:
                     continue
+                tracked = self._tracked_by_sector(sentence, items, named)
+                if tracked:
+                    return [self._change(item, signal, day_said(sentence, published), 0.6,
+                                         sorted(match.content(item.title, set(item.parties))
+                                                & match.content(sentence)), named, sentence) for item in tracked]
                 kind = next((value for key, value in _KIND.items() if noun.group(1).lower().startswith(key)), "agreement")
                 label = "MoU" if kind == "mou" else kind.capitalize()
                 return [self._add(f"{label}: {entry.title}", kind, "signed", event, entry.title,
@@ -214,7 +230,7 @@ class Reader:
     def _candidates(self, text: str, published: date | None) -> list[Item]:
         found = sorted(match.content(text) - {"s"})
         found = [word for word in found if len(word) > 2][:60]
-        day = published or date.today()
+        day = published or dates.now().date()
         start = f"{(day - timedelta(days=4)).isoformat()}T00:00:00Z"
         end = f"{(day + timedelta(days=2)).isoformat()}T00:00:00Z"
         earliest = f"{(day - timedelta(days=LONGEST_EVENT_DAYS)).isoformat()}T00:00:00Z"
@@ -266,10 +282,11 @@ class Reader:
                 found.append(self._change(item, signal, on, 0.8 + 0.1 * in_headline, words, named, context))
             return found
         if signal.kind == "agreement":
+            scope_words = _scope_words(sentence, signal, named)
             for item in items:
                 if item.type != "agreement" or match.is_broad(item):
                     continue
-                common = distinct.get(str(item.ref), set()) & sentence_words
+                common = distinct.get(str(item.ref), set()) & scope_words
                 if common:
                     found.append(self._change(item, signal, on, 0.65 + 0.1 * min(len(common), 2) + 0.1 * in_headline,
                                               sorted(common), named, context))
@@ -301,6 +318,20 @@ class Reader:
                         {"item": [first, second], "change": [signal.words]})]
         return []
 
+    def _tracked_by_sector(self, sentence: str, items, named) -> list[Item]:
+        """Tracked agreements a headline names by their own words ("technology
+        cooperation MoUs" is A6, "Technology cooperation MoUs"): every word of its title
+        that says what it is about, its sector among them, among all its parties."""
+        words = match.content(sentence)
+        found = []
+        for item in items:
+            if item.type != "agreement" or not all(party in named for party in item.parties):
+                continue
+            title = match.content(item.title, set(item.parties))
+            if item.sector and title and match.content(item.sector) <= words and title <= words:
+                found.append(item)
+        return found
+
     def _change(self, item: Item, signal, on, confidence: float, words: list[str], named, context) -> Proposal:
         evidence = {"item": words + sorted(match.names(context, party) or party for party in item.parties
                                            if party in named),
@@ -322,7 +353,11 @@ class Reader:
         if event is None:
             return []
         found = []
-        for noun, subject, qualifier in _subjects(sentence, in_headline):
+        own = sentence
+        for other in _OTHER_CLAUSE.finditer(sentence):
+            own = sentence[:other.start()] if other.start() > signal.end else sentence[other.end():]
+            break
+        for noun, subject, qualifier in _subjects(own, in_headline):
             kind = next((value for key, value in _KIND.items() if noun.lower().startswith(key)), "agreement")
             if (only and kind != only) or (not only and kind == "programme"):
                 continue
@@ -403,10 +438,69 @@ def _subjects(sentence: str, in_headline: bool) -> list[tuple[str, str, str]]:
     return found
 
 
+# Words a clause has besides its subject: the verb, the kind of document, when.
+_NOT_A_SUBJECT = {"pact", "deal", "agreement", "agreements", "mou", "mous", "treaty", "sign", "signed", "ink",
+                  "inked", "seal", "sealed", "it", "them", "today", "yesterday", "document", "documents",
+                  "during", "talks", "outcomes", "list", "wrap", "exchanged", *WEEKDAYS, *MONTHS}
+
+
+def _has_subject(sentence: str, signal, named) -> bool:
+    """Whether a signal's clause says what was signed (or stalled ...), besides who and when."""
+    scope = signals.scope_of(sentence, signal.start, signal.end)
+    words = match.content(scope, set(named))
+    return bool(words - {match.stem(word) for word in _NOT_A_SUBJECT} - match.content(signal.words)
+                - {word for word in words if word.isdigit()})
+
+
+def _scope_words(sentence: str, signal, named) -> set[str]:
+    """The words a signal's change is said of: its own clause's ("Kudankulam pact signed,
+    S-400 talks continue": Kudankulam, not S-400). A clause with no subject of its own
+    ("..., India and Russia sign it") is about the rest of the sentence."""
+    if not _has_subject(sentence, signal, named):
+        return match.content(sentence)
+    return match.content(signals.scope_of(sentence, signal.start, signal.end), set(named))
+
+
+# Where another clause, with its own subject and verb, begins: its subjects are not this verb's.
+_OTHER_CLAUSE = re.compile(r"\s(?:while|whereas|but|although|though)\s", re.IGNORECASE)
+
+
 def overlap(first: set[str], second: set[str]) -> float:
     if not first or not second:
         return 0.0
     return len(first & second) / min(len(first), len(second))
+
+
+# An entry published this many days before it was read is old news: an archive page, a
+# feed republished, an anniversary. Its changes are proposed low, and say why.
+OLD_NEWS_DAYS = 30
+OLD_NEWS_FACTOR = 0.3
+# An undated entry is dated the day it was read, and proposed lower: that day is a guess.
+UNDATED_FACTOR = 0.6
+
+
+def _as_of(found: list[Proposal], published: date | None, read_on: date | None,
+           items: dict[str, Item]) -> list[Proposal]:
+    """The proposals of an entry, dated and weighed by when it was published: undated,
+    dated the day read (lower); long before it was read, or before the item existed,
+    old news (much lower), with the evidence saying so."""
+    for proposal in found:
+        if published is None:
+            if read_on is not None and proposal.on is None:
+                proposal.on = read_on.isoformat()
+            proposal.confidence = round(proposal.confidence * UNDATED_FACTOR, 2)
+            proposal.evidence["undated"] = f"the entry gives no date: dated the day it was read, {proposal.on}"
+            continue
+        item = items.get(proposal.ref or "")
+        if read_on is not None and (read_on - published).days > OLD_NEWS_DAYS:
+            why = f"published {published.isoformat()}, {(read_on - published).days} days before it was read"
+        elif item is not None and item.created[:10] > published.isoformat():
+            why = f"published {published.isoformat()}, before {item.ref} was tracked ({item.created[:10]})"
+        else:
+            continue
+        proposal.confidence = round(proposal.confidence * OLD_NEWS_FACTOR, 2)
+        proposal.evidence["old"] = f"{why}: old news, not a change now"
+    return found
 
 
 def _merged(found: list[Proposal]) -> list[Proposal]:
@@ -429,4 +523,10 @@ def _merged(found: list[Proposal]) -> list[Proposal]:
         elif (proposal.confidence, len(proposal.set.get("title", ""))) > \
                 (same.confidence, len(same.set.get("title", ""))):
             kept[kept.index(same)] = proposal
-    return kept
+    # One entry, one change per item: an item said both to be signed and to have stalled
+    # is not read right, and neither is proposed.
+    statuses: dict[str, set] = {}
+    for proposal in kept:
+        if proposal.ref is not None:
+            statuses.setdefault(proposal.ref, set()).add(proposal.set.get("status"))
+    return [proposal for proposal in kept if proposal.ref is None or len(statuses[proposal.ref]) == 1]

@@ -20,6 +20,9 @@ EXPECTATION = re.compile(
     r"plans?|planned|planning|hopes?|hoped|intends?|intent|set to|due to|ahead of|if|upcoming|"
     r"soon|next (?:year|week|month)|(?:are|is|were|was) to be|to (?:sign|ink|seal|conclude|ratify|adopt)|"
     r"talked up|being finalised|proposed)\b", re.IGNORECASE)
+# An entry that says the report is wrong: whatever it repeats did not happen.
+DENIAL = re.compile(r"\b(?:(?:are|is|were|was) (?:false|untrue|baseless|incorrect|wrong)|not true|not quite|"
+                    r"fake news|denied (?:reports|that)|refuted|dismissed (?:the )?reports)\b", re.IGNORECASE)
 # An entry that is an old story re-dated: nothing in it happened now.
 REPUBLISHED = re.compile(r"\b(?:from (?:the|our) archives?|first published|archive)\b", re.IGNORECASE)
 
@@ -69,7 +72,7 @@ HEADS = {
     "visit": ("state-visit", "official-visit"), "banquet": ("ceremony",),
 }
 
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z\"“‘'(])|\n+|;\s*|,\s*but\s+|\s+[—–]\s+")
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z\"“‘'(])|\n+|;\s*|,?\s+but\s+|\s+[—–]\s+")
 
 
 _LIST_LINE = re.compile(r"^\w+\s*:\s")
@@ -92,6 +95,18 @@ def clause_of(sentence: str, start: int, end: int) -> str:
     """The clause around a stretch of a sentence: from the comma before to the comma after."""
     before = max((found.end() for found in _CLAUSE_END.finditer(sentence, 0, start)), default=0)
     after = _CLAUSE_END.search(sentence, end)
+    return sentence[before:after.start() if after else len(sentence)]
+
+
+# Where a clause ends within a sentence: its own subject and verb follow ("X signed
+# while talks on Y stalled", "X signed, Y talks continue").
+_SCOPE_END = re.compile(r"[,;:]|\s(?:while|whereas|but|although|though|as talks|and talks)\s", re.IGNORECASE)
+
+
+def scope_of(sentence: str, start: int, end: int) -> str:
+    """The clause a signal's verb belongs to: between the clause breaks around it."""
+    before = max((found.end() for found in _SCOPE_END.finditer(sentence, 0, start)), default=0)
+    after = _SCOPE_END.search(sentence, end)
     return sentence[before:after.start() if after else len(sentence)]
 
 

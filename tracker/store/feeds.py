@@ -55,10 +55,11 @@ class FeedStore(Connection):
 
     # -- entries -----------------------------------------------------------------
 
-    def entry_seen(self, key: str, link: str | None) -> bool:
-        """Whether an entry was stored before, by its id or by its link (the same story
-        in another feed)."""
-        if self.conn.execute("SELECT 1 FROM feed_entries WHERE entry_key = ?", (key,)).fetchone():
+    def entry_seen(self, feed: str, key: str, link: str | None) -> bool:
+        """Whether an entry was stored before, by its feed and id, or by its link (the same
+        story in another feed). An id alone is never compared across feeds: many sites
+        number their entries 1, 2, 3, and one feed must not silence another's."""
+        if self.conn.execute("SELECT 1 FROM feed_entries WHERE feed = ? AND entry_key = ?", (feed, key)).fetchone():
             return True
         return bool(link) and bool(self.conn.execute("SELECT 1 FROM feed_entries WHERE link = ?", (link,)).fetchone())
 
@@ -95,8 +96,42 @@ class FeedStore(Connection):
             row["set"], row["evidence"] = json.loads(row["set"]), json.loads(row["evidence"])
         return rows
 
-    def decide(self, proposal_id: int, state: str, decided: str) -> None:
-        self.conn.execute("UPDATE proposals SET state = ?, decided = ? WHERE id = ?", (state, decided, proposal_id))
+    def decide(self, proposal_id: int, state: str, decided: str, command_id: int | None = None) -> None:
+        self.conn.execute("UPDATE proposals SET state = ?, decided = ?, command_id = ? WHERE id = ?",
+                          (state, decided, command_id, proposal_id))
+
+    def same_change_open(self, ref: str, status: str) -> list[int]:
+        """The open proposals of the same change to the same item."""
+        return [row[0] for row in self.conn.execute(
+            "SELECT id FROM proposals WHERE state = 'open' AND ref = ? AND json_extract(\"set\", '$.status') = ?",
+            (ref, status))]
+
+    def same_item_open(self, item_type: str, title: str, event: str | None) -> list[int]:
+        """The open proposals of a new item with the same title, at the same event (or none)."""
+        return [row[0] for row in self.conn.execute(
+            "SELECT id FROM proposals WHERE state = 'open' AND ref IS NULL AND item_type = ? "
+            "AND lower(json_extract(\"set\", '$.title')) = lower(?) "
+            "AND coalesce(json_extract(\"set\", '$.event'), '') = ?", (item_type, title, event or ""))]
+
+    def reopen_accepted(self, command_id: int) -> int:
+        """The proposals a command accepted, open again (that command was undone)."""
+        return self.conn.execute("UPDATE proposals SET state = 'open', decided = NULL, command_id = NULL "
+                                 "WHERE command_id = ?", (command_id,)).rowcount
+
+    def item_titled(self, item_type: str, title: str) -> Ref | None:
+        """A live item of this type with this title (letter case aside), found through the
+        search index, not a scan."""
+        words = [word for word in title.replace('"', " ").split() if any(c.isalnum() for c in word)][:20]
+        if not words:
+            return None
+        query = " AND ".join('"' + word + '"' for word in words)
+        for row in self.conn.execute(
+                "SELECT items.type, items.num, items.title FROM item_search JOIN items ON items.id = item_search.rowid "
+                "WHERE item_search MATCH ? AND items.type = ? AND items.removed IS NULL LIMIT 200",
+                (f"title : ({query})", item_type)):
+            if row[2].casefold() == title.casefold():
+                return Ref(row[0], row[1])
+        return None
 
     # -- what an entry may be about ----------------------------------------------
 
