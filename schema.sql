@@ -3,9 +3,9 @@
 -- A fresh database is made by running this file whole. A database made by an
 -- older release is brought here by the numbered steps in tracker/migrations/
 -- (0002-series.sql takes version 1 to 2, 0003-counts.sql 2 to 3, 0004-indexes.sql
--- 3 to 4, 0005-commands.sql 4 to 5, 0006-history.sql 5 to 6, 0007-feeds.sql 6 to 7), and
--- PRAGMA user_version (last line) says
--- which shape a file has. A change here needs its step there too.
+-- 3 to 4, 0005-commands.sql 4 to 5, 0006-history.sql 5 to 6, 0007-feeds.sql 6 to 7,
+-- 0008-entries-per-feed.sql 7 to 8), and PRAGMA user_version (last line) says which
+-- shape a file has. A change here needs its step there too.
 --
 -- Dates are kept twice: as written for people (`starts`, `due`, `happened`:
 -- "2025-12-04" for a whole day, "2025-12-04T10:30:00+05:30" for a time in the
