@@ -64,6 +64,9 @@ TARGETS = {
     "--help": (1.3, None),
     "list --help": (1.3, None),
     "history": (1.3, 60),
+    # The whole log (190k changes at 100k): no time target, it is as long as the log;
+    # what must hold is that it streams, memory flat.
+    "history --json (every change)": (None, 60),
 }
 IMPORT_LIMIT_RATIO = 1.2            # at most this times the limit script
 IMPORT_PEAK_MIB = 150
@@ -98,7 +101,7 @@ def tracker_commands(size: int, round_: int, open_refs: list[str]) -> dict[str, 
     }
 
 
-def target_of(name: str) -> tuple[float, float | None]:
+def target_of(name: str) -> tuple[float | None, float | None]:
     """The most this command may take, as a ratio to the floor, and its peak memory."""
     if name in TARGETS:
         return TARGETS[name]
@@ -307,9 +310,9 @@ def report(sizes, skipped, results, have_limit, runs, elapsed) -> None:
             key, base, task = ("tracker", size, name), ("tracker", sizes[0], name), ("task", size, name)
             task_cells = f"{median(task) * 1000:.0f} | {ratio(key, task):.2f}" if task in results else " | "
             most, mib = target_of(name)
-            target = f"≤{most}x floor" + (f", <{mib} MiB" if mib else "")
-            verdict = met(within(ratio(key, floor), most) and (mib is None or peak(key) < mib),
-                          f"{ratio(key, floor):.2f}x" + (f", {peak(key):.0f} MiB" if mib else ""))
+            target = ", ".join(([f"≤{most}x floor"] if most else []) + ([f"<{mib} MiB"] if mib else []))
+            verdict = met((most is None or within(ratio(key, floor), most)) and (mib is None or peak(key) < mib),
+                          ", ".join(([f"{ratio(key, floor):.2f}x"] if most else []) + ([f"{peak(key):.0f} MiB"] if mib else [])))
             print(f"| {size:,} | {name} | {median(key) * 1000:.0f} | {spread(key)} "
                   f"| {ratio(key, base):.2f} | {ratio(key, floor):.2f} | {ratio(key, floor, 2):.2f} | {task_cells} "
                   f"| {peak(key):.0f} | {target} | {verdict} |")
