@@ -137,6 +137,46 @@ def test_since_and_a_ref_keep_working_with_the_limit(tracker, tmp_path):
     assert f"`tracker history A2 --since 2025-11-04 --limit 2 --before " in run.stderr
 
 
+@pytest.mark.parametrize("value", ["\u0661\u0662", "\u0967\u0968", "\uff11\uff12", "-1", " -12 "])
+def test_before_takes_an_id_in_digits_0_to_9_and_positive(tracker, tmp_path, value):
+    # int() reads Arabic-Indic, Devanagari and full-width digits: "١٢" would be change 12.
+    tracker.ok("import", str(_log(tmp_path / "log.json", 20)))
+    run = tracker("history", "--before", value)
+    assert run.code == 2 and run.stdout == "" and run.stderr.count("\n") == 1
+    assert "a change id is a positive whole number in digits 0-9" in run.stderr
+
+
+@pytest.mark.parametrize("args", [("show", "A\u0661"), ("report", "--week", "2025-W\u0664\u0668"),
+                                  ("list", "--from", "\u0662\u0660\u0662\u0665-11-01"),
+                                  ("history", "--since", "2025-11-0\u0661")])
+def test_numbers_elsewhere_are_read_in_digits_0_to_9_only(tracker, tmp_path, args):
+    tracker.ok("import", str(_log(tmp_path / "log.json", 3)))
+    run = tracker(*args)
+    assert run.code == 2 and run.stdout == "" and run.stderr.count("\n") == 1
+    assert run.stderr.startswith("tracker: error: ")
+
+
+@pytest.mark.parametrize("since, meant", [("today", "2025-11-29T00:00:00+01:00"),
+                                          ("-2w", "2025-11-15T00:00:00+01:00")])
+def test_the_page_back_pins_a_relative_since_to_what_it_meant(tracker, tmp_path, since, meant):
+    # Paged back tomorrow, "today" would be another day: the line says the day it meant.
+    tracker.ok("import", str(_log(tmp_path / "log.json", 40)))
+    tracker.ok("add", "event", "Late talks", "--start", "2025-12-20")
+    for n in range(3):
+        tracker.ok("update", "E1", "--note", f"late-{n}")
+    run = tracker.ok("history", "--since", since, "--limit", "2")
+    words = _page_back(run)
+    assert words[words.index("--since") + 1] == meant
+    later = tracker.ok(*words, TRACKER_NOW="2025-12-30T10:00:00Z")
+    assert "late-0" in later.stdout
+
+
+def test_the_page_back_of_one_change_says_it(tracker, tmp_path):
+    tracker.ok("import", str(_log(tmp_path / "log.json", 6)))
+    run = tracker.ok("history", "--limit", "1")
+    assert run.stderr.startswith("Showing the last 1 change; 5 more came before it (")
+
+
 # -- --json: every change, written as it is read --------------------------------------
 
 def test_json_prints_every_change_unless_a_limit_is_given(tracker, tmp_path):
