@@ -202,6 +202,25 @@ def test_the_json_of_history_is_the_document_made_whole(summit):
     assert stream.getvalue() == dumps([{**change_data(c), "id": c.id} for c in store.history()]) + "\n"
 
 
+def test_a_long_log_keeps_each_status_change_on_one_line(tracker, tmp_path):
+    """The whole log streamed: Change is laid out from its first rows, all "created as
+    expected", yet "status expected → stalled", later, fits it whole."""
+    stamp = "2025-10-01T00:00:00+00:00"
+    count = 150
+    items = [{"ref": f"A{n}", "uid": f"a-{n}", "type": "agreement", "title": f"Pact {n}", "kind": "mou",
+              "status": "stalled", "created": stamp, "updated": stamp} for n in range(1, count + 1)]
+    history = [{"ref": f"A{n}", "field": "created", "old": None, "new": "expected", "on": "2025-10-01",
+                "recorded": stamp, "source": None, "note": "reported"} for n in range(1, count + 1)]
+    history += [{"ref": f"A{n}", "field": "status", "old": "expected", "new": "stalled", "on": "2025-10-02",
+                 "recorded": stamp, "source": None, "note": "reported"} for n in range(1, count + 1)]
+    log = tmp_path / "log.json"
+    log.write_text(json.dumps({"format": "tracker-export", "version": 1, "items": items, "history": history}))
+    tracker.ok("import", str(log))
+    table = tracker.ok("history", "--limit", "0", COLUMNS="120").stdout
+    assert table.count("status expected → stalled") == count
+    assert len(table.splitlines()) == 2 * count + 5     # title, frame, header, rule, rows, bottom
+
+
 def test_history_keeps_memory_flat(tracker, tmp_path):
     """Peak memory of writing a log of 400 changes, then 4000, as JSON and as a table:
     about the same, where a list made whole grows tenfold."""

@@ -93,6 +93,10 @@ class Column:
     # Rich's ratio columns do), while each still gets its `min_width`; the others
     # keep their full width.
     ratio: int = 0
+    # The longest value tracker's own vocabulary puts in this column ("status
+    # negotiating → initialled"): a table streamed a few rows at a time, laid out from
+    # its first rows, keeps room for it, so that later rows do not wrap.
+    longest: str = ""
 
     @property
     def title(self) -> str:
@@ -118,8 +122,9 @@ class Table:
         return cls(box=False, padding=padding, show_header=False)
 
     def add_column(self, header: str | Text = "", *, no_wrap: bool = False, style: str = "", drop: int = 0,
-                   min_width: int = 0, share: int = 1, justify: str = "left", ratio: int = 0) -> None:
-        self.columns.append(Column(header, no_wrap, style, drop, min_width, share, justify, ratio))
+                   min_width: int = 0, share: int = 1, justify: str = "left", ratio: int = 0,
+                   longest: str = "") -> None:
+        self.columns.append(Column(header, no_wrap, style, drop, min_width, share, justify, ratio, longest))
 
     def add_row(self, *cells: Text | str | None) -> None:
         self.rows.append(self._cells(cells))
@@ -145,6 +150,7 @@ class Table:
         many there are. Up to `sample` rows, this is the table add_row() and print would
         show. With more, the widths are laid out from the first `sample` rows and kept,
         the columns that wrap text (those with a `min_width`) taking the width left over,
+        a column with a `longest` value at least as wide as that,
         and a later cell wider than its column wraps within it: nothing is cut. Prints
         nothing without rows; returns how many it printed."""
         rows = iter(rows)
@@ -155,19 +161,27 @@ class Table:
                 console.print(self)
             return len(self.rows)
         max_width = console.options.max_width
+        # Laid out as if a row of the columns' longest known values were among the first.
+        sampled = self.rows
+        self.rows = sampled + [[Text(column.longest) for column in self.columns]]
         layout = self._layout(max_width)
+        self.rows = sampled
         shown = [index for index, width in enumerate(layout) if width is not None]
         widths = {index: layout[index] for index in shown}
         self._share_out(max_width - self._frame_width(len(shown)) - sum(widths.values()), widths,
                         [max_width] * len(layout), [i for i in shown if self.columns[i].min_width])
         layout = [widths.get(index) for index in range(len(layout))]
         printed = len(self.rows)
-        console.print(_Part(self, layout, self.rows, head=True))
+        # Every line fits: the console need not measure each to crop it (and would keep the
+        # last few thousand in its cache of widths, memory that grows with the table).
+        crop = sum(widths.values()) + self._frame_width(len(shown)) > max_width or \
+            cells(self.title or "") > max_width
+        console.print(_Part(self, layout, self.rows, head=True), crop=crop)
         rows = chain([following], rows)
         while chunk := [self._cells(cells) for cells in islice(rows, sample)]:
-            console.print(_Part(self, layout, chunk))
+            console.print(_Part(self, layout, chunk), crop=crop)
             printed += len(chunk)
-        console.print(_Part(self, layout, [], foot=True))
+        console.print(_Part(self, layout, [], foot=True), crop=crop)
         self.rows = []
         return printed
 
