@@ -45,7 +45,10 @@ def plain_text(renderable, width: int = 120) -> str:
     import io
 
     buffer = io.StringIO()
-    Console(file=buffer, width=width, color_system=None, markup=False, highlight=False, emoji=False).print(renderable)
+    # Not cropped: every part fits the width already (Text and Rule wrap to it, tables
+    # lay out within it), and cropping measures every line again: a tenth of a report.
+    Console(file=buffer, width=width, color_system=None, markup=False, highlight=False,
+            emoji=False).print(renderable, crop=False)
     return "".join(line.rstrip() + "\n" for line in buffer.getvalue().splitlines())
 
 
