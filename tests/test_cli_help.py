@@ -3,6 +3,7 @@ help pages that say what each command takes; a closed pipe is not a failure."""
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -232,3 +233,32 @@ def test_options_show_what_they_take_their_default_and_their_variable(tracker):
     assert "--format -f FORMAT text, md, html or json. [default: text]" in report
     update = " ".join(_described(_help(tracker, "update")).split())
     assert "* REF <str> The item to change: E1, A3 ... [required]" in update
+
+
+_FRAME = str.maketrans("", "", "│╭╮╰╯─")
+# The help of an option is never squeezed below this (tracker.render.help's minimum).
+HELP_MIN_WIDTH = 20
+
+
+def _help_words(text: str) -> set[str]:
+    return set(text.translate(_FRAME).split())
+
+
+@pytest.mark.parametrize("command", [[], ["list"], ["history"], ["countdown"], ["update"], ["undo"],
+                                     ["add", "event"], ["report"], ["inbox", "accept"]])
+@pytest.mark.parametrize("width", [30, 40, 60, 80])
+def test_help_on_a_narrow_screen_keeps_its_help_readable_and_whole(tracker, command, width):
+    """At any width every line fits, an option's help has a column of 20 cells or goes
+    under its names, and no word of the 80-column help is lost."""
+    wide = tracker.ok(*command, "--help", COLUMNS="80").stdout
+    narrow = tracker.ok(*command, "--help", COLUMNS=str(width)).stdout
+    assert max(map(len, narrow.splitlines())) <= width
+    for line in narrow.splitlines():
+        if line.startswith("│") and line.endswith("│"):
+            inside = line[2:-2].rstrip()
+            # The help column starts where the last run of two spaces ends (a wrapped help
+            # line is all indent before it): at least HELP_MIN_WIDTH from the frame.
+            pieces = [match.start() for match in re.finditer(r"(?<=  )\S", inside)]
+            if pieces:
+                assert len(line) - 4 - pieces[-1] >= HELP_MIN_WIDTH, line
+    assert _help_words(narrow) == _help_words(wide)

@@ -4,6 +4,7 @@ untrusted text kept inert in Markdown and HTML."""
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 from html.parser import HTMLParser
@@ -562,3 +563,66 @@ def test_html_report_reads_well_on_a_phone_in_a_real_chromium(after_news, tmp_pa
     assert phone["scroll_width"] <= 390 and phone["too_wide"] == [], phone
     # Stacked, not squeezed: about as long as the desktop page, and no more than three times.
     assert phone["height"] <= 3 * desktop["height"], (phone, desktop)
+
+
+# -- Text on a narrow terminal: Change whole before Note, the same columns in every table --
+
+CHANGE_WHOLE_UP_TO = 24     # report_text's
+
+
+def _report_at(tracker, monkeypatch, week: str, width: int) -> str:
+    """The text report as a terminal `width` columns wide shows it."""
+    from tracker import report
+    from tracker.render.report_text import render
+    from tracker.render.text import plain_text
+    from tracker.store import Store
+
+    monkeypatch.setenv("TRACKER_NOW", tracker.env["TRACKER_NOW"])
+    monkeypatch.setenv("TRACKER_TZ", "Asia/Kolkata")
+    store = Store(tracker.db)
+    try:
+        return plain_text(render(report.build(store, report.week_period(week, "Asia/Kolkata"))), width)
+    finally:
+        store.close()
+
+
+def _what_changed(text: str) -> str:
+    """The section "What changed", up to the next heading."""
+    start = text.index("What changed")
+    ends = [text.find(heading, start) for heading in ("Coming up in", "Pipeline:", "Overdue:", "Gone quiet:")]
+    return text[start:min([end for end in ends if end > 0], default=len(text))]
+
+
+@pytest.mark.parametrize("week", ["2025-W48", "2025-W49"])
+@pytest.mark.parametrize("width", [40, 60, 80])
+def test_a_narrow_report_keeps_change_whole_and_says_what_it_leaves_out(after_news, monkeypatch, week, width):
+    wide = _report_at(after_news, monkeypatch, week, 120)
+    narrow = _report_at(after_news, monkeypatch, week, width)
+    assert max(map(len, narrow.splitlines())) <= width
+    changed, wide_changed = _what_changed(narrow), _what_changed(wide)
+    # Each of tracker's phrases ("status confirmed → held") on one line, up to a width
+    # (a longer one breaks between words); at 40 none of its words is split.
+    changes = after_news.ok("report", "--week", week, "--format", "json").json()["changes"]
+    phrases = sorted(f"status {c['old']} → {c['new']}" if c["field"] == "status" else f"created as {c['new']}"
+                     for c in changes if c["field"] in ("status", "created"))
+    assert phrases
+    if width == 60:     # (at 80 the four columns share the width as Rich's ratios do)
+        short = [phrase for phrase in phrases if len(phrase) <= CHANGE_WHOLE_UP_TO]
+        assert [phrase for phrase in sorted(re.findall(r"status \S+ → \S+|created as \S+", changed))
+                if len(phrase) <= CHANGE_WHOLE_UP_TO] == short
+    said = re.sub(r"(Title, )?\S+( and \S+)? (is|are)\s+left\s+out.*?FILE`\.", "", changed, flags=re.S)
+    if width < 80:      # (at 80 a URL is cut to its Source column, as at 120)
+        assert {word for word in said.split() if "─" not in word} <= set(wide_changed.split())
+    assert all(word in changed.split() for phrase in phrases for word in phrase.split())
+    # Every table shows the same columns, and what none shows is said.
+    headers = {" ".join(line.split()) for line in changed.splitlines() if line.strip().startswith("On ")}
+    assert len(headers) == 1
+    header = headers.pop().split()
+    left_out = [name for name in ("Title", "Note", "Source") if name not in header]
+    if left_out:
+        assert re.search(f"{' and '.join(left_out) if len(left_out) < 3 else 'Title, Note and Source'} "
+                         r"(is|are)\s+left\s+out\s+at\s+this\s+width", changed)
+    else:
+        assert "left out" not in changed
+    if width == 80:
+        assert changed.count("https://") == wide_changed.count("https://")

@@ -137,6 +137,47 @@ def test_since_and_a_ref_keep_working_with_the_limit(tracker, tmp_path):
     assert f"`tracker history A2 --since 2025-11-04 --limit 2 --before " in run.stderr
 
 
+@pytest.mark.parametrize("value", ["\u0661\u0662", "\u0967\u0968", "\uff11\uff12", "-1", " -12 "])
+def test_before_takes_an_id_in_digits_0_to_9_and_positive(tracker, tmp_path, value):
+    # int() reads Arabic-Indic, Devanagari and full-width digits: "١٢" would be change 12.
+    tracker.ok("import", str(_log(tmp_path / "log.json", 20)))
+    run = tracker("history", "--before", value)
+    assert run.code == 2 and run.stdout == "" and run.stderr.count("\n") == 1
+    assert "a change id is a positive whole number in digits 0-9" in run.stderr
+
+
+@pytest.mark.parametrize("args", [("show", "A\u0661"), ("report", "--week", "2025-W\u0664\u0668"),
+                                  ("list", "--from", "\u0662\u0660\u0662\u0665-11-01"),
+                                  ("history", "--since", "2025-11-0\u0661")])
+def test_numbers_elsewhere_are_read_in_digits_0_to_9_only(tracker, tmp_path, args):
+    tracker.ok("import", str(_log(tmp_path / "log.json", 3)))
+    run = tracker(*args)
+    assert run.code == 2 and run.stdout == "" and run.stderr.count("\n") == 1
+    # Refused as what it is not, not as a date that "does not exist (Invalid isoformat ...)".
+    assert run.stderr.startswith("tracker: error: ") and " is not a" in run.stderr
+
+
+@pytest.mark.parametrize("since, meant", [("today", "2025-11-29T00:00:00+01:00"),
+                                          ("-2w", "2025-11-15T00:00:00+01:00")])
+def test_the_page_back_pins_a_relative_since_to_what_it_meant(tracker, tmp_path, since, meant):
+    # Paged back tomorrow, "today" would be another day: the line says the day it meant.
+    tracker.ok("import", str(_log(tmp_path / "log.json", 40)))
+    tracker.ok("add", "event", "Late talks", "--start", "2025-12-20")
+    for n in range(3):
+        tracker.ok("update", "E1", "--note", f"late-{n}")
+    run = tracker.ok("history", "--since", since, "--limit", "2")
+    words = _page_back(run)
+    assert words[words.index("--since") + 1] == meant
+    later = tracker.ok(*words, TRACKER_NOW="2025-12-30T10:00:00Z")
+    assert "late-0" in later.stdout
+
+
+def test_the_page_back_of_one_change_says_it(tracker, tmp_path):
+    tracker.ok("import", str(_log(tmp_path / "log.json", 6)))
+    run = tracker.ok("history", "--limit", "1")
+    assert run.stderr.startswith("Showing the last 1 change; 5 more came before it (")
+
+
 # -- --json: every change, written as it is read --------------------------------------
 
 def test_json_prints_every_change_unless_a_limit_is_given(tracker, tmp_path):
@@ -160,6 +201,25 @@ def test_the_json_of_history_is_the_document_made_whole(summit):
     stream = io.StringIO()
     assert write_array(({**change_data(c), "id": c.id} for c in core.history(store, None).changes), stream) == 6
     assert stream.getvalue() == dumps([{**change_data(c), "id": c.id} for c in store.history()]) + "\n"
+
+
+def test_a_long_log_keeps_each_status_change_on_one_line(tracker, tmp_path):
+    """The whole log streamed: Change is laid out from its first rows, all "created as
+    expected", yet "status expected → stalled", later, fits it whole."""
+    stamp = "2025-10-01T00:00:00+00:00"
+    count = 150
+    items = [{"ref": f"A{n}", "uid": f"a-{n}", "type": "agreement", "title": f"Pact {n}", "kind": "mou",
+              "status": "stalled", "created": stamp, "updated": stamp} for n in range(1, count + 1)]
+    history = [{"ref": f"A{n}", "field": "created", "old": None, "new": "expected", "on": "2025-10-01",
+                "recorded": stamp, "source": None, "note": "reported"} for n in range(1, count + 1)]
+    history += [{"ref": f"A{n}", "field": "status", "old": "expected", "new": "stalled", "on": "2025-10-02",
+                 "recorded": stamp, "source": None, "note": "reported"} for n in range(1, count + 1)]
+    log = tmp_path / "log.json"
+    log.write_text(json.dumps({"format": "tracker-export", "version": 1, "items": items, "history": history}))
+    tracker.ok("import", str(log))
+    table = tracker.ok("history", "--limit", "0", COLUMNS="120").stdout
+    assert table.count("status expected → stalled") == count
+    assert len(table.splitlines()) == 2 * count + 5     # title, frame, header, rule, rows, bottom
 
 
 def test_history_keeps_memory_flat(tracker, tmp_path):

@@ -25,7 +25,7 @@ from tracker.model import KINDS, PREFIX, STATUSES
 # At most this many values per Tab: more is a screenful nobody reads.
 MOST = 50
 
-_REF_PREFIX = re.compile(r"([EeAa]?)(\d{0,18})")
+_REF_PREFIX = re.compile(r"([EeAa]?)([0-9]{0,18})")
 _TYPES = {"e": ("event",), "a": ("agreement",), "": ("event", "agreement")}
 
 

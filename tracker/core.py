@@ -5,9 +5,10 @@ Every operation writes its change and its log rows in one transaction.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from tracker import dates, errors
 from tracker.errors import BadArgument, TrackerError, excerpt
@@ -453,6 +454,7 @@ class HistoryPage:
     changes: Iterator[Change]
     left_out: int | None = 0
     first: int | None = None
+    since: datetime | None = None       # where --since starts, as an instant: "today" moves
 
 
 def history(store: Store, ref: Ref | None, since: str | None = None, before: str | None = None,
@@ -463,7 +465,11 @@ def history(store: Store, ref: Ref | None, since: str | None = None, before: str
     zone = dates.user_zone_name()
     start = dates.parse_when(since, zone, what="--since", month=True).start if since else None
     end, before_place = None, None
-    if before is not None and before.strip().isdigit():
+    if before is not None and re.fullmatch(r"\s*-?\d+\s*", before):
+        # Python's int() reads any script's digits ("١٢" is 12): an id is written in 0-9.
+        if not re.fullmatch(r"\s*[0-9]+\s*", before):
+            raise BadArgument(f"--before {excerpt(before)}: a change id is a positive whole number in digits 0-9 "
+                              "(`tracker history --json` shows each change's id), or give a date or time")
         change_id = int(before.strip())
         before_place = store.place_of(change_id) if 0 < change_id <= LARGEST_ID else None
         if before_place is None:
@@ -474,10 +480,10 @@ def history(store: Store, ref: Ref | None, since: str | None = None, before: str
     # A date-only change counts from its date, as in a report (see store.Span).
     span = Span.between(start, end, zone) if start or end else Span()
     if not limit:
-        return HistoryPage(store.iter_history(item_id, span, before=before_place))
+        return HistoryPage(store.iter_history(item_id, span, before=before_place), since=start)
     first, more = store.last_page(item_id, span, before_place, limit, cap)
     return HistoryPage(store.iter_history(item_id, span, start=first, before=before_place, limit=limit),
-                       more if more <= cap else None, first[1] if first else None)
+                       more if more <= cap else None, first[1] if first else None, start)
 
 
 @dataclass

@@ -40,8 +40,8 @@ _ZONE_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_+\-]*(/[A-Za-z0-9_+\-]+)*")
 # offset. Checked before parsing because ISO parsers also take "2025-12" or
 # "2025" and fill in the rest, and tracker never guesses a day.
 _ISO = re.compile(
-    r"\d{4}-\d{2}-\d{2}"
-    r"(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,6})?)?(?:Z|[+-]\d{2}(?::?\d{2})?)?)?"
+    r"[0-9]{4}-[0-9]{2}-[0-9]{2}"
+    r"(?:[T ][0-9]{2}:[0-9]{2}(?::[0-9]{2}(?:\.[0-9]{1,6})?)?(?:Z|[+-][0-9]{2}(?::?[0-9]{2})?)?)?"
 )
 
 
@@ -268,7 +268,7 @@ def stamp(moment: datetime) -> str:
     return moment.astimezone(timezone.utc).isoformat(timespec="seconds")
 
 
-_STAMP = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,6})?(?P<offset>Z|[+-]\d{2}:\d{2})")
+_STAMP = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]{1,6})?(?P<offset>Z|[+-][0-9]{2}:[0-9]{2})")
 
 
 # More than the furthest apart two zones' clocks are (26 hours, UTC-12 to UTC+14).
@@ -335,24 +335,24 @@ _WEEKDAYS = {name: index for index, names in enumerate((
 )) for name in names}
 _MONTHS = ("jan|january|feb|february|mar|march|apr|april|may|jun|june|jul|july|aug|august|"
            "sep|sept|september|oct|october|nov|november|dec|december")
-_CLOCK = r"(?P<clock>\d{1,2}:\d{2}(?::\d{2})?)"
+_CLOCK = r"(?P<clock>[0-9]{1,2}:[0-9]{2}(?::[0-9]{2})?)"
 # "4 Dec 2025", "4 December 2025 10:30", "Dec 4 2025", "December 4, 2025 10:30".
 _WRITTEN = _Lazy(
-    rf"(?:(?P<d1>\d{{1,2}})\s+(?P<m1>{_MONTHS})\.?,?\s+(?P<y1>\d{{4}})"
-    rf"|(?P<m2>{_MONTHS})\.?\s+(?P<d2>\d{{1,2}}),?\s+(?P<y2>\d{{4}}))"
+    rf"(?:(?P<d1>[0-9]{{1,2}})\s+(?P<m1>{_MONTHS})\.?,?\s+(?P<y1>[0-9]{{4}})"
+    rf"|(?P<m2>{_MONTHS})\.?\s+(?P<d2>[0-9]{{1,2}}),?\s+(?P<y2>[0-9]{{4}}))"
     rf"(?:,?\s+{_CLOCK})?",
     re.IGNORECASE,
 )
 _MONTH_ABBREVIATIONS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
 # "Dec 2025", "December 2025": a month, written out.
-_WRITTEN_MONTH = _Lazy(rf"(?P<month>{_MONTHS})\.?,?\s+(?P<year>\d{{4}})", re.IGNORECASE)
-_NUMERIC = _Lazy(r"(\d{1,4})[/.](\d{1,2})[/.](\d{1,4})")
-_SHIFT = _Lazy(r"(?P<sign>[+-])(?P<count>\d{1,5})(?P<unit>[dwh])")
-_IN = _Lazy(r"in\s+(?P<count>\d{1,5})\s+(?P<unit>day|week|hour)s?")
-_AGO = _Lazy(r"(?P<count>\d{1,5})\s+(?P<unit>day|week|hour)s?\s+ago")
+_WRITTEN_MONTH = _Lazy(rf"(?P<month>{_MONTHS})\.?,?\s+(?P<year>[0-9]{{4}})", re.IGNORECASE)
+_NUMERIC = _Lazy(r"([0-9]{1,4})[/.]([0-9]{1,2})[/.]([0-9]{1,4})")
+_SHIFT = _Lazy(r"(?P<sign>[+-])(?P<count>[0-9]{1,5})(?P<unit>[dwh])")
+_IN = _Lazy(r"in\s+(?P<count>[0-9]{1,5})\s+(?P<unit>day|week|hour)s?")
+_AGO = _Lazy(r"(?P<count>[0-9]{1,5})\s+(?P<unit>day|week|hour)s?\s+ago")
 _DAY_WORD = _Lazy(rf"(?P<word>today|tomorrow|yesterday|(?:(?P<which>next|last)\s+)?(?P<weekday>[a-z]+))"
                        rf"(?:\s+(?:at\s+)?{_CLOCK})?")
-_MONTH = re.compile(r"\d{4}-\d{2}")
+_MONTH = re.compile(r"[0-9]{4}-[0-9]{2}")
 FORMS_HINT = ("use 2025-12-04, 2025-12-04T10:30, 2025-12-04T10:30+05:30, 4 Dec 2025, Dec 4 2025 10:30, "
               "today, tomorrow 10:30, +3d, -2w, in 3 days, next monday")
 

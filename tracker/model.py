@@ -54,7 +54,7 @@ MAX_LIMIT = 2**31 - 1
 # Fields that hold lists; the change log keeps them as JSON arrays.
 LIST_FIELDS = ("parties", "tags")
 
-_REF = re.compile(r"\s*([EeAa])(\d{1,18})\s*")
+_REF = re.compile(r"\s*([EeAa])([0-9]{1,18})\s*")
 
 
 # Texts already read as references: an import meets each one several times. At

@@ -41,7 +41,7 @@ QUIET_DAYS = 30
 # any size: the rest are counted, and the text says where to see them all.
 LISTED = 50             # overdue items, quiet items, what is coming up, pipeline events
 LISTED_CHANGES = 100    # changes, the first ones in the period
-_WEEK = re.compile(r"(\d{4})-?W(\d{2})", re.IGNORECASE)
+_WEEK = re.compile(r"([0-9]{4})-?W([0-9]{2})", re.IGNORECASE)
 
 
 @dataclass

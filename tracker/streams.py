@@ -108,7 +108,7 @@ def max_input() -> int:
     given = os.environ.get("TRACKER_MAX_INPUT", "").strip()
     if not given:
         return DEFAULT_MAX_INPUT
-    match = re.fullmatch(r"(\d{1,15})\s*([kmg]?)(?:i?b)?", given, re.IGNORECASE)
+    match = re.fullmatch(r"([0-9]{1,15})\s*([kmg]?)(?:i?b)?", given, re.IGNORECASE)
     if match is None or int(match.group(1)) == 0:
         raise TrackerError(f"TRACKER_MAX_INPUT={given[:40]!r} is not a size: give bytes, or K, M or G, "
                            "such as 512M")

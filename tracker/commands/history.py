@@ -63,9 +63,10 @@ def _say_how_to_page_back(ctx: typer.Context, page: core.HistoryPage, shown: int
     words.append("history")
     if ctx.params["ref"]:
         words.append(ctx.params["ref"])
-    for name in ("since", "tz"):
-        if ctx.params[name]:
-            words += [f"--{name}", ctx.params[name]]
+    if ctx.params["since"]:
+        words += ["--since", _since_as_given_or_fixed(ctx.params["since"], page)]
+    if ctx.params["tz"]:
+        words += ["--tz", ctx.params["tz"]]
     if given_limit is not None:
         words += ["--limit", str(given_limit)]
     if ctx.params["json"]:
@@ -73,5 +74,20 @@ def _say_how_to_page_back(ctx: typer.Context, page: core.HistoryPage, shown: int
     command = " ".join(map(shlex.quote, [*words, "--before", str(page.first)]))
     more = f"{page.left_out:,} more" if page.left_out is not None else f"more than {COUNT_CAP:,} more"
     # One line however wide: the command in it is to be copied whole.
-    err().print(cell(f"Showing the last {shown:,} change{'s' * (shown != 1)}; {more} came before them "
+    err().print(cell(f"Showing the last {shown:,} change{'s' * (shown != 1)}; {more} came before {'them' if shown != 1 else 'it'} "
                      f"(`{command}` shows those, --limit 0 shows them all)."), soft_wrap=True)
+
+
+def _since_as_given_or_fixed(since: str, page: core.HistoryPage) -> str:
+    """--since as typed, but a relative one ("today", "-2w") as the instant it meant:
+    the next page, asked for later, must cover the same stretch."""
+    from tracker import dates
+    from tracker.errors import BadArgument
+
+    try:
+        dates.parse_when(since, dates.user_zone_name(), what="--since", relative=False, month=True)
+        return since
+    except BadArgument:
+        from zoneinfo import ZoneInfo
+
+        return page.since.astimezone(ZoneInfo(dates.user_zone_name())).isoformat(timespec="seconds")

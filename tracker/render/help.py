@@ -21,12 +21,15 @@ from rich.console import Console, Group
 from rich.panel import Panel
 from rich.text import Text
 
-from tracker.render.table import Table
+from tracker.render.table import Table, cells
 
 # Typer's styles, so that the help reads as before.
 OPTION, SWITCH, METAVAR, BORDER = "bold cyan", "bold green", "bold yellow", "dim"
 _OPTION_IN_TEXT = r"(?<![\w-])--[A-Za-z0-9][\w-]*"
 _SWITCH_IN_TEXT = r"(?<![\w-])-[A-Za-z](?![\w-])"
+# The help of an option gets at least this many cells (or a third of the screen, if more)
+# beside its names; with less, it goes under them, this far in.
+_HELP_MIN_WIDTH, _HELP_INDENT = 20, 4
 
 
 def help_page(command, ctx) -> str:
@@ -37,11 +40,11 @@ def help_page(command, ctx) -> str:
     # The width is the terminal's (or COLUMNS), 80 off a terminal, as Typer's was.
     console = Console(file=buffer, force_terminal=terminal, color_system=None if plain else "auto",
                       markup=False, highlight=False, emoji=False)
-    console.print(Group(*_parts(command, ctx)))
+    console.print(Group(*_parts(command, ctx, console.width)))
     return "".join(line.rstrip() + "\n" for line in buffer.getvalue().splitlines())
 
 
-def _parts(command, ctx):
+def _parts(command, ctx, width: int):
     usage = Text(command.get_usage(ctx), style="bold")
     usage.highlight_regex(r"^Usage: ", "not bold yellow")
     yield Text("")
@@ -58,12 +61,12 @@ def _parts(command, ctx):
     for title, kind in (("Arguments", "argument"), ("Options", "option")):
         rows = [_param_row(param, ctx) for param in params if param.param_type_name == kind]
         if rows:
-            yield _panel(title, rows, help_column=True)
+            yield _panel(title, rows, width)
     if hasattr(command, "list_commands"):
         rows = [[Text(name, style=OPTION), _highlighted(_paragraphs(text or "")[0])]
                 for name, text in _command_helps(command, ctx)]
         if rows:
-            yield _panel("Commands", rows, help_column=True)
+            yield _panel("Commands", rows, width)
 
 
 def _command_helps(group, ctx):
@@ -141,16 +144,39 @@ def _default(param, ctx) -> str:
     return param._get_default_string(ctx=ctx, show_default_is_str=shown_as_text, default_value=value) or ""
 
 
-def _panel(title: str, rows: list[list], help_column: bool) -> Panel:
-    """A framed list, the columns that are empty in every row left out."""
+def _panel(title: str, rows: list[list], width: int) -> Panel:
+    """A framed list, the columns that are empty in every row left out: each row's
+    names and what it takes side by side with its help, or, where that would leave the
+    help too narrow to read (a few letters a line), the help under them, indented."""
     used = [index for index in range(len(rows[0])) if any(_plain(row[index]) for row in rows)]
-    grid = Table.grid(padding=2)
-    for index in used:
-        grid.add_column(no_wrap=index != used[-1] or not help_column)
-    for row in rows:
-        grid.add_row(*[row[index] for index in used])
+    inner = width - 4       # the frame and a space either side
+    names_width = sum(max(cells(_plain(row[index])) for row in rows) + 2 for index in used[:-1])
+    if inner - names_width >= max(_HELP_MIN_WIDTH, inner // 3) or len(used) < 2:
+        grid = Table.grid(padding=2)
+        for index in used:
+            grid.add_column(no_wrap=index != used[-1])
+        for row in rows:
+            grid.add_row(*[row[index] for index in used])
+        body = grid
+    else:
+        parts = []
+        for row in rows:
+            # One line of words: "N [0<=x<=2147483647]" may break at its space, no name is cut.
+            names = Text(" ").join(Text(row[index]) if isinstance(row[index], str) else row[index]
+                                   for index in used[:-1] if _plain(row[index]))
+            line = Table.grid()
+            line.add_column()
+            line.add_row(names)
+            parts.append(line)
+            if _plain(row[used[-1]]):
+                help_text = Table.grid(padding=0)
+                help_text.add_column(no_wrap=True)
+                help_text.add_column()
+                help_text.add_row(" " * _HELP_INDENT, row[used[-1]])
+                parts.append(help_text)
+        body = Group(*parts)
     # A Text title: a str one would be read as markup (and load Rich's emoji table).
-    return Panel(grid, title=Text(title), title_align="left", border_style=BORDER)
+    return Panel(body, title=Text(title), title_align="left", border_style=BORDER)
 
 
 def _plain(cell: Text | str) -> str:

@@ -30,6 +30,34 @@ MORE_EVENTS_TEXT = ("More events have agreements than are listed: theirs are cou
 MORE_UPCOMING_TEXT = "More are coming in those days: `tracker countdown --days N` shows them all."
 
 
+# Change keeps this many cells before Note or Title does ("status confirmed → held").
+CHANGE_WHOLE_UP_TO = 24
+
+
+class _ChangeTables:
+    """The tables of "What changed", one under each event's heading, showing the same
+    columns: those that any of them leaves out at this width, all leave out, and a line
+    says which, and where to read them."""
+
+    def __init__(self, groups: list[tuple[Text, Table]]):
+        self.groups = groups
+
+    def __rich_console__(self, console, options):
+        left_out: set[int] = set()
+        for _, table in self.groups:
+            left_out |= table.left_out(options.max_width)
+        for heading, table in self.groups:
+            table.leave_out = left_out
+            yield heading
+            yield table
+        if left_out:
+            columns = self.groups[0][1].columns
+            names = [columns[index].title for index in sorted(left_out)]
+            listed = names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
+            yield Text(f"{listed} {'are' if len(names) > 1 else 'is'} left out at this width: "
+                       "a wider window shows them, as does `tracker report -o FILE`.", style="dim")
+
+
 def more_changes_text(report) -> str:
     """What the report leaves out of "What changed", and where to read it all."""
     n = report.more_changes
@@ -80,22 +108,25 @@ def render(report) -> RenderableType:
         parts.append(Text(f"No changes were logged in {report.period.label}."))
     else:
         parts.append(Rule("What changed", align="left"))
+        groups: list[tuple[Text, Table]] = []
         for group in report.groups:
             heading = Text.assemble((str(group.event.ref) + " ", "bold"), cell(group.event.title, "bold")) \
                 if group.event else Text("Not at an event", style="bold")
             if group.event:
                 heading.append(f"  {span_text(group.event, local_zone=report.period.zone)}", style="dim")
-            parts.append(heading)
             # The note gets the most room; words are wrapped whole, and only one longer
-            # than its column (a URL) is cut. On a narrow screen, Source goes first, then Title.
+            # than its column (a URL) is cut. On a narrow screen, as in history, Source
+            # goes first, then Note, then Title; Change, a phrase of tracker's, stays whole.
             table = Table(simple=True)
-            for name, ratio, drop in (("On", 0, 0), ("Ref", 0, 0), ("Title", 3, 2), ("Change", 3, 0), ("Note", 4, 0),
+            for name, ratio, drop in (("On", 0, 0), ("Ref", 0, 0), ("Title", 3, 3), ("Change", 3, 0), ("Note", 4, 2),
                                       ("Source", 3, 1)):
-                table.add_column(name, no_wrap=not ratio, ratio=ratio, drop=drop, min_width=10 if ratio else 0)
+                table.add_column(name, no_wrap=not ratio, ratio=ratio, drop=drop, min_width=10 if ratio else 0,
+                                 whole_up_to=CHANGE_WHOLE_UP_TO if name == "Change" else 0)
             for change in group.changes:
                 table.add_row(on_text(report, change), str(change.ref), cell(change.title),
                               change_text(change), note_cell(change.note), cell(change.source))
-            parts.append(table)
+            groups.append((heading, table))
+        parts.append(_ChangeTables(groups))
         if report.more_changes:
             parts.append(Text(more_changes_text(report), style="dim"))
     if report.upcoming:

@@ -93,6 +93,14 @@ class Column:
     # Rich's ratio columns do), while each still gets its `min_width`; the others
     # keep their full width.
     ratio: int = 0
+    # The longest value tracker's own vocabulary puts in this column ("status
+    # negotiating → initialled"): a table streamed a few rows at a time, laid out from
+    # its first rows, keeps room for it, so that later rows do not wrap.
+    longest: str = ""
+    # On a screen too narrow for every column, its cells are kept whole up to this
+    # width (a phrase of tracker's: "status confirmed → held") before a column that
+    # can be left out keeps its place.
+    whole_up_to: int = 0
 
     @property
     def title(self) -> str:
@@ -111,6 +119,9 @@ class Table:
         self.show_header = show_header and box
         self.columns: list[Column] = []
         self.rows: list[list[Text]] = []
+        # Columns left out whatever the width: those a table printed with it leaves out,
+        # so that the two show the same (see `left_out`).
+        self.leave_out: set[int] = set()
 
     @classmethod
     def grid(cls, padding: int = 2) -> Table:
@@ -118,8 +129,10 @@ class Table:
         return cls(box=False, padding=padding, show_header=False)
 
     def add_column(self, header: str | Text = "", *, no_wrap: bool = False, style: str = "", drop: int = 0,
-                   min_width: int = 0, share: int = 1, justify: str = "left", ratio: int = 0) -> None:
-        self.columns.append(Column(header, no_wrap, style, drop, min_width, share, justify, ratio))
+                   min_width: int = 0, share: int = 1, justify: str = "left", ratio: int = 0,
+                   longest: str = "", whole_up_to: int = 0) -> None:
+        self.columns.append(Column(header, no_wrap, style, drop, min_width, share, justify, ratio, longest,
+                                   whole_up_to))
 
     def add_row(self, *cells: Text | str | None) -> None:
         self.rows.append(self._cells(cells))
@@ -145,6 +158,7 @@ class Table:
         many there are. Up to `sample` rows, this is the table add_row() and print would
         show. With more, the widths are laid out from the first `sample` rows and kept,
         the columns that wrap text (those with a `min_width`) taking the width left over,
+        a column with a `longest` value at least as wide as that,
         and a later cell wider than its column wraps within it: nothing is cut. Prints
         nothing without rows; returns how many it printed."""
         rows = iter(rows)
@@ -155,19 +169,27 @@ class Table:
                 console.print(self)
             return len(self.rows)
         max_width = console.options.max_width
+        # Laid out as if a row of the columns' longest known values were among the first.
+        sampled = self.rows
+        self.rows = sampled + [[Text(column.longest) for column in self.columns]]
         layout = self._layout(max_width)
+        self.rows = sampled
         shown = [index for index, width in enumerate(layout) if width is not None]
         widths = {index: layout[index] for index in shown}
         self._share_out(max_width - self._frame_width(len(shown)) - sum(widths.values()), widths,
                         [max_width] * len(layout), [i for i in shown if self.columns[i].min_width])
         layout = [widths.get(index) for index in range(len(layout))]
         printed = len(self.rows)
-        console.print(_Part(self, layout, self.rows, head=True))
+        # Every line fits: the console need not measure each to crop it (and would keep the
+        # last few thousand in its cache of widths, memory that grows with the table).
+        crop = sum(widths.values()) + self._frame_width(len(shown)) > max_width or \
+            cells(self.title or "") > max_width
+        console.print(_Part(self, layout, self.rows, head=True), crop=crop)
         rows = chain([following], rows)
         while chunk := [self._cells(cells) for cells in islice(rows, sample)]:
-            console.print(_Part(self, layout, chunk))
+            console.print(_Part(self, layout, chunk), crop=crop)
             printed += len(chunk)
-        console.print(_Part(self, layout, [], foot=True))
+        console.print(_Part(self, layout, [], foot=True), crop=crop)
         self.rows = []
         return printed
 
@@ -203,11 +225,11 @@ class Table:
                 length = cells(plain) if "\n" not in plain else max(map(cells, plain.split("\n")))
                 if length > naturals[index]:
                     naturals[index] = length
-        if any(c.ratio for c in columns):
+        if any(c.ratio for c in columns) and not self.leave_out:
             shared = self._ratio_layout(max_width, naturals)
             if shared is not None:
                 return shared
-        if sum(naturals) + self._frame_width(count) <= max_width:
+        if sum(naturals) + self._frame_width(count) <= max_width and not self.leave_out:
             return list(naturals)
 
         # The widths of the words in each column, and of its widest character (with
@@ -223,11 +245,11 @@ class Table:
             if words[index] > min(room, _LONG_WORD):
                 words[index] = max((size for size in units[index] if size <= min(room, _LONG_WORD)),
                                    default=narrowest[index])
-        floors = [words[i] if c.no_wrap else max(words[i], min(naturals[i], c.min_width))
+        floors = [words[i] if c.no_wrap else max(words[i], min(naturals[i], max(c.min_width, c.whole_up_to)))
                   for i, c in enumerate(columns)]
 
-        shown = list(range(count))
-        for index in sorted((i for i, c in enumerate(columns) if c.drop), key=lambda i: columns[i].drop):
+        shown = [i for i in range(count) if i not in self.leave_out]
+        for index in sorted((i for i in shown if columns[i].drop), key=lambda i: columns[i].drop):
             if sum(floors[i] for i in shown) + self._frame_width(len(shown)) <= max_width:
                 break
             shown.remove(index)
@@ -258,17 +280,44 @@ class Table:
         self._share_out(freed, widths, naturals, [i for i in growing if widths[i] < naturals[i]])
         return [widths.get(i) for i in range(count)]
 
+    def left_out(self, max_width: int) -> set[int]:
+        """The columns this table leaves out at `max_width`."""
+        return {index for index, width in enumerate(self._layout(max_width)) if width is None}
+
     def _ratio_layout(self, max_width: int, naturals: list[int]) -> list[int] | None:
         """The whole width, as Rich shares it: the columns without a ratio at their full
         width, the rest in proportion to their ratios (Rich's ratio_distribute, each
         share rounded up in turn). None where a ratio column would get less than its
         `min_width`: then `_layout` leaves columns out instead."""
         pad = 2 * self.padding
+        widths = self._ratio_widths(max_width, naturals, {})
+        if widths is None:
+            return None
+        # A column kept whole up to some width has it first, if its share is less, or as
+        # much of it as the others can give while each keeps its `min_width`.
+        for index, column in enumerate(self.columns):
+            for target in range(min(naturals[index], column.whole_up_to), widths[index], -1):
+                raised = self._ratio_widths(max_width, naturals, {index: target})
+                if raised is not None:
+                    widths = raised
+                    break
+        if sum(widths) + self._frame_width(len(widths)) > max_width:
+            return None
+        return widths
+
+    def _ratio_widths(self, max_width: int, naturals: list[int], whole: dict[int, int]) -> list[int] | None:
+        """The ratio columns' shares of what the others (and the `whole` ones, at their
+        given widths) leave."""
+        pad = 2 * self.padding
         fixed = sum(naturals[i] + pad for i, c in enumerate(self.columns) if not c.ratio)
+        fixed += sum(width + pad for width in whole.values())
         remaining = max_width - self._frame_width(len(self.columns)) + pad * len(self.columns) - fixed
-        total_ratio = sum(c.ratio for c in self.columns)
+        total_ratio = sum(c.ratio for i, c in enumerate(self.columns) if i not in whole)
         widths = list(naturals)
         for index, column in enumerate(self.columns):
+            if index in whole:
+                widths[index] = whole[index]
+                continue
             if not column.ratio:
                 continue
             share = max(1 + pad, -(-column.ratio * remaining // total_ratio))
@@ -277,8 +326,6 @@ class Table:
             widths[index] = share - pad
             if widths[index] < column.min_width:
                 return None
-        if sum(widths) + self._frame_width(len(widths)) > max_width:
-            return None
         return widths
 
     def _share_out(self, spare: int, widths: dict[int, int], naturals: list[int], growing: list[int]) -> None:

@@ -15,7 +15,7 @@ from rich.console import Console
 from rich.text import Text
 
 from tracker.dates import clock_text, get_zone, instant, zone_abbreviation
-from tracker.model import Change, Item
+from tracker.model import KINDS, STATUSES, Change, Item
 from tracker.render.safe import one_line, printable
 from tracker.render.table import GLUE, Table, glued
 
@@ -45,7 +45,10 @@ def plain_text(renderable, width: int = 120) -> str:
     import io
 
     buffer = io.StringIO()
-    Console(file=buffer, width=width, color_system=None, markup=False, highlight=False, emoji=False).print(renderable)
+    # Not cropped: every part fits the width already (Text and Rule wrap to it, tables
+    # lay out within it), and cropping measures every line again: a tenth of a report.
+    Console(file=buffer, width=width, color_system=None, markup=False, highlight=False,
+            emoji=False).print(renderable, crop=False)
     return "".join(line.rstrip() + "\n" for line in buffer.getvalue().splitlines())
 
 
@@ -222,6 +225,12 @@ def print_history(changes: Iterable[Change], zone: str = "UTC") -> int:
     return history_frame().print_rows(console(), (history_row(change, True, zone) for change in changes))
 
 
+# The widest change of a field whose values are tracker's own: a kind or a status.
+_LONGEST_CHANGE = max((f"{field} {old} → {new}" for field, vocabulary in
+                       [("kind", kinds) for kinds in KINDS.values()] + [("status", s) for s in STATUSES.values()]
+                       for old in vocabulary for new in vocabulary if old != new), key=len)
+
+
 def history_frame(with_ref: bool = True) -> Table:
     """The log's table without its rows."""
     table = Table(title="History")
@@ -231,7 +240,7 @@ def history_frame(with_ref: bool = True) -> Table:
     if with_ref:
         table.add_column("Ref", no_wrap=True)
         table.add_column("Title", drop=3, min_width=16)
-    table.add_column("Change")
+    table.add_column("Change", longest=_LONGEST_CHANGE)
     table.add_column("Note", drop=2, min_width=20, share=2)
     table.add_column("Source", drop=1, min_width=20)
     return table
