@@ -5,8 +5,6 @@ Every value is bound as a parameter; writes run inside `Connection.writing()`.
 
 from __future__ import annotations
 
-import json
-
 from tracker.model import Item, Ref
 from tracker.store.connection import Connection
 from tracker.store.items import ITEM_COLUMNS, ITEM_FROM
@@ -74,8 +72,8 @@ class FeedStore(Connection):
         return self.conn.execute(
             'INSERT INTO proposals (entry_id, ref, item_type, "set", "on", source, headline, feed, confidence, evidence) '
             "VALUES (:entry_id, :ref, :item_type, :set, :on, :source, :headline, :feed, :confidence, :evidence)",
-            {**row, "set": json.dumps(row["set"], ensure_ascii=False),
-             "evidence": json.dumps(row["evidence"], ensure_ascii=False)}).lastrowid
+            {**row, "set": _dumps(row["set"], ensure_ascii=False),
+             "evidence": _dumps(row["evidence"], ensure_ascii=False)}).lastrowid
 
     def proposals(self, everything: bool = False, ids: list[int] | None = None,
                   above: float | None = None) -> list[dict]:
@@ -85,7 +83,7 @@ class FeedStore(Connection):
             where.append("state = 'open'")
         if ids is not None:
             where.append("proposals.id IN (SELECT value FROM json_each(?))")
-            params.append(json.dumps(ids))
+            params.append(_dumps(ids))
         if above is not None:
             where.append("confidence >= ?")
             params.append(above)
@@ -93,7 +91,7 @@ class FeedStore(Connection):
                + " ORDER BY state = 'open' DESC, confidence DESC, proposals.id")
         rows = self.query(sql, params)
         for row in rows:
-            row["set"], row["evidence"] = json.loads(row["set"]), json.loads(row["evidence"])
+            row["set"], row["evidence"] = _loads(row["set"]), _loads(row["evidence"])
         return rows
 
     def decide(self, proposal_id: int, state: str, decided: str, command_id: int | None = None) -> None:
@@ -154,15 +152,29 @@ class FeedStore(Connection):
         if events:
             ids.update(row[0] for row in self.conn.execute(
                 "SELECT id FROM items WHERE event_id IN (SELECT value FROM json_each(?)) LIMIT ?",
-                (json.dumps(events), CANDIDATES)))
+                (_dumps(events), CANDIDATES)))
         if not ids:
             return []
         rows = self.query(f"SELECT {ITEM_COLUMNS} FROM {ITEM_FROM} WHERE items.id IN "
                           "(SELECT value FROM json_each(?)) AND items.removed IS NULL ORDER BY items.id",
-                          (json.dumps(sorted(ids)),))
+                          (_dumps(sorted(ids)),))
         return self._items(rows)
 
     def agreements_at(self, event: Ref) -> int:
         return self.conn.execute(
             "SELECT count(*) FROM items WHERE event_id = (SELECT id FROM items WHERE type = ? AND num = ?)",
             (event.type, event.num)).fetchone()[0]
+
+
+# json is loaded by the news commands that use these, not by every command that opens
+# the store (start-up is a feature: 2-9 ms here).
+def _dumps(value, **options) -> str:
+    import json
+
+    return json.dumps(value, **options)
+
+
+def _loads(text: str):
+    import json
+
+    return json.loads(text)
