@@ -82,6 +82,9 @@ _BULK_INDEXES = ("items_by_status", "items_by_kind", "items_by_start", "items_by
 # KiB of memory each sort that builds an index of a bulk load holds at most (beyond it,
 # SQLite merges sorted runs from a temporary file): with 64 MiB, a 400k import peaked at 223 MiB, 195 with 16.
 SORT_KIB = 16384
+# KiB of page cache a bulk load holds: at 100k items 64 MiB was as fast as 256, and 32 took
+# 1.14x the time; a load of LARGE_LOAD items or more takes 32 (1M items: 200 -> 162 MiB peak).
+LOAD_KIB, LARGE_LOAD_KIB, LARGE_LOAD = 65536, 32768, 500_000
 
 
 _expected_triggers: dict[str, str] | None = None
@@ -395,9 +398,9 @@ class Connection:
             "SELECT (SELECT coalesce(max(id), 0) + 1 FROM items), (SELECT coalesce(max(id), 0) + 1 FROM changes)"
         ).fetchone()
         rebuild = rows >= first_item
-        # 64 MiB for the indexes, this connection only: a page cache fills to its size and
-        # is much of what a million-item import holds (at 100k, 64 MiB was as fast as 256).
-        self.conn.execute("PRAGMA cache_size = -65536")
+        # For the unique indexes written as the load goes, this connection only: a page cache
+        # fills to its size and is much of what a million-item import holds.
+        self.conn.execute(f"PRAGMA cache_size = -{LARGE_LOAD_KIB if rows >= LARGE_LOAD else LOAD_KIB}")
         for name in _BULK_TRIGGERS:
             self.conn.execute(f"DROP TRIGGER IF EXISTS {name}")
         for name in _BULK_INDEXES if rebuild else ():
