@@ -76,13 +76,13 @@ def main() -> None:
     def ratio(name: str, base: str) -> str:
         if base not in results:
             return ""
-        return f"{statistics.median(a / b for (a, _), (b, _) in zip(results[name], results[base])):.2f}"
+        return f"{statistics.median(a / b for (a, *_), (b, *_) in zip(results[name], results[base])):.2f}"
 
     print(f"{args.size:,} agreements, {args.rounds} interleaved rounds (medians)\n")
     print("| what | median s | peak MiB | x limit script | x task import |")
     print("|---|---:|---:|---:|---:|")
     for name, runs in results.items():
-        print(f"| {name} | {statistics.median(s for s, _ in runs):.2f} | {max(m for _, m in runs):.0f} "
+        print(f"| {name} | {statistics.median(run[0] for run in runs):.2f} | {max(run[1] for run in runs):.0f} "
               f"| {ratio(name, 'limit script')} | {ratio(name, 'task import')} |")
 
 

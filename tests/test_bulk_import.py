@@ -127,3 +127,16 @@ def test_bulk_loading_refuses_an_item_that_belongs_to_an_agreement(tmp_path):
         with store.writing(), store.bulk_loading():
             store.insert_items([{**row, "uid": "a-2", "num": 2, "event_id": 1}], [([], [])])
     assert list(store.conn.iterdump()) == before
+
+
+def test_the_indexes_of_a_bulk_load_are_sorted_within_a_small_cache(tmp_path):
+    # SQLite's sorter holds as much as the page cache may: the index builds run with less.
+    from tracker.store.connection import LARGE_LOAD, LARGE_LOAD_KIB, LOAD_KIB, SORT_KIB
+
+    store = Store(tmp_path / "t.db")
+    sizes = []
+    for rows in (10, LARGE_LOAD):
+        with store.writing(), store.bulk_loading(rows):
+            sizes.append(store.conn.execute("PRAGMA cache_size").fetchone()[0])
+        sizes.append(store.conn.execute("PRAGMA cache_size").fetchone()[0])
+    assert sizes == [-LOAD_KIB, -SORT_KIB, -LARGE_LOAD_KIB, -SORT_KIB] and SORT_KIB < LARGE_LOAD_KIB < LOAD_KIB

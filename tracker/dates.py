@@ -291,10 +291,15 @@ def read_stamp(text: str, what: str = "timestamp") -> str:
     found = _STAMPS_READ.get(text)
     if found is None:
         found = _read_stamp(text, what)
-        if len(_STAMPS_READ) >= 100_000:
+        if len(_STAMPS_READ) >= READINGS_KEPT:
             _STAMPS_READ.clear()
         _STAMPS_READ[text] = found
     return found
+
+
+# Readings each cache below keeps at most: a reading (a When with its texts, and its key)
+# takes some 700 bytes, and an import of 200k agreements already meets 41,000 days and zones.
+READINGS_KEPT = 16_384
 
 
 # Timestamps read (the text as given -> as stored): only those that were read without an error.
@@ -385,7 +390,7 @@ def parse_when(text: str, zone_name: str, *, what: str = "date", relative: bool 
     if _ISO.fullmatch(" ".join(text.split())):
         # Read the same however and whenever it is asked (no relative word): a large
         # import asks for the same few thousand days and zones again and again.
-        if len(_ISO_CHECKED) >= 100_000:
+        if len(_ISO_CHECKED) >= READINGS_KEPT:
             _ISO_CHECKED.clear()
         _ISO_CHECKED[text, zone_name] = found
     return found
@@ -404,7 +409,7 @@ def _parse_when(text: str, zone_name: str, what: str, relative: bool, month: boo
         found = _ISO_READINGS.get(key)
         if found is None:
             found = _iso(raw, get_zone(zone_name) or timezone.utc, zone_name, what, text)
-            if len(_ISO_READINGS) >= 100_000:
+            if len(_ISO_READINGS) >= READINGS_KEPT:
                 _ISO_READINGS.clear()
             _ISO_READINGS[key] = found
         return found

@@ -79,6 +79,12 @@ _BULK_TRIGGERS = ("item_search_on_insert", "item_search_on_change", "agreement_c
 _BULK_INDEXES = ("items_by_status", "items_by_kind", "items_by_start", "items_by_end", "items_by_due",
                  "items_by_sector", "items_by_event", "item_parties_by_party", "item_tags_by_tag",
                  "changes_by_item", "changes_by_item_happened", "changes_by_happened", "changes_settling", "changes_by_command")
+# KiB of memory each sort that builds an index of a bulk load holds at most (beyond it,
+# SQLite merges sorted runs from a temporary file): with 64 MiB, a 400k import peaked at 223 MiB, 195 with 16.
+SORT_KIB = 16384
+# KiB of page cache a bulk load holds: at 100k items 64 MiB was as fast as 256, and 32 took
+# 1.14x the time; a load of LARGE_LOAD items or more takes 32 (1M items: 200 -> 162 MiB peak).
+LOAD_KIB, LARGE_LOAD_KIB, LARGE_LOAD = 65536, 32768, 500_000
 
 
 _expected_triggers: dict[str, str] | None = None
@@ -392,9 +398,9 @@ class Connection:
             "SELECT (SELECT coalesce(max(id), 0) + 1 FROM items), (SELECT coalesce(max(id), 0) + 1 FROM changes)"
         ).fetchone()
         rebuild = rows >= first_item
-        # 64 MiB for the indexes, this connection only: a page cache fills to its size and
-        # is much of what a million-item import holds (at 100k, 64 MiB was as fast as 256).
-        self.conn.execute("PRAGMA cache_size = -65536")
+        # For the unique indexes written as the load goes, this connection only: a page cache
+        # fills to its size and is much of what a million-item import holds.
+        self.conn.execute(f"PRAGMA cache_size = -{LARGE_LOAD_KIB if rows >= LARGE_LOAD else LOAD_KIB}")
         for name in _BULK_TRIGGERS:
             self.conn.execute(f"DROP TRIGGER IF EXISTS {name}")
         for name in _BULK_INDEXES if rebuild else ():
@@ -402,6 +408,10 @@ class Connection:
         with self.loading():
             yield self
         made = _schema_objects()
+        # An index is built by a sort that holds as much in memory as the page cache may
+        # (SQLite sizes its sorter on cache_size): a smaller cache from here on frees the
+        # load's pages and keeps the sort from adding as much again.
+        self.conn.execute(f"PRAGMA cache_size = -{SORT_KIB}")
         for name in _BULK_INDEXES if rebuild else ():
             self.conn.execute(made[name])
         wrong = self.conn.execute(
