@@ -702,9 +702,36 @@ def test_redirects_stay_on_the_host_or_go_to_a_public_one(reader, server):
     run = reader("news", "--json")
     states = {feed["name"]: feed["state"] for feed in run.json()["feeds"]}
     assert states == {"elsewhere": "failing", "metadata": "failing", "here": "read"}
-    assert "a redirect to 127.0.0.2, a loopback, private or link-local address: not followed" in run.stderr
+    assert "a redirect to 127.0.0.2, a loopback, private or link-local address" in run.stderr
     assert "169.254.169.254" in run.stderr
     assert [path for path, _ in server.requests].count("/mea") == 1
+
+
+def test_a_redirect_host_is_judged_as_urllib_connects_to_it(reader, server):
+    # urllib unquotes a host before it connects: %31%32%37.0.0.2 is 127.0.0.2, %6c... is localhost.
+    port = server.base.rsplit(":", 1)[1]
+    server.routes = {"/escaped": (302, {"Location": f"http://%31%32%37.0.0.2:{port}/mea"}, b"", 0),
+                     "/named": (302, {"Location": f"http://%6c%6f%63%61%6c%68%6f%73%74:{port}/mea"}, b"", 0),
+                     "/nat64": (302, {"Location": f"http://[64:ff9b::7f00:1]:{port}/mea"}, b"", 0),
+                     "/6to4": (302, {"Location": f"http://[2002:7f00:1::]:{port}/mea"}, b"", 0),
+                     "/nowhere": (302, {"Location": f"http://nowhere.invalid:{port}/mea"}, b"", 0),
+                     "/mea": (200, {}, (FEEDS / "mea-press.xml").read_bytes(), 0)}
+    names = ("escaped", "named", "nat64", "6to4", "nowhere")
+    for name in names:
+        reader.ok("feeds", "add", f"{server.base}/{name}", "--name", name)
+    run = reader("news", "--json")
+    assert {feed["name"]: feed["state"] for feed in run.json()["feeds"]} == dict.fromkeys(names, "failing")
+    assert run.stderr.count("a host written with % escapes: not followed") == 2, run.stderr
+    for host in ("64:ff9b::7f00:1", "2002:7f00:1::", "nowhere.invalid"):
+        assert f"a redirect to {host}, a loopback, private or link-local address or one that does not resolve" \
+            in run.stderr, run.stderr
+    assert "/mea" not in [path for path, _ in server.requests]
+
+
+def test_embedded_ipv4_addresses_are_judged_by_the_ipv4_they_carry():
+    from tracker.feeds.fetch import _public
+    assert not _public("64:ff9b::a00:1") and not _public("2002:a9fe:a9fe::") and not _public("::ffff:127.0.0.1")
+    assert _public("64:ff9b::808:808") and _public("2002:808:808::")
 
 
 def test_a_compressed_feed_is_read_and_a_bomb_stops_at_the_cap(reader, server):
