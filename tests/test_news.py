@@ -707,6 +707,16 @@ def test_redirects_stay_on_the_host_or_go_to_a_public_one(reader, server):
     assert [path for path, _ in server.requests].count("/mea") == 1
 
 
+@pytest.mark.parametrize("value", ["inf", "1e300", "nan", "soon", "0", "601"])
+def test_a_bad_feed_timeout_is_one_line_and_reads_nothing(reader, server, value):
+    server.routes = {"/mea": (200, {}, (FEEDS / "mea-press.xml").read_bytes(), 0)}
+    reader.ok("feeds", "add", f"{server.base}/mea", "--name", "mea")
+    before = reader.dump()
+    one_line_error(reader("news", TRACKER_FEED_TIMEOUT=value), 2, "TRACKER_FEED_TIMEOUT=")
+    assert reader.dump() == before and not server.requests
+    assert reader("news", "--json", TRACKER_FEED_TIMEOUT="600").json()["feeds"][0]["state"] == "read"
+
+
 def test_a_redirect_host_is_judged_as_urllib_connects_to_it(reader, server):
     # urllib unquotes a host before it connects: %31%32%37.0.0.2 is 127.0.0.2, %6c... is localhost.
     port = server.base.rsplit(":", 1)[1]

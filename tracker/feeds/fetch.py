@@ -28,6 +28,7 @@ MAX_REDIRECTS = 3
 # Seconds one whole fetch may take, from connecting to the last byte (TRACKER_FEED_TIMEOUT
 # changes it: a slow link, a test).
 DEFAULT_TIMEOUT = 20.0
+MAX_TIMEOUT = 600.0
 # The longest a server's Retry-After is honoured: after that the feed is asked again.
 MAX_RETRY_AFTER = timedelta(days=7)
 USER_AGENT = f"tracker/{__version__} (feed reader; +https://pypi.org/project/tracker/)"
@@ -102,10 +103,27 @@ def _public(host: str) -> bool:
 
 
 def timeout() -> float:
+    """Seconds one fetch may take: TRACKER_FEED_TIMEOUT, checked (bad_timeout()) before a run."""
+    return DEFAULT_TIMEOUT if bad_timeout() else max(0.1, float(os.environ.get("TRACKER_FEED_TIMEOUT", DEFAULT_TIMEOUT)))
+
+
+def bad_timeout() -> str | None:
+    """What is wrong with TRACKER_FEED_TIMEOUT, if anything: it must be a number of seconds
+    above 0 and at most MAX_TIMEOUT (inf or 1e300 overflow the wait for the fetch thread;
+    nan compares false with everything)."""
+    import math
+
+    value = os.environ.get("TRACKER_FEED_TIMEOUT")
+    if value is None:
+        return None
     try:
-        return max(0.1, float(os.environ.get("TRACKER_FEED_TIMEOUT", DEFAULT_TIMEOUT)))
+        seconds = float(value)
     except ValueError:
-        return DEFAULT_TIMEOUT
+        seconds = math.nan
+    if not 0 < seconds <= MAX_TIMEOUT:
+        return (f"TRACKER_FEED_TIMEOUT={value[:20]!r} is not a number of seconds above 0 and at most "
+                f"{MAX_TIMEOUT:g}: set it so, or unset it for {DEFAULT_TIMEOUT:g}")
+    return None
 
 
 def _retry_after(value: str | None, now: datetime) -> str | None:
