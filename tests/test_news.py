@@ -542,8 +542,25 @@ def test_a_flood_is_capped_per_feed_and_the_rest_left_for_later(reader, tmp_path
                                            "Fri, 05 Dec 2025 18:00:00 +0530") for n in range(1100)])
     run = reader.ok("news", "--json", "--file", flood)
     assert run.json()["proposals"] == 200 and run.json()["entries"] == 200
-    assert "1100 entries: the first 1000 read, 100 not" in run.stderr
-    assert "200 proposals made, as many as one feed makes in a run: its other 800 entries" in run.stderr
+    assert "200 proposals made, as many as one feed makes in a run: its other 900 new entries" in run.stderr
+
+
+def test_a_feed_over_the_entry_cap_is_read_further_on_each_run(reader, server, tmp_path):
+    # Listed oldest first: the entries past the cap are the newest, and must be reached.
+    big = Path(_rss(tmp_path / "big.xml", [(f"Weather in Delhi, day {n}", "Fri, 05 Dec 2025 18:00:00 +0530")
+                                           for n in range(2300)]))
+    server.routes = {"/big": (200, {"ETag": '"v1"'}, big.read_bytes(), 0)}
+    reader.ok("feeds", "add", f"{server.base}/big", "--name", "big")
+    said = []
+    for stored in (1000, 1000, 300, 0):
+        run = reader.ok("news", "--json")
+        assert run.json()["entries"] == stored, run.stderr
+        said.append(run.stderr)
+    assert "1000 new entries stored, as many as one feed gives in a run: its other 1300 new entries" in said[0]
+    assert "its other 300 new entries are left for the next run" in said[1]
+    assert "left for the next run" not in said[2] + said[3]
+    # Read whole, the feed is asked with its ETag again: an unchanged feed costs a 304.
+    assert "If-None-Match" not in server.requests[2][1] and server.requests[3][1]["If-None-Match"] == '"v1"'
 
 
 def test_a_round_of_talks_announced_is_proposed_as_a_new_event(reader):
