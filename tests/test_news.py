@@ -529,6 +529,37 @@ def test_an_accept_folds_the_same_change_and_undo_opens_them_again(reader):
     assert reader.ok("show", "A2", "--json").json()["status"] == "signed"
 
 
+def test_a_bulk_accept_leaves_a_proposal_for_a_removed_item_open_and_takes_the_rest(reader):
+    reader.ok("news", "--quiet", "--file", *CORPUS)
+    sure = [p for p in inbox(reader) if p["confidence"] >= 0.8]
+    removed = next(p["ref"] for p in sure if p["ref"])
+    reader.ok("remove", removed)
+    run = reader.ok("inbox", "accept", "--above", "0.8")
+    left = [p for p in inbox(reader) if p["confidence"] >= 0.8]
+    assert left and {p["ref"] for p in left} == {removed}, left
+    for proposal in left:
+        assert f"tracker: warning: left #{proposal['id']} open: {removed} was removed (" in run.stderr
+        assert f"dismiss it with `tracker inbox dismiss {proposal['id']}`" in run.stderr
+    assert {p["state"] for p in inbox(reader, "--all") if p["id"] in {q["id"] for q in sure} - {q["id"] for q in left}} \
+        == {"accepted"}
+
+
+def test_an_old_report_does_not_take_the_well_dated_ones_with_it_and_a_fold_is_said(reader, tmp_path):
+    pact = "India and Russia sign labour mobility pact"
+    feed = _rss(tmp_path / "pact.xml", [(pact, "Thu, 01 Jan 1970 00:00:00 +0000"),
+                                        (pact, "Fri, 05 Dec 2025 18:00:00 +0530"),
+                                        (pact, "Sat, 06 Dec 2025 09:00:00 +0530")])
+    reader.ok("news", "--quiet", "--file", feed)
+    reports = sorted((p["on"], p["id"]) for p in inbox(reader) if p["set"] == {"status": "signed"})
+    (old, old_id), (_, first), (_, second) = reports
+    assert old == "1970-01-01", reports
+    run = reader.ok("inbox", "accept", str(old_id))
+    assert f"accepted #{old_id}: " in run.stderr and "the same change" not in run.stderr
+    assert {p["id"] for p in inbox(reader)} >= {first, second}            # the well-dated reports stay open
+    run = reader.ok("inbox", "accept", str(second))
+    assert f"accepted #{second} (and #{first}: the same change): " in run.stderr
+
+
 def test_a_bulk_accept_adds_one_item_per_title(reader):
     reader.ok("news", "--quiet", "--file", *CORPUS)
     reader.ok("inbox", "accept", "--above", "0.5")
