@@ -529,6 +529,37 @@ def test_an_accept_folds_the_same_change_and_undo_opens_them_again(reader):
     assert reader.ok("show", "A2", "--json").json()["status"] == "signed"
 
 
+def test_a_bulk_accept_leaves_a_proposal_for_a_removed_item_open_and_takes_the_rest(reader):
+    reader.ok("news", "--quiet", "--file", *CORPUS)
+    sure = [p for p in inbox(reader) if p["confidence"] >= 0.8]
+    removed = next(p["ref"] for p in sure if p["ref"])
+    reader.ok("remove", removed)
+    run = reader.ok("inbox", "accept", "--above", "0.8")
+    left = [p for p in inbox(reader) if p["confidence"] >= 0.8]
+    assert left and {p["ref"] for p in left} == {removed}, left
+    for proposal in left:
+        assert f"tracker: warning: left #{proposal['id']} open: {removed} was removed (" in run.stderr
+        assert f"dismiss it with `tracker inbox dismiss {proposal['id']}`" in run.stderr
+    assert {p["state"] for p in inbox(reader, "--all") if p["id"] in {q["id"] for q in sure} - {q["id"] for q in left}} \
+        == {"accepted"}
+
+
+def test_an_old_report_does_not_take_the_well_dated_ones_with_it_and_a_fold_is_said(reader, tmp_path):
+    pact = "India and Russia sign labour mobility pact"
+    feed = _rss(tmp_path / "pact.xml", [(pact, "Thu, 01 Jan 1970 00:00:00 +0000"),
+                                        (pact, "Fri, 05 Dec 2025 18:00:00 +0530"),
+                                        (pact, "Sat, 06 Dec 2025 09:00:00 +0530")])
+    reader.ok("news", "--quiet", "--file", feed)
+    reports = sorted((p["on"], p["id"]) for p in inbox(reader) if p["set"] == {"status": "signed"})
+    (old, old_id), (_, first), (_, second) = reports
+    assert old == "1970-01-01", reports
+    run = reader.ok("inbox", "accept", str(old_id))
+    assert f"accepted #{old_id}: " in run.stderr and "the same change" not in run.stderr
+    assert {p["id"] for p in inbox(reader)} >= {first, second}            # the well-dated reports stay open
+    run = reader.ok("inbox", "accept", str(second))
+    assert f"accepted #{second} (and #{first}: the same change): " in run.stderr
+
+
 def test_a_bulk_accept_adds_one_item_per_title(reader):
     reader.ok("news", "--quiet", "--file", *CORPUS)
     reader.ok("inbox", "accept", "--above", "0.5")
@@ -542,8 +573,25 @@ def test_a_flood_is_capped_per_feed_and_the_rest_left_for_later(reader, tmp_path
                                            "Fri, 05 Dec 2025 18:00:00 +0530") for n in range(1100)])
     run = reader.ok("news", "--json", "--file", flood)
     assert run.json()["proposals"] == 200 and run.json()["entries"] == 200
-    assert "1100 entries: the first 1000 read, 100 not" in run.stderr
-    assert "200 proposals made, as many as one feed makes in a run: its other 800 entries" in run.stderr
+    assert "200 proposals made, as many as one feed makes in a run: its other 900 new entries" in run.stderr
+
+
+def test_a_feed_over_the_entry_cap_is_read_further_on_each_run(reader, server, tmp_path):
+    # Listed oldest first: the entries past the cap are the newest, and must be reached.
+    big = Path(_rss(tmp_path / "big.xml", [(f"Weather in Delhi, day {n}", "Fri, 05 Dec 2025 18:00:00 +0530")
+                                           for n in range(2300)]))
+    server.routes = {"/big": (200, {"ETag": '"v1"'}, big.read_bytes(), 0)}
+    reader.ok("feeds", "add", f"{server.base}/big", "--name", "big")
+    said = []
+    for stored in (1000, 1000, 300, 0):
+        run = reader.ok("news", "--json")
+        assert run.json()["entries"] == stored, run.stderr
+        said.append(run.stderr)
+    assert "1000 new entries stored, as many as one feed gives in a run: its other 1300 new entries" in said[0]
+    assert "its other 300 new entries are left for the next run" in said[1]
+    assert "left for the next run" not in said[2] + said[3]
+    # Read whole, the feed is asked with its ETag again: an unchanged feed costs a 304.
+    assert "If-None-Match" not in server.requests[2][1] and server.requests[3][1]["If-None-Match"] == '"v1"'
 
 
 def test_a_round_of_talks_announced_is_proposed_as_a_new_event(reader):
@@ -702,9 +750,46 @@ def test_redirects_stay_on_the_host_or_go_to_a_public_one(reader, server):
     run = reader("news", "--json")
     states = {feed["name"]: feed["state"] for feed in run.json()["feeds"]}
     assert states == {"elsewhere": "failing", "metadata": "failing", "here": "read"}
-    assert "a redirect to 127.0.0.2, a loopback, private or link-local address: not followed" in run.stderr
+    assert "a redirect to 127.0.0.2, a loopback, private or link-local address" in run.stderr
     assert "169.254.169.254" in run.stderr
     assert [path for path, _ in server.requests].count("/mea") == 1
+
+
+@pytest.mark.parametrize("value", ["inf", "1e300", "nan", "soon", "0", "601"])
+def test_a_bad_feed_timeout_is_one_line_and_reads_nothing(reader, server, value):
+    server.routes = {"/mea": (200, {}, (FEEDS / "mea-press.xml").read_bytes(), 0)}
+    reader.ok("feeds", "add", f"{server.base}/mea", "--name", "mea")
+    before = reader.dump()
+    one_line_error(reader("news", TRACKER_FEED_TIMEOUT=value), 2, "TRACKER_FEED_TIMEOUT=")
+    assert reader.dump() == before and not server.requests
+    assert reader("news", "--json", TRACKER_FEED_TIMEOUT="600").json()["feeds"][0]["state"] == "read"
+
+
+def test_a_redirect_host_is_judged_as_urllib_connects_to_it(reader, server):
+    # urllib unquotes a host before it connects: %31%32%37.0.0.2 is 127.0.0.2, %6c... is localhost.
+    port = server.base.rsplit(":", 1)[1]
+    server.routes = {"/escaped": (302, {"Location": f"http://%31%32%37.0.0.2:{port}/mea"}, b"", 0),
+                     "/named": (302, {"Location": f"http://%6c%6f%63%61%6c%68%6f%73%74:{port}/mea"}, b"", 0),
+                     "/nat64": (302, {"Location": f"http://[64:ff9b::7f00:1]:{port}/mea"}, b"", 0),
+                     "/6to4": (302, {"Location": f"http://[2002:7f00:1::]:{port}/mea"}, b"", 0),
+                     "/nowhere": (302, {"Location": f"http://nowhere.invalid:{port}/mea"}, b"", 0),
+                     "/mea": (200, {}, (FEEDS / "mea-press.xml").read_bytes(), 0)}
+    names = ("escaped", "named", "nat64", "6to4", "nowhere")
+    for name in names:
+        reader.ok("feeds", "add", f"{server.base}/{name}", "--name", name)
+    run = reader("news", "--json")
+    assert {feed["name"]: feed["state"] for feed in run.json()["feeds"]} == dict.fromkeys(names, "failing")
+    assert run.stderr.count("a host written with % escapes: not followed") == 2, run.stderr
+    for host in ("64:ff9b::7f00:1", "2002:7f00:1::", "nowhere.invalid"):
+        assert f"a redirect to {host}, a loopback, private or link-local address or one that does not resolve" \
+            in run.stderr, run.stderr
+    assert "/mea" not in [path for path, _ in server.requests]
+
+
+def test_embedded_ipv4_addresses_are_judged_by_the_ipv4_they_carry():
+    from tracker.feeds.fetch import _public
+    assert not _public("64:ff9b::a00:1") and not _public("2002:a9fe:a9fe::") and not _public("::ffff:127.0.0.1")
+    assert _public("64:ff9b::808:808") and _public("2002:808:808::")
 
 
 def test_a_compressed_feed_is_read_and_a_bomb_stops_at_the_cap(reader, server):

@@ -123,7 +123,9 @@ def accept(
     from tracker.render.text import cell
 
     for one in decided:
-        line = cell(f"accepted #{one.proposal['id']}: {one.outcome.item.ref} ")
+        # Folded proposals are named: the user accepted one number and sees why the others went.
+        folded = f" (and {', '.join(f'#{other}' for other in one.folded)}: the same change)" if one.folded else ""
+        line = cell(f"accepted #{one.proposal['id']}{folded}: {one.outcome.item.ref} ")
         line.append(cell(one.outcome.item.title))
         line.append(f" ({one.outcome.item.status})")
         console.print(line)

@@ -35,6 +35,10 @@ def news(
     file = [*(file or []), *(more or [])]
     if feed is not None and file:
         raise BadArgument("--feed names a feed to fetch, --file a file to read: give one or the other")
+    from tracker.feeds.fetch import bad_timeout
+
+    if problem := bad_timeout():
+        raise BadArgument(problem)
     runs = read_news(store(ctx), feed, list(file or []))
     for run in runs:
         # Under --quiet (cron), a feed skipped on purpose (gone, waiting) is not news each run.

@@ -28,6 +28,7 @@ MAX_REDIRECTS = 3
 # Seconds one whole fetch may take, from connecting to the last byte (TRACKER_FEED_TIMEOUT
 # changes it: a slow link, a test).
 DEFAULT_TIMEOUT = 20.0
+MAX_TIMEOUT = 600.0
 # The longest a server's Retry-After is honoured: after that the feed is asked again.
 MAX_RETRY_AFTER = timedelta(days=7)
 USER_AGENT = f"tracker/{__version__} (feed reader; +https://pypi.org/project/tracker/)"
@@ -57,13 +58,18 @@ class _Redirects(urllib.request.HTTPRedirectHandler):
         if web_link(newurl) is None:
             raise urllib.error.HTTPError(newurl, code, "redirect to a link that is not http(s)", headers, fp)
         try:
-            host, before = urlsplit(newurl).hostname, urlsplit(req.full_url).hostname
+            netloc, host, before = urlsplit(newurl).netloc, urlsplit(newurl).hostname, urlsplit(req.full_url).hostname
         except ValueError:
-            host = before = None
+            netloc = host = before = None
         if not host:
             raise urllib.error.HTTPError(newurl, code, "redirect to an address without a host", headers, fp)
+        # urllib unquotes the host before it connects (%31%32%37.0.0.1 is 127.0.0.1): a host
+        # with % in it is refused rather than checked in a form urllib never uses.
+        if "%" in netloc:
+            raise _Refused(f"a redirect to {host}, a host written with % escapes: not followed")
         if host != before and not _public(host):
-            raise _Refused(f"a redirect to {host}, a loopback, private or link-local address: not followed")
+            raise _Refused(f"a redirect to {host}, a loopback, private or link-local address "
+                           "or one that does not resolve: not followed")
         return super().redirect_request(req, fp, code, msg, headers, newurl)
 
 
@@ -72,26 +78,52 @@ class _Refused(Exception):
 
 
 def _public(host: str) -> bool:
-    """Whether every address `host` names is on the public internet. A name that does not
-    resolve is let through: connecting to it fails the same way."""
+    """Whether `host` resolves, and every address it names is on the public internet. A
+    NAT64 (64:ff9b::/96) or 6to4 (2002::/16) address is judged by the IPv4 address it
+    carries: 64:ff9b::7f00:1 reaches 127.0.0.1 through a translator."""
     import ipaddress
 
     try:
         addresses = {info[4][0] for info in socket.getaddrinfo(host, None)}
     except (OSError, UnicodeError):
-        return True
+        return False
+    nat64 = ipaddress.ip_network("64:ff9b::/96")
     for address in addresses:
         ip = ipaddress.ip_address(address.split("%")[0])
+        if ip.version == 6:
+            if ip in nat64:
+                ip = ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
+            elif ip.sixtofour is not None:
+                ip = ip.sixtofour
+            elif ip.ipv4_mapped is not None:
+                ip = ip.ipv4_mapped
         if not ip.is_global or ip.is_multicast:
             return False
-    return True
+    return bool(addresses)
 
 
 def timeout() -> float:
+    """Seconds one fetch may take: TRACKER_FEED_TIMEOUT, checked (bad_timeout()) before a run."""
+    return DEFAULT_TIMEOUT if bad_timeout() else max(0.1, float(os.environ.get("TRACKER_FEED_TIMEOUT", DEFAULT_TIMEOUT)))
+
+
+def bad_timeout() -> str | None:
+    """What is wrong with TRACKER_FEED_TIMEOUT, if anything: it must be a number of seconds
+    above 0 and at most MAX_TIMEOUT (inf or 1e300 overflow the wait for the fetch thread;
+    nan compares false with everything)."""
+    import math
+
+    value = os.environ.get("TRACKER_FEED_TIMEOUT")
+    if value is None:
+        return None
     try:
-        return max(0.1, float(os.environ.get("TRACKER_FEED_TIMEOUT", DEFAULT_TIMEOUT)))
+        seconds = float(value)
     except ValueError:
-        return DEFAULT_TIMEOUT
+        seconds = math.nan
+    if not 0 < seconds <= MAX_TIMEOUT:
+        return (f"TRACKER_FEED_TIMEOUT={value[:20]!r} is not a number of seconds above 0 and at most "
+                f"{MAX_TIMEOUT:g}: set it so, or unset it for {DEFAULT_TIMEOUT:g}")
+    return None
 
 
 def _retry_after(value: str | None, now: datetime) -> str | None:

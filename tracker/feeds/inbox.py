@@ -10,11 +10,17 @@ from tracker.errors import BadArgument, TrackerError
 from tracker.model import parse_ref
 
 
+# Reports of one change dated this close are one change (the signing, then the next day's
+# story of it); further apart, one of them has the date wrong, and the user decides.
+FOLD_DAYS = 7
+
+
 @dataclass
 class Decided:
     proposal: dict
     outcome: core.Outcome | None = None     # what accepting it changed
     skipped: str | None = None              # why a bulk accept left it open
+    folded: list[int] | None = None         # other proposals of the same change, accepted with it
 
 
 def _open(store, ids: list[int]) -> list[dict]:
@@ -33,7 +39,9 @@ def accept(store, ids: list[int] | None, above: float | None, status: str | None
     """Apply proposals, all in one transaction: every one, or none. A proposal of the same
     change to the same item (another feed's report of it), or of the same new item, is
     folded into the one accepted: accepted with it by the same command, so that the inbox
-    keeps one line per change and `tracker undo` opens them all again."""
+    keeps one line per change and `tracker undo` opens them all again. Only a proposal
+    dated within FOLD_DAYS of the one accepted is folded: an old report (1970, or weeks
+    before) must not take the well-dated ones with it, nor they it."""
     decided = []
     with store.writing():
         proposals = _open(store, ids) if ids else store.proposals(above=above)
@@ -45,6 +53,11 @@ def accept(store, ids: list[int] | None, above: float | None, status: str | None
             wanted = dict(proposal["set"])
             if status is not None:
                 wanted["status"] = status
+            if ids is None and (gone := _gone(store, proposal["ref"] or wanted.get("event"))):
+                # An item removed since: the proposal can never be made, but the others can.
+                decided.append(Decided(proposal, skipped=f"{gone}; dismiss it with "
+                                                         f"`tracker inbox dismiss {proposal['id']}`"))
+                continue
             backwards = _backwards(store, proposal["ref"], wanted.get("status"))
             if backwards and ids is None and status is None:
                 # A settled item moved back is a decision of its own: by its number.
@@ -69,14 +82,30 @@ def accept(store, ids: list[int] | None, above: float | None, status: str | None
                                       entry)
             command = store.command(stamp)
             store.decide(proposal["id"], "accepted", stamp, command)
-            decided.append(Decided(proposal, outcome))
+            decided.append(Decided(proposal, outcome, folded=[]))
             if status is None:
-                others = store.same_change_open(proposal["ref"], wanted.get("status")) if proposal["ref"] else \
-                    store.same_item_open(proposal["item_type"], wanted.get("title", ""), wanted.get("event"))
+                others = store.same_change_open(proposal["ref"], wanted.get("status"), proposal["on"], FOLD_DAYS) \
+                    if proposal["ref"] else store.same_item_open(proposal["item_type"], wanted.get("title", ""),
+                                                                 wanted.get("event"), proposal["on"], FOLD_DAYS)
                 for other in others:
                     store.decide(other, "accepted", stamp, command)
                     folded.add(other)
+                    decided[-1].folded.append(other)
     return decided
+
+
+def _gone(store, ref: str | None) -> str | None:
+    """Why the item a proposal names can no longer change: removed, or no longer there
+    (the import that added it was undone)."""
+    if ref is None:
+        return None
+    found = store.items_by_ref({parse_ref(ref)})
+    if not found:
+        return f"{ref} is no longer tracked"
+    item = next(iter(found.values()))[1]
+    if item.removed:
+        return f"{ref} was removed ({dates.reader_text(item.removed)}): it can no longer change"
+    return None
 
 
 def _backwards(store, ref: str | None, status: str | None) -> str | None:

@@ -14,9 +14,10 @@ from tracker.errors import BadArgument, TrackerError
 from tracker.feeds.parse import MAX_FEED_BYTES, FeedRefused, parse_feed
 
 
-# At most this many entries of one feed are read in a run, and at most this many
+# At most this many new entries of one feed are stored in a run, and at most this many
 # proposals made from one feed: a feed of 20,000 "signed" entries would bury the inbox.
-# What is left (the feed's later entries) is read by the next run.
+# What is left (the feed's entries not stored yet) is read by the next run: entries seen
+# before do not count against the cap, so each run gets further.
 MAX_ENTRIES_PER_FEED = 1000
 MAX_PROPOSALS_PER_FEED = 200
 
@@ -101,32 +102,34 @@ def read_news(store, feed_name: str | None, files: list[Path]) -> list[FeedRun]:
                 run.state, run.error = "failing", str(refused)
         now = dates.now()
         with store.writing():
-            if not files:
-                _note_fetch(store, run, dates.stamp(now))
             if parsed is not None:
                 _store_entries(store, reader, run, parsed, now)
+            if not files:
+                _note_fetch(store, run, dates.stamp(now))
     return runs
 
 
-def _store_entries(store, reader, run: FeedRun, parsed, now) -> None:
+def _future(entry, now) -> bool:
     from datetime import timezone
 
+    published = entry.published
+    return published is not None and (published if published.tzinfo else published.replace(tzinfo=timezone.utc)) > now
+
+
+def _store_entries(store, reader, run: FeedRun, parsed, now) -> None:
     feed_title, entries = parsed
     seen, read_on = dates.stamp(now), now.date()
-    if len(entries) > MAX_ENTRIES_PER_FEED:
-        run.left = len(entries) - MAX_ENTRIES_PER_FEED
-        run.warning = (f"{len(entries)} entries: the first {MAX_ENTRIES_PER_FEED} read, "
-                       f"{run.left} not (at most {MAX_ENTRIES_PER_FEED} of a feed)")
-        entries = entries[:MAX_ENTRIES_PER_FEED]
     for position, entry in enumerate(entries):
-        if run.proposals >= MAX_PROPOSALS_PER_FEED:
-            run.left += len(entries) - position
-            run.warning = "; ".join(filter(None, [run.warning, (
-                f"{run.proposals} proposals made, as many as one feed makes in a run: "
-                f"its other {len(entries) - position} entries are left for the next run")]))
+        if run.proposals >= MAX_PROPOSALS_PER_FEED or run.entries >= MAX_ENTRIES_PER_FEED:
+            run.left = sum(1 for rest in entries[position:]
+                           if not _future(rest, now) and not store.entry_seen(run.name, rest.key, rest.link))
+            if run.left:
+                run.warning = (f"{run.proposals} proposals made, as many as one feed makes in a run"
+                               if run.proposals >= MAX_PROPOSALS_PER_FEED else
+                               f"{run.entries} new entries stored, as many as one feed gives in a run")
+                run.warning += f": its other {run.left} new entries are left for the next run"
             break
-        published = entry.published
-        if published is not None and (published if published.tzinfo else published.replace(tzinfo=timezone.utc)) > now:
+        if _future(entry, now):
             # Dated after now: a wrong clock, or an embargo. Not stored, so that it is read
             # (and proposes) once its date has come.
             run.future += 1
@@ -155,7 +158,8 @@ def _note_fetch(store, run: FeedRun, checked: str) -> None:
         store.feed_checked(run.name, checked, "failing", run.error, keep_validators=True)
         return
     if fetched.state in ("read", "unchanged"):
-        store.feed_checked(run.name, checked, "ok", None, fetched.etag, fetched.last_modified)
+        # Entries left for the next run: no validators, or the server's 304 would hide them.
+        store.feed_checked(run.name, checked, "ok", None, *((None, None) if run.left else (fetched.etag, fetched.last_modified)))
     else:
         store.feed_checked(run.name, checked, fetched.state, fetched.error, keep_validators=True,
                            retry_after=fetched.retry_after)

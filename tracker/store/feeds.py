@@ -98,18 +98,20 @@ class FeedStore(Connection):
         self.conn.execute("UPDATE proposals SET state = ?, decided = ?, command_id = ? WHERE id = ?",
                           (state, decided, command_id, proposal_id))
 
-    def same_change_open(self, ref: str, status: str) -> list[int]:
-        """The open proposals of the same change to the same item."""
+    def same_change_open(self, ref: str, status: str, on: str | None, days: int) -> list[int]:
+        """The open proposals of the same change to the same item, dated within `days` of `on`."""
         return [row[0] for row in self.conn.execute(
-            "SELECT id FROM proposals WHERE state = 'open' AND ref = ? AND json_extract(\"set\", '$.status') = ?",
-            (ref, status))]
+            "SELECT id FROM proposals WHERE state = 'open' AND ref = ? AND json_extract(\"set\", '$.status') = ? "
+            f"AND {_NEAR} ORDER BY id", (ref, status, on, on, days))]
 
-    def same_item_open(self, item_type: str, title: str, event: str | None) -> list[int]:
-        """The open proposals of a new item with the same title, at the same event (or none)."""
+    def same_item_open(self, item_type: str, title: str, event: str | None, on: str | None, days: int) -> list[int]:
+        """The open proposals of a new item with the same title, at the same event (or none),
+        dated within `days` of `on`."""
         return [row[0] for row in self.conn.execute(
             "SELECT id FROM proposals WHERE state = 'open' AND ref IS NULL AND item_type = ? "
             "AND lower(json_extract(\"set\", '$.title')) = lower(?) "
-            "AND coalesce(json_extract(\"set\", '$.event'), '') = ?", (item_type, title, event or ""))]
+            f"AND coalesce(json_extract(\"set\", '$.event'), '') = ? AND {_NEAR} ORDER BY id",
+            (item_type, title, event or "", on, on, days))]
 
     def reopen_accepted(self, command_id: int) -> int:
         """The proposals a command accepted, open again (that command was undone)."""
@@ -168,6 +170,10 @@ class FeedStore(Connection):
 
 # json is loaded by the news commands that use these, not by every command that opens
 # the store (start-up is a feature: 2-9 ms here).
+# A proposal's date near another's (both undated counts as near): parameters on, on, days.
+_NEAR = '(coalesce("on", ?) IS NULL OR abs(julianday("on") - julianday(?)) <= ?)'
+
+
 def _dumps(value, **options) -> str:
     import json
 
