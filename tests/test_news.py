@@ -913,3 +913,13 @@ def test_a_denial_then_but_keeps_what_follows(reader):
     said = [(p["ref"], p["set"]) for p in inbox(reader)
             if p["headline"] == "India and Russia did not sign the S-400 deal but inked the labour pact"]
     assert said == [("A2", {"status": "signed"})]
+
+
+def test_a_new_agreement_names_its_event_or_null(reader):
+    """The contract's `set` for a new agreement has `event`: a ref, or null at no event (the
+    India-Eurasian Economic Union trade agreement of the corpus is at none)."""
+    reader.ok("news", "--file", *CORPUS)
+    new = [p["set"] for p in inbox(reader, "--all") if p["ref"] is None and p["set"].get("kind") != "talks"]
+    assert new and all("event" in wanted for wanted in new), [w for w in new if "event" not in w]
+    assert any(wanted["event"] is None for wanted in new)
+

@@ -313,7 +313,7 @@ class Reader:
                 if first.lower() in {n.lower() for n in named} or second.lower() in {n.lower() for n in named}:
                     title = f"{first}-{second} {'free trade agreement' if 'free trade' in noun else noun}"
                     return [Proposal(None, "agreement", {
-                        "title": title, "kind": "agreement", "status": "negotiating",
+                        "title": title, "kind": "agreement", "status": "negotiating", "event": None,
                         "sector": match.sector_of(noun) or "trade", "parties": [first, second]}, on, 0.6,
                         {"item": [first, second], "change": [signal.words]})]
         return []
