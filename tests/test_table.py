@@ -10,7 +10,8 @@ from rich.cells import cell_len
 from rich.console import Console
 from rich.text import Text
 
-from tracker.render.table import Table, _wrap
+from tracker.render.cells import _wrap
+from tracker.render.table import Table
 
 ROWS = [
     ("A1", "Labour mobility pact", "expected", "India, Russia"),
@@ -91,7 +92,7 @@ def test_wrap_keeps_words_whole_and_cuts_only_longer_ones():
 from hypothesis import given, settings, strategies as st  # noqa: E402
 
 from test_narrow import terminal_cells  # noqa: E402
-from tracker.render.table import cells  # noqa: E402
+from tracker.render.cells import cells  # noqa: E402
 
 HINDI = "भारत-रूस वार्षिक शिखर सम्मेलन समझौता"
 

@@ -21,7 +21,8 @@ from rich.console import Console, Group
 from rich.panel import Panel
 from rich.text import Text
 
-from tracker.render.table import Table, cells
+from tracker.render.cells import cells
+from tracker.render.table import Table
 
 # Typer's styles, so that the help reads as before.
 OPTION, SWITCH, METAVAR, BORDER = "bold cyan", "bold green", "bold yellow", "dim"

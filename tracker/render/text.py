@@ -17,7 +17,8 @@ from rich.text import Text
 from tracker.dates import clock_text, get_zone, instant, zone_abbreviation
 from tracker.model import KINDS, STATUSES, Change, Item
 from tracker.render.safe import one_line, printable
-from tracker.render.table import GLUE, Table, glued
+from tracker.render.cells import GLUE, glued
+from tracker.render.table import Table
 
 STATUS_STYLE = {
     "rumoured": "dim", "announced": "cyan", "confirmed": "bold cyan", "held": "green",
