@@ -4,7 +4,7 @@
 -- older release is brought here by the numbered steps in tracker/migrations/
 -- (0002-series.sql takes version 1 to 2, 0003-counts.sql 2 to 3, 0004-indexes.sql
 -- 3 to 4, 0005-commands.sql 4 to 5, 0006-history.sql 5 to 6, 0007-feeds.sql 6 to 7,
--- 0008-entries-per-feed.sql 7 to 8), and PRAGMA user_version (last line) says which
+-- 0008-entries-per-feed.sql 7 to 8, 0009-views.sql 8 to 9), and PRAGMA user_version (last line) says which
 -- shape a file has. A change here needs its step there too.
 --
 -- Dates are kept twice: as written for people (`starts`, `due`, `happened`:
@@ -302,4 +302,72 @@ CREATE TABLE proposals (
 CREATE INDEX proposals_by_command ON proposals (command_id) WHERE command_id IS NOT NULL;
 CREATE INDEX proposals_open ON proposals (state, confidence DESC, id);
 
-PRAGMA user_version = 8;
+-- Views named for people (version 9), for reading the database in Datasette or
+-- sqlite-utils: refs as tracker shows them (A3, E2), parties and tags joined with
+-- "; ", dates as written (ISO 8601), removed items left out of agreements and events
+-- (the log keeps them). The *_utc columns last sort and compare as text. Nothing
+-- writes through them, so they cost the write paths nothing. "+items.type" keeps the
+-- planner off the (type, ...) indexes: items are read in id order, so a page of a view
+-- (LIMIT 50) reads about 50 rows, not every agreement sorted; no ORDER BY, which would
+-- keep count(*) from skipping the parties and tags.
+CREATE VIEW agreements AS
+SELECT items.id AS id,
+       'A' || items.num AS ref,
+       items.title AS title,
+       items.kind AS kind,
+       items.status AS status,
+       'E' || event.num AS event_ref,
+       event.title AS event_title,
+       event.starts AS event_starts,
+       items.sector AS sector,
+       items.due AS due,
+       (SELECT group_concat(party, '; ') FROM (SELECT party FROM item_parties
+         WHERE item_id = items.id ORDER BY position)) AS parties,
+       (SELECT group_concat(tag, '; ') FROM (SELECT tag FROM item_tags
+         WHERE item_id = items.id ORDER BY position)) AS tags,
+       items.updated AS updated,
+       items.due_utc AS due_utc
+  FROM items LEFT JOIN items AS event ON event.id = items.event_id
+ WHERE +items.type = 'agreement' AND items.removed IS NULL;
+
+CREATE VIEW events AS
+SELECT items.id AS id,
+       'E' || items.num AS ref,
+       items.title AS title,
+       items.kind AS kind,
+       items.status AS status,
+       'E' || parent.num AS event_ref,
+       parent.title AS event_title,
+       items.series AS series,
+       items.series_number AS series_number,
+       items.starts AS starts,
+       items.ends AS ends,
+       items.tz AS tz,
+       items.location AS location,
+       (SELECT group_concat(party, '; ') FROM (SELECT party FROM item_parties
+         WHERE item_id = items.id ORDER BY position)) AS parties,
+       (SELECT group_concat(tag, '; ') FROM (SELECT tag FROM item_tags
+         WHERE item_id = items.id ORDER BY position)) AS tags,
+       (SELECT count(*) FROM items AS expected
+         WHERE expected.event_id = items.id AND expected.type = 'agreement'
+           AND expected.removed IS NULL) AS agreements,
+       items.updated AS updated,
+       items.starts_utc AS starts_utc
+  FROM items LEFT JOIN items AS parent ON parent.id = items.event_id
+ WHERE +items.type = 'event' AND items.removed IS NULL;
+
+CREATE VIEW log AS
+SELECT changes.id AS id,
+       CASE items.type WHEN 'event' THEN 'E' ELSE 'A' END || items.num AS ref,
+       items.title AS title,
+       changes.field AS field,
+       changes.old AS old,
+       changes.new AS new,
+       changes.happened AS "on",
+       changes.source AS source,
+       changes.note AS note,
+       changes.recorded AS recorded,
+       changes.happened_utc AS on_utc
+  FROM changes JOIN items ON items.id = changes.item_id;
+
+PRAGMA user_version = 9;

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from conftest import FIXTURES
+from tracker.store import SCHEMA_VERSION
 
 FEEDS = FIXTURES / "feeds"
 HOSTILE = FEEDS / "hostile"
@@ -294,7 +295,7 @@ def test_a_version_7_database_knows_entries_by_feed_and_id(reader):
     reader.ok("list", TRACKER_DB=str(fresh))
     from test_series import _shape
 
-    assert _shape(reader.db) == _shape(fresh) and _shape(reader.db)["version"] == 8
+    assert _shape(reader.db) == _shape(fresh) and _shape(reader.db)["version"] == SCHEMA_VERSION
 
 
 def test_an_id_is_known_within_its_feed_and_a_link_across_feeds(reader, tmp_path):
@@ -324,7 +325,7 @@ def test_a_version_6_database_gains_the_feed_tables(tracker):
     tracker.ok("feeds", "add", "https://mea.example/rss.xml")
     fresh = tracker.db.parent / "fresh.db"
     tracker.ok("list", TRACKER_DB=str(fresh))
-    assert _shape(tracker.db) == _shape(fresh) and _shape(fresh)["version"] == 8
+    assert _shape(tracker.db) == _shape(fresh) and _shape(fresh)["version"] == SCHEMA_VERSION
 
 
 # -- fetching, from a real server on 127.0.0.1 ---------------------------------------------------
