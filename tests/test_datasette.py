@@ -1,0 +1,328 @@
+"""The database read in Datasette and sqlite-utils: views named for people, search Datasette
+ties to items, the shipped metadata, and `tracker serve` as a real server on 127.0.0.1."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import sqlite3
+import struct
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from conftest import NEWS, SEED, TRACKER_BIN
+from tracker.store import SCHEMA_VERSION
+
+SEED_NOW = "2025-11-29T12:00:00+05:30"
+NEWS_NOW = "2025-12-12T09:00:00+05:30"
+SETTLED = ("signed", "ratified", "in-force", "dropped")
+VIEWS = ("agreements", "events", "log")
+
+
+def run(db: Path, *args: str, now: str = NEWS_NOW) -> subprocess.CompletedProcess:
+    """The installed tracker, as a user runs it (a process of its own, beside the server)."""
+    env = {**os.environ, "TRACKER_DB": str(db), "TRACKER_NOW": now, "TZ": "Asia/Kolkata", "NO_COLOR": "1"}
+    env.pop("TRACKER_TZ", None)
+    done = subprocess.run([str(TRACKER_BIN), *args], env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, f"tracker {' '.join(args)}: {done.stderr}"
+    return done
+
+
+def demo(folder: Path) -> Path:
+    """The demo's case: the seed of 29 November, the news of December replayed, and three more
+    items: one due by a date, one with accents in its title, one removed."""
+    db = folder / "desk.db"
+    run(db, "import", str(SEED), now=SEED_NOW)
+    run(db, "apply", str(NEWS))
+    run(db, "add", "agreement", "Fertiliser supply contract", "--event", "E2", "--kind", "contract",
+        "--status", "negotiating", "--due", "2025-12-10", "--party", "India", "--party", "Russia")
+    run(db, "add", "agreement", "Accord de coopération énergétique", "--kind", "agreement", "--party", "France")
+    run(db, "add", "agreement", "Withdrawn idea", "--kind", "mou")
+    run(db, "remove", "A25")
+    return db
+
+
+def rows(db: Path, sql: str, params=()) -> list[dict]:
+    conn = sqlite3.connect(db)
+    conn.row_factory = sqlite3.Row
+    try:
+        return [dict(row) for row in conn.execute(sql, params)]
+    finally:
+        conn.close()
+
+
+# -- the views --------------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def desk(tmp_path_factory) -> Path:
+    return demo(tmp_path_factory.mktemp("desk"))
+
+
+def test_agreements_view_reads_as_tracker_shows_them(desk):
+    shown = {row["ref"]: row for row in rows(desk, "SELECT * FROM agreements")}
+    assert shown["A2"]["title"].startswith("Labour mobility pact")
+    assert (shown["A2"]["status"], shown["A2"]["event_ref"], shown["A2"]["event_title"]) == \
+        ("signed", "E2", "23rd India-Russia Annual Summit")
+    assert shown["A2"]["event_starts"] == "2025-12-04"
+    assert shown["A2"]["parties"] == "India; Russia"
+    assert shown["A23"]["due"] == "2025-12-10"
+    assert shown["A24"]["event_ref"] is None
+    assert "A25" not in shown                      # removed: out of the views, as out of lists
+    listed = json.loads(run(desk, "list", "agreements", "--all", "--json").stdout)
+    assert sorted(shown) == sorted(item["ref"] for item in listed)
+
+
+def test_events_view_has_refs_dates_and_agreements_expected(desk):
+    shown = {row["ref"]: row for row in rows(desk, "SELECT * FROM events")}
+    assert shown["E2"]["starts"] == "2025-12-04" and shown["E2"]["kind"] == "summit"
+    assert shown["E3"]["event_ref"] == "E1"        # the banquet belongs to the visit
+    assert shown["E2"]["agreements"] == len(rows(desk, "SELECT 1 FROM agreements WHERE event_ref = 'E2'"))
+    assert shown["E1"]["tz"] == "Asia/Kolkata" and shown["E1"]["parties"] == "India; Russia"
+
+
+def test_log_view_is_the_history_with_refs(desk):
+    logged = rows(desk, "SELECT * FROM log WHERE ref = 'A2' ORDER BY id")
+    assert list(logged[0]) == ["id", "ref", "title", "field", "old", "new", "on", "source", "note",
+                               "recorded", "on_utc"]
+    assert logged[0]["field"] == "created"
+    assert any(row["field"] == "status" and row["new"] == "signed" and row["on"] == "2025-12-05"
+               for row in logged)
+    history = json.loads(run(desk, "history", "A2", "--json").stdout)
+    assert len(logged) == len(history)
+    assert [row["ref"] for row in rows(desk, "SELECT ref FROM log WHERE field = 'removed'")] == ["A25"]
+
+
+def test_a_page_of_a_view_reads_items_in_order_not_all_of_them_sorted(desk):
+    conn = sqlite3.connect(desk)
+    for view in VIEWS:
+        plan = " ".join(row[3] for row in conn.execute(f"EXPLAIN QUERY PLAN SELECT * FROM {view} LIMIT 50"))
+        assert "TEMP B-TREE" not in plan, plan
+    conn.close()
+
+
+def test_a_version_8_database_gains_the_views(tracker):
+    from test_series import _shape
+
+    tracker.ok("import", str(SEED))
+    conn = sqlite3.connect(tracker.db)
+    conn.executescript("DROP VIEW agreements; DROP VIEW events; DROP VIEW log; PRAGMA user_version = 8;")
+    conn.close()
+    tracker.ok("list")
+    fresh = tracker.db.parent / "fresh.db"
+    tracker.ok("list", TRACKER_DB=str(fresh))
+
+    def views(path):
+        return rows(path, "SELECT name, sql FROM sqlite_master WHERE type = 'view' ORDER BY name")
+
+    assert [view["name"] for view in views(tracker.db)] == sorted(VIEWS)
+    assert views(tracker.db) == views(fresh)
+    assert _shape(tracker.db) == _shape(fresh) and _shape(tracker.db)["version"] == SCHEMA_VERSION == 9
+    assert len(rows(tracker.db, "SELECT * FROM agreements")) == len(tracker.ok("list", "agreements", "--all", "--json").json())
+    checked = tracker("check")
+    assert checked.code == 0, checked.stdout + checked.stderr
+
+
+def test_sqlite_utils_reads_the_views(desk):
+    tool = str(Path(sys.executable).parent / "sqlite-utils")
+    views = subprocess.run([tool, "views", str(desk)], capture_output=True, text=True, check=True).stdout
+    assert all(f'"view": "{view}"' in views for view in VIEWS), views
+    tables = subprocess.run([tool, "tables", str(desk)], capture_output=True, text=True, check=True).stdout
+    assert '"table": "items"' in tables and '"table": "changes"' in tables
+    agreements = json.loads(subprocess.run([tool, "rows", str(desk), "agreements"], capture_output=True,
+                                           text=True, check=True).stdout)
+    assert {"ref": "A2", "event_ref": "E2", "parties": "India; Russia"}.items() <= \
+        next(row for row in agreements if row["ref"] == "A2").items()
+
+
+# -- the metadata -----------------------------------------------------------------------------
+
+def test_the_metadata_ships_with_the_package_and_names_what_exists(desk):
+    from tracker.commands.serve import metadata
+
+    shipped = metadata()
+    assert shipped["title"] and shipped["source"] and shipped["description"]
+    database = shipped["databases"]["tracker"]
+    conn = sqlite3.connect(desk)
+    names = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type IN ('table', 'view')")}
+    for name, table in database["tables"].items():
+        assert name in names and table["description"], name
+        columns = {row[1] for row in conn.execute(f"PRAGMA table_info({name})")}
+        assert set(table.get("columns", {})) <= columns, name
+    for name in ("agreements", "events", "items"):
+        assert (database["tables"][name]["fts_table"], database["tables"][name]["fts_pk"]) == ("item_search", "id")
+    assert set(database["queries"]) == {"open_agreements_by_event", "this_weeks_changes", "overdue"}
+    for query in database["queries"].values():
+        conn.execute("EXPLAIN " + query["sql"], {"as_of": ""})      # valid SQL over this schema
+    conn.close()
+
+
+# -- tracker serve, for real ------------------------------------------------------------------
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+class Served:
+    def __init__(self, db: Path, port: int, process: subprocess.Popen):
+        self.db, self.port, self.process = db, port, process
+        self.base = f"http://127.0.0.1:{port}"
+
+    def get(self, path: str, **params) -> str:
+        url = self.base + path + ("?" + urllib.parse.urlencode(params) if params else "")
+        with urllib.request.urlopen(url, timeout=30) as response:
+            assert response.status == 200
+            return response.read().decode("utf-8")
+
+    def json(self, path: str, **params):
+        return json.loads(self.get(path, _shape="array", **params))
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory):
+    db = demo(tmp_path_factory.mktemp("served"))
+    port = free_port()
+    env = {**os.environ, "TRACKER_DB": str(db), "TZ": "Asia/Kolkata", "NO_COLOR": "1"}
+    process = subprocess.Popen([str(TRACKER_BIN), "serve", "--port", str(port)], env=env,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    server = Served(db, port, process)
+    deadline = time.monotonic() + 60
+    while True:
+        assert process.poll() is None, f"tracker serve stopped: {process.stderr.read()}"
+        try:
+            server.get("/-/versions.json")
+            break
+        except (urllib.error.URLError, ConnectionError):
+            assert time.monotonic() < deadline, "tracker serve did not answer within 60 s"
+            time.sleep(0.2)
+    yield server
+    if process.poll() is None:
+        process.kill()
+        process.wait()
+
+
+def test_the_database_page_lists_the_views_and_queries(served):
+    page = served.get("/tracker")
+    for name in (*VIEWS, "open_agreements_by_event", "this_weeks_changes", "overdue"):
+        assert f'href="/tracker/{name}"' in page, name
+    assert "Summits, state visits" in served.get("/")
+
+
+def test_the_agreements_page_has_the_search_box_and_the_refs(served):
+    page = served.get("/tracker/agreements")
+    assert 'name="_search"' in page
+    assert ">A2<" in page and "23rd India-Russia Annual Summit" in page
+    assert "Agreements expected, under way or settled" in page       # the metadata's description
+
+
+def test_search_filters_items_and_the_views(served):
+    everything = served.json("/tracker/items.json", _col="title")
+    found = served.json("/tracker/items.json", _search="Kudankulam", _col="title")
+    assert 0 < len(found) < len(everything)
+    assert all("Kudankulam" in row["title"] for row in found)
+    # As tracker searches: each word a prefix, accents and case folded, its syntax inert.
+    whole_word = served.json("/tracker/agreements.json", _search="Kudankulam", _col="ref")
+    assert whole_word and served.json("/tracker/agreements.json", _search="kudan", _col="ref") == whole_word
+    assert [row["ref"] for row in served.json("/tracker/agreements.json", _search="cooperation energetique",
+                                               _col="ref")] == ["A24"]
+    assert [row["title"] for row in served.json("/tracker/agreements.json", _search="S-400", _col="title")] == \
+        ["Additional S-400 air defence systems"]
+    listed = json.loads(run(served.db, "list", "--all", "--search", "Kudankulam", "--json").stdout)
+    assert sorted(row["ref"] for row in served.json("/tracker/agreements.json", _search="Kudankulam", _col="ref")) \
+        == sorted(item["ref"] for item in listed)
+
+
+def test_the_canned_queries_answer(served):
+    by_event = served.json("/tracker/open_agreements_by_event.json")
+    assert by_event and all(row["status"] not in SETTLED for row in by_event)
+    assert {"event_ref": "E2", "ref": "A23"}.items() <= next(row for row in by_event if row["ref"] == "A23").items()
+    overdue = served.json("/tracker/overdue.json", as_of=NEWS_NOW)
+    assert [row["ref"] for row in overdue] == ["A23"]                 # due 10 December, open
+    assert served.json("/tracker/overdue.json", as_of="2025-12-09") == []
+    week = served.json("/tracker/this_weeks_changes.json", as_of=NEWS_NOW)
+    assert week and all("2025-12-08" <= row["on"][:10] <= "2025-12-14" for row in week)
+    assert any(row["ref"] == "E6" and row["field"] == "status" and row["new"] == "held" for row in week)
+    assert len(week) == len(rows(served.db, "SELECT 1 FROM changes WHERE happened_utc >= '2025-12-08' "
+                                            "AND happened_utc < '2025-12-15'"))
+
+
+def test_a_tracker_command_writes_while_datasette_serves(served):
+    before = served.json("/tracker/agreements.json", ref="A3")
+    assert before[0]["status"] == "expected"
+    done = run(served.db, "update", "A3", "--status", "signed", "--on", "2025-12-12", "--note", "Signed at last.")
+    assert done.returncode == 0
+    assert served.json("/tracker/agreements.json", ref="A3")[0]["status"] == "signed"
+    assert served.json("/tracker/log.json", ref="A3", field="status")[-1]["note"] == "Signed at last."
+    assert "A3" not in [row["ref"] for row in served.json("/tracker/open_agreements_by_event.json")]
+
+
+def test_datasette_cannot_write_to_the_database(served):
+    before = rows(served.db, "SELECT count(*) AS n FROM changes")
+    with pytest.raises(urllib.error.HTTPError):
+        served.get("/tracker.json", sql="UPDATE items SET title = 'x'")
+    assert rows(served.db, "SELECT count(*) AS n FROM changes") == before
+
+
+def test_a_headless_chromium_screenshot_of_the_agreements_view(served, tmp_path):
+    from test_report import CHROMIUM_FLAGS, _chromium
+
+    chromium = _chromium()
+    if chromium is None:
+        pytest.skip("chromium is not installed")
+    shot = tmp_path / "agreements.png"
+    subprocess.run([chromium, *CHROMIUM_FLAGS, f"--user-data-dir={tmp_path / 'profile'}", f"--screenshot={shot}",
+                    "--window-size=1280,900", served.base + "/tracker/agreements"],
+                   capture_output=True, timeout=120, check=True)
+    png = shot.read_bytes()
+    assert png[:8] == b"\x89PNG\r\n\x1a\n"
+    assert struct.unpack(">II", png[16:24]) == (1280, 900)
+    assert len(png) > 30_000          # a page of text and a table, not a blank or an error page
+
+
+def test_serve_stops_on_ctrl_c(served):
+    # The last of the served tests: the server is stopped as a user stops it.
+    # Datasette's server shuts down cleanly, then tracker exits as on any Ctrl-C: 130, quietly.
+    served.process.send_signal(signal.SIGINT)
+    assert served.process.wait(timeout=30) == 130
+    said = served.process.stderr.read()
+    assert said == f"serving {served.db} read-only at {served.base}/tracker (Ctrl-C stops)\n"
+
+
+# -- what serve says when it cannot ------------------------------------------------------------
+
+def test_serve_without_datasette_says_how_to_install_it(tracker, monkeypatch):
+    monkeypatch.setitem(sys.modules, "datasette", None)
+    monkeypatch.setitem(sys.modules, "datasette.app", None)
+    done = tracker("serve")
+    assert done.code == 1
+    assert done.stderr == 'tracker: error: tracker serve needs Datasette, which is not installed: ' \
+                          'pip install "tracker[web]"\n'
+
+
+def test_serve_on_a_port_in_use_says_so(tracker):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen(1)
+        port = taken.getsockname()[1]
+        done = tracker("serve", "--port", str(port))
+    assert done.code == 2
+    assert done.stderr == f"tracker: error: port {port} on 127.0.0.1 is in use: choose another with --port\n"
+
+
+def test_help_lists_serve_without_loading_datasette(tmp_path):
+    probe = ("import sys\nfrom tracker.cli import main\ntry:\n    main()\nexcept SystemExit:\n    pass\n"
+             "print('datasette' in sys.modules, 'uvicorn' in sys.modules)")
+    done = subprocess.run([sys.executable, "-c", probe, "--help"], capture_output=True, text=True, cwd=tmp_path,
+                          env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "COLUMNS": "100"})
+    assert " serve " in done.stdout
+    assert done.stdout.rstrip().endswith("False False")
