@@ -17,6 +17,9 @@ from tracker.errors import BadArgument, TrackerError
 
 HOST = "127.0.0.1"
 DEFAULT_PORT = 8001     # Datasette's own
+# Datasette's settings: no facets suggested, which tried a query per column on every
+# page (1.7 s a page at 100k items, 0.2 s without); a facet is a click away still.
+SETTINGS = {"default_page_size": 50, "suggest_facets": False}
 # The name the database has in Datasette's pages (/tracker/agreements), whatever the file's.
 DATABASE = "tracker"
 
@@ -45,7 +48,7 @@ def serve(
     import uvicorn
 
     listening = _listen(port)
-    datasette = Datasette(files=[str(path)], metadata=metadata(), settings={"default_page_size": 50})
+    datasette = Datasette(files=[str(path)], metadata=metadata(), settings=SETTINGS)
     _name_database(datasette, path)
     from datasette.plugins import pm
 
