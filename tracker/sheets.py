@@ -67,7 +67,7 @@ def import_sheet(store: Store, path: Path, dry_run: bool = False) -> tuple[str, 
         raise BadArgument(f"cannot read {name}: {error}") from None
     if isinstance(source, (bytes, bytearray)):
         source = io.BytesIO(source)
-    load = _Load(store, name)
+    load = _Load(store, name, keep=dry_run)
     try:
         with source, store.writing():
             load.rows(_Lines(source), SUFFIXES[path.suffix.lower()])
@@ -77,7 +77,7 @@ def import_sheet(store: Store, path: Path, dry_run: bool = False) -> tuple[str, 
         pass
     except KeyboardInterrupt:
         raise Interrupted(f"interrupted: nothing was imported from {name}; the database is as it was") from None
-    added, already = len(load.added), load.already
+    added, already = load.count, load.already
     plural = "s" * (added != 1)
     said = (f"would import {added} item{plural} from {name} (a dry run: nothing was written)" if dry_run
             else f"imported {added} item{plural} from {name}")
@@ -125,10 +125,12 @@ class _SheetError(Exception):
 
 
 class _Load:
-    def __init__(self, store: Store, name: str) -> None:
+    def __init__(self, store: Store, name: str, keep: bool) -> None:
         self.store, self.name = store, name
+        # What was added, kept for a dry run to show; a real import only counts, however long the sheet.
+        self.keep = keep
         self.added: list[core.Outcome] = []
-        self.already = 0
+        self.count = self.already = 0
         self.header_checked = False
 
     def rows(self, lines: _Lines, kind: str) -> None:
@@ -211,7 +213,9 @@ class _Load:
             outcome = core.add(self.store, item_type, given, entry, uid=uid)
         except TrackerError as error:
             raise _SheetError(str(error), line, self._culprit(item_type, cells)) from None
-        self.added.append(outcome)
+        self.count += 1
+        if self.keep:
+            self.added.append(outcome)
 
     def _check_columns(self, row: dict, line: int) -> None:
         extra = row.get(None)
