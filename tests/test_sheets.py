@@ -276,6 +276,7 @@ def test_a_bad_row_is_named_by_line_and_column_and_nothing_is_added(summit, tmp_
         ("type,title\nagreement,Pact,extra\n", "line 2 has more cells than the header has columns"),
         ("type,title,number\nevent,Summit,23rd\n", "line 2, column number: '23rd' is not a whole number"),
         ("type,title,on\nagreement,Pact,2026-01-01\n", "line 2, column on:"),
+        ("type,title,Title\nagreement,Pact,Other\n", "line 1: column 'title' is named twice: keep one"),
     ]
     for n, (text, said) in enumerate(cases):
         run = summit("import", str(write(tmp_path, f"bad{n}.csv", text)))
@@ -295,6 +296,7 @@ def test_hostile_cells_are_refused_with_one_line(summit, tmp_path):
         (b"type,title,note\nagreement,Pact,-1+2\n", "line 2, column note: '-1+2' starts with '-'"),
         (b"type,title,note\nagreement,Pact," + b"x" * 20_000 + b"\n", "line 2, column note holds 20,000 characters"),
         (b"type,title,note\nagreement,Pact," + b"x" * 200_000 + b"\n", "line 2 holds a cell of more than 10,000"),
+        (b"type,title,note\nagreement,Pact,\"" + b"x," * 3_000_000 + b"\"\n", "line 2 is longer than 4 MiB"),
         (b"type,title\nagreement,Caf\xe9 pact\n", "line 2 is not UTF-8 text (byte b'\\xe9')"),
         ("type,title\nagreement,Pact\n".encode("utf-16"), "line 1 is UTF-16 text: save it as UTF-8"),
     ]
@@ -310,10 +312,18 @@ def test_hostile_cells_are_refused_with_one_line(summit, tmp_path):
     assert run.code == 1 and "larger than 100 bytes" in run.stderr
 
 
+def test_a_sheet_with_no_rows_says_so(summit, tmp_path):
+    before = summit.dump()
+    for n, text in enumerate(["", "type,title\r\n", "type,title\r\n,\r\n,\r\n"]):
+        run = summit.ok("import", str(write(tmp_path, f"empty{n}.csv", text)))
+        assert f"empty{n}.csv holds no rows under a header: nothing imported" in run.stderr
+    assert summit.dump() == before
+
+
 def test_tsv_and_newline_delimited_json_sheets(summit, tmp_path):
     tsv = "type\ttitle\tparties\tdue\nagreement\tTab pact\tIndia; Russia\t2025-12-20\n"
     summit.ok("import", str(write(tmp_path, "s.tsv", tsv)))
-    lines = [json.dumps({"type": "event", "title": "JSON visit", "parties": ["India", "Japan"], "uid": "v-1"}), "",
+    lines = ["\ufeff" + json.dumps({"type": "event", "title": "JSON visit", "parties": ["India", "Japan"], "uid": "v-1"}), "",
              json.dumps({"type": "agreement", "title": "JSON pact", "event": "v-1", "tags": "a; b"})]
     path = write(tmp_path, "s.ndjson", "\n".join(lines) + "\n")
     assert "imported 2 items" in summit.ok("import", str(path)).stderr
@@ -321,7 +331,7 @@ def test_tsv_and_newline_delimited_json_sheets(summit, tmp_path):
     assert listed["Tab pact"]["parties"] == ["India", "Russia"]
     assert listed["JSON pact"]["event"] == listed["JSON visit"]["ref"] and listed["JSON pact"]["tags"] == ["a", "b"]
     assert "2 rows already here" in summit.ok("import", str(path)).stderr
-    bad = write(tmp_path, "bad.jsonl", lines[0] + "\n{\"type\": \"event\", \n")
+    bad = write(tmp_path, "bad.jsonl", lines[0][1:] + "\n{\"type\": \"event\", \n")
     run = summit("import", str(bad))
     assert run.code == 2 and "bad.jsonl: line 2 is not JSON" in run.stderr
     run = summit("import", str(write(tmp_path, "list.jsonl", "[1, 2]\n")))

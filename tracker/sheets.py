@@ -36,6 +36,8 @@ COLUMNS = (*COMMON, *ONLY["event"], *ONLY["agreement"])
 DATE_COLUMNS = ("on", "start", "end", "due")
 # The longest cell read: a page of text. Longer is a mistake or an attack.
 MAX_CELL = 10_000
+# The longest line read: room for every column's longest cell, in any script.
+MAX_LINE = 4 * 1024 * 1024
 # Derived uids live in a namespace of their own: the same row gives the same uid anywhere.
 _ROW_NAMESPACE = uuid.UUID("6f1d2c1e-8b7a-5f43-9a55-3c0e2d7b9a10")
 # Spreadsheets run a cell as a formula when it starts with one of these (OWASP).
@@ -46,6 +48,10 @@ WHOLE_BELOW = 8 * 1024 * 1024
 
 def is_sheet(path: Path) -> bool:
     return path.suffix.lower() in SUFFIXES
+
+
+class _Empty(Exception):
+    """Raised inside the transaction when a sheet holds no rows: nothing to write."""
 
 
 class _DryRun(Exception):
@@ -71,10 +77,14 @@ def import_sheet(store: Store, path: Path, dry_run: bool = False) -> tuple[str, 
     try:
         with source, store.writing():
             load.rows(_Lines(source), SUFFIXES[path.suffix.lower()])
+            if not load.seen:
+                raise _Empty
             if dry_run:
                 raise _DryRun
     except _DryRun:
         pass
+    except _Empty:
+        return f"{name} holds no rows under a header: nothing imported", []
     except KeyboardInterrupt:
         raise Interrupted(f"interrupted: nothing was imported from {name}; the database is as it was") from None
     added, already = load.count, load.already
@@ -96,14 +106,20 @@ class _Lines(io.BufferedIOBase):
         self.raw_file = raw
         self.lines = 0
         self.first = True
+        self.header = b""       # the first line, whose column names are checked for repeats
 
     def readable(self) -> bool:
         return True
 
     def readline(self, size: int = -1) -> bytes:
-        line = self.raw_file.readline()
+        line = self.raw_file.readline(MAX_LINE + 1)
+        if len(line) > MAX_LINE:
+            # Read no further: a file of one endless line would otherwise be held whole.
+            raise _SheetError(f"is longer than {MAX_LINE // (1024 * 1024)} MiB: a row holds at most "
+                              f"{MAX_CELL:,} characters a cell", self.lines + 1)
         if self.first:
             self.first = False
+            self.header = line
             if line.startswith((b"\xff\xfe", b"\xfe\xff")):
                 raise _SheetError("is UTF-16 text: save it as UTF-8 (in Excel, \"CSV UTF-8\"; "
                                   "in LibreOffice, character set Unicode (UTF-8))", 1)
@@ -130,13 +146,14 @@ class _Load:
         # What was added, kept for a dry run to show; a real import only counts, however long the sheet.
         self.keep = keep
         self.added: list[core.Outcome] = []
-        self.count = self.already = 0
+        self.count = self.already = self.seen = 0
         self.header_checked = False
 
     def rows(self, lines: _Lines, kind: str) -> None:
         from sqlite_utils.utils import Format, RowError, rows_from_file
 
         formats = {"csv": Format.CSV, "tsv": Format.TSV, "nl": Format.NL}
+        self.source = lines
         ended = 0
         try:
             rows, _ = rows_from_file(lines, format=formats[kind])
@@ -185,6 +202,8 @@ class _Load:
             raise _SheetError(f"holds {excerpt(row)}, not an object: give one object per line, "
                               "its keys `tracker add`'s option names", line)
         if not self.header_checked or kind == "nl":
+            if kind != "nl":
+                self._check_repeats(kind)
             self._check_columns(row, 1 if kind != "nl" else line)
             self.header_checked = True
         cells = {column.strip().lower(): _cell(value, column, line, kind)
@@ -192,6 +211,7 @@ class _Load:
         cells = {column: value for column, value in cells.items() if value not in (None, "", [])}
         if not cells:
             return      # an empty row, as spreadsheets leave at the end
+        self.seen += 1
         item_type = cells.pop("type", None)
         if item_type is None:
             raise _SheetError("the type is empty: give event or agreement", line, "type")
@@ -216,6 +236,19 @@ class _Load:
         self.count += 1
         if self.keep:
             self.added.append(outcome)
+
+    def _check_repeats(self, kind: str) -> None:
+        """A column named twice: the reader keeps only the last of them, and the other's
+        cells would be lost without a word. (A dict cannot show it: the header line can.)"""
+        import csv
+
+        text = self.source.header.decode("utf-8-sig", "replace")
+        names = next(csv.reader([text], dialect=csv.excel_tab if kind == "tsv" else csv.excel), [])
+        seen: set[str] = set()
+        for name in (name.strip().lower() for name in names):
+            if name and name in seen:
+                raise _SheetError(f"column {excerpt(name)} is named twice: keep one", 1)
+            seen.add(name)
 
     def _check_columns(self, row: dict, line: int) -> None:
         extra = row.get(None)
