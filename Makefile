@@ -53,12 +53,14 @@ demo: install
 
 # Programs the tests drive for real: Debian's headless Chromium (the HTML report
 # printed to PDF and measured at phone width) and the shells that tab completion
-# is tested in (bash is there already; zsh and fish). Installed where missing and
-# we may (root, apt); elsewhere their tests are skipped, and fail in CI.
-TOOLS := chromium zsh fish
+# is tested in (bash is there already; zsh and fish), and LibreOffice Calc, which
+# opens the CSV that tracker writes. Installed where missing and we may (root, apt);
+# elsewhere their tests are skipped, and fail in CI. COMMAND:PACKAGE where the
+# Debian package is named otherwise than the command it provides.
+TOOLS := chromium zsh fish soffice:libreoffice-calc-nogui
 
 tools:
-	@missing=""; for tool in $(TOOLS); do command -v $$tool >/dev/null 2>&1 || missing="$$missing $$tool"; done; \
+	@missing=""; for tool in $(TOOLS); do command -v $${tool%%:*} >/dev/null 2>&1 || missing="$$missing $${tool#*:}"; done; \
 	if [ -n "$$missing" ]; then \
 	    if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
 	        apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \

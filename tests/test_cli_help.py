@@ -26,7 +26,7 @@ BENCH = Path(__file__).resolve().parent.parent / "bench"
     (["add", "event", "X", "--kind", "sumit"], "did you mean summit?"),
     (["update", "A1", "--clear", "evnt"], "did you mean event?"),
     (["list", "--stat", "x"], "No such option: --stat; did you mean --status?"),
-    (["list", "--frm", "2025-12-01"], "did you mean --from?"),
+    (["list", "--frm", "2025-12-01"], "did you mean --from or --format?"),
     (["--nwo", "2025-12-01", "list"], "did you mean --now?"),
     (["list", "evnts"], "cannot list 'evnts': say events or agreements, or nothing for both; did you mean events?"),
     (["list", "--tz", "asia/kolkata"], "not a known IANA time zone: use a name such as Asia/Kolkata, "
@@ -230,7 +230,7 @@ def test_options_show_what_they_take_their_default_and_their_variable(tracker):
     text = " ".join(_help(tracker).split())
     assert "--db PATH The database file" in text and "[env var: TRACKER_DB]" in text
     report = " ".join(_described(_help(tracker, "report")).split())
-    assert "--format -f FORMAT text, md, html or json. [default: text]" in report
+    assert "--format -f FORMAT text, md, html, json, or csv or tsv (one of its tables: see --table). [default: text]" in report
     update = " ".join(_described(_help(tracker, "update")).split())
     assert "* REF <str> The item to change: E1, A3 ... [required]" in update
 

@@ -75,6 +75,9 @@ On = Annotated[Optional[str], typer.Option("--on", metavar="WHEN", help="When it
 Source = Annotated[Optional[str], typer.Option("--source", metavar="URL", help="Where the news came from (http or https).")]
 Note = Annotated[Optional[str], typer.Option("--note", metavar="TEXT", help="What happened, in a few words.")]
 Json = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
+TableFormat = Annotated[Optional[str], typer.Option(
+    "--format", "-f", metavar="FORMAT", show_default=False,
+    help="table, json, csv or tsv (default: table; --json is --format json).")]
 ViewZone = Annotated[Optional[str], typer.Option(
     "--tz", metavar="ZONE", help="Show times in this IANA zone (default: each event's own, with yours beside it).")]
 
@@ -98,3 +101,19 @@ def announce(verb: str, outcome: core.Outcome, as_json: bool) -> None:
     console.print(line)
     for change in outcome.changes:
         console.print(cell("  ").append_text(change_text(change)))
+
+
+def table_format(given: str | None, as_json: bool) -> str:
+    """The format asked for with --format (table, json, csv, tsv) or --json, checked."""
+    from tracker.errors import BadArgument, closest, did_you_mean, excerpt
+    from tracker.render.sheet import TABLE_FORMATS
+
+    if given is None:
+        return "json" if as_json else "table"
+    kind = given.strip().lower()
+    if kind not in TABLE_FORMATS:
+        raise BadArgument(f"--format {excerpt(given)} is not one of: {', '.join(TABLE_FORMATS)}"
+                          f"{did_you_mean(closest(kind, list(TABLE_FORMATS)))}")
+    if as_json and kind != "json":
+        raise BadArgument(f"--json and --format {kind} do not go together: use one")
+    return kind

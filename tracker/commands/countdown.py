@@ -1,11 +1,12 @@
 """tracker countdown: what is next, nearest first."""
 
+import sys
 from typing import Annotated, Optional
 
 import typer
 
 from tracker import dates
-from tracker.commands.common import Json, ViewZone, err, out, print_json, store, zones
+from tracker.commands.common import Json, TableFormat, ViewZone, err, out, print_json, store, table_format, zones
 from tracker.errors import BadArgument
 from tracker.model import MAX_LIMIT
 
@@ -17,16 +18,18 @@ def countdown_command(
     limit: Annotated[int, typer.Option("--limit", "-n", metavar="N", min=0, max=MAX_LIMIT, help="At most N entries to come and N overdue; 0 for all.")] = 30,
     tz: ViewZone = None,
     watch: Annotated[bool, typer.Option("--watch", help="Keep the screen up to date until Ctrl-C.")] = False,
+    output_format: TableFormat = None,
     json: Json = False,
 ) -> None:
     """What is next, nearest first: events to come or under way, and agreements' due dates; then overdue agreements."""
     from tracker import countdown
 
     view_zone, local_zone = zones(tz)
+    kind_of_output = table_format(output_format, json)
     database = store(ctx)
     if watch:
-        if json:
-            raise BadArgument("--watch and --json do not go together: use one")
+        if kind_of_output != "table":
+            raise BadArgument(f"--watch and --{'json' if json else 'format ' + kind_of_output} do not go together: use one")
         from tracker.render.watch import watch_countdown
 
         watch_countdown(lambda now: countdown.board(database, now, days, limit or None), view_zone, local_zone,
@@ -34,10 +37,16 @@ def countdown_command(
         return
     now = dates.now()
     entries = countdown.board(database, now, days, limit or None)
-    if json:
+    if kind_of_output != "table":
         from tracker.render.json import countdown_data
 
-        print_json([countdown_data(entry, now, view_zone) for entry in entries])
+        rows = [countdown_data(entry, now, view_zone) for entry in entries]
+        if kind_of_output == "json":
+            print_json(rows)
+        else:
+            from tracker.render import sheet
+
+            sheet.write_rows(sheet.COUNTDOWN_COLUMNS, rows, sys.stdout, kind_of_output)
         return
     if not entries:
         err().print(countdown.nothing_coming(days))

@@ -6,7 +6,7 @@ from typing import Annotated, Optional
 import typer
 
 from tracker import core
-from tracker.commands.common import COUNT_CAP, SCREENFUL, Json, err, store, zones
+from tracker.commands.common import COUNT_CAP, SCREENFUL, Json, TableFormat, err, store, table_format, zones
 from tracker.model import MAX_LIMIT, parse_ref
 
 
@@ -20,24 +20,33 @@ def history(
              "or that happened before this date or time.")] = None,
     limit: Annotated[Optional[int], typer.Option(
         "--limit", "-n", metavar="N", min=0, max=MAX_LIMIT, show_default=False,
-        help=f"The last N changes; 0 for all. Default: {SCREENFUL} for a table, all with --json.")] = None,
+        help=f"The last N changes; 0 for all. Default: {SCREENFUL} for a table, all in the other formats.")] = None,
     tz: Annotated[Optional[str], typer.Option(
         "--tz", metavar="ZONE", help="Show times in this IANA zone (default: yours).")] = None,
+    output_format: TableFormat = None,
     json: Json = False,
 ) -> None:
     """The change log, in the order things happened: the latest changes, or all of them with --limit 0."""
     view_zone, local_zone = zones(tz)
+    kind_of_output = table_format(output_format, json)
     given_limit = limit
     if limit is None:
-        # A table is for people: a screenful. JSON is for programs: everything, as in list.
-        limit = 0 if json else SCREENFUL
+        # A table is for people: a screenful. JSON, CSV and TSV are for programs: everything, as in list.
+        limit = SCREENFUL if kind_of_output == "table" else 0
     page = core.history(store(ctx), parse_ref(ref) if ref else None, since, before, limit, COUNT_CAP)
-    if json:
-        from tracker.render.json import change_data, write_array
+    if kind_of_output != "table":
+        from tracker.render.json import change_data
 
         # With each change's id, which `tracker retract` and --before take, and whether it was retracted.
-        written = write_array(({**change_data(c), "id": c.id, "retracted": c.retracted} for c in page.changes),
-                              sys.stdout)
+        changes = ({**change_data(c), "id": c.id, "retracted": c.retracted} for c in page.changes)
+        if kind_of_output == "json":
+            from tracker.render.json import write_array
+
+            written = write_array(changes, sys.stdout)
+        else:
+            from tracker.render import sheet
+
+            written = sheet.write_rows(sheet.HISTORY_COLUMNS, changes, sys.stdout, kind_of_output)
     else:
         from tracker.render.text import print_history
 
@@ -71,6 +80,8 @@ def _say_how_to_page_back(ctx: typer.Context, page: core.HistoryPage, shown: int
         words += ["--limit", str(given_limit)]
     if ctx.params["json"]:
         words.append("--json")
+    if ctx.params["output_format"]:
+        words += ["--format", ctx.params["output_format"].strip().lower()]
     command = " ".join(map(shlex.quote, [*words, "--before", str(page.first)]))
     more = f"{page.left_out:,} more" if page.left_out is not None else f"more than {COUNT_CAP:,} more"
     # One line however wide: the command in it is to be copied whole.

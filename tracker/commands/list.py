@@ -7,7 +7,9 @@ from typing import Annotated, Optional
 import typer
 
 from tracker import core
-from tracker.commands.common import COUNT_CAP, SCREENFUL, Json, ViewZone, err, out, store, zones
+from tracker.commands.common import (
+    COUNT_CAP, SCREENFUL, Json, TableFormat, ViewZone, err, out, store, table_format, zones,
+)
 from tracker.errors import BadArgument, closest, did_you_mean, excerpt
 from tracker.model import MAX_LIMIT
 
@@ -32,12 +34,14 @@ def list_command(
     everything: Annotated[bool, typer.Option("--all", "-a", help="Held, settled and past items too.")] = False,
     limit: Annotated[Optional[int], typer.Option(
         "--limit", "-n", metavar="N", min=0, max=MAX_LIMIT, show_default=False,
-        help=f"At most N events and N agreements; 0 for all. Default: {SCREENFUL} for a table, all with --json.")] = None,
+        help=f"At most N events and N agreements; 0 for all. Default: {SCREENFUL} for a table, all in the other formats.")] = None,
     tz: ViewZone = None,
+    output_format: TableFormat = None,
     json: Json = False,
 ) -> None:
     """What is open: events to come and agreements not yet settled (signed, in force or dropped)."""
     view_zone, local_zone = zones(tz)
+    kind_of_output = table_format(output_format, json)
     types = {None: ("event", "agreement"), "events": ("event",), "event": ("event",),
              "agreements": ("agreement",), "agreement": ("agreement",)}
     key = what.strip().lower() if what else None
@@ -45,17 +49,22 @@ def list_command(
         raise BadArgument(f"cannot list {excerpt(what)}: say events or agreements, or nothing for both"
                           f"{did_you_mean(closest(what, ['events', 'agreements']))}")
     if limit is None:
-        # A table is for people: a screenful. JSON is for programs: everything.
-        limit = 0 if json else SCREENFUL
+        # A table is for people: a screenful. JSON, CSV and TSV are for programs: everything.
+        limit = SCREENFUL if kind_of_output == "table" else 0
     database = store(ctx)
     listing = core.list_items(database, core.ListRequest(
         types=types[key], statuses=status or [], kinds=kind or [], sectors=sector or [],
         parties=party or [], tags=tag or [], within=event, start=start, end=end,
         search=search, series=series, everything=everything, limit=limit))
-    if json:
-        from tracker.render.json import write_items
+    if kind_of_output != "table":
+        if kind_of_output == "json":
+            from tracker.render.json import write_items
 
-        written = write_items(listing, sys.stdout)
+            written = write_items(listing, sys.stdout)
+        else:
+            from tracker.render import sheet
+
+            written = sheet.write_rows(sheet.ITEM_COLUMNS, map(sheet.item_row, listing), sys.stdout, kind_of_output)
         _say_what_was_left_out(listing, limit)
         if not written and not database.has_items():
             err().print(EMPTY_HINT)

@@ -15,7 +15,10 @@ def report_command(
     week: Annotated[Optional[str], typer.Option("--week", metavar="YYYY-Www", help="An ISO week, such as 2025-W49 (default: this week).")] = None,
     start: Annotated[Optional[str], typer.Option("--from", metavar="WHEN", help="The first day of the period (with --to).")] = None,
     end: Annotated[Optional[str], typer.Option("--to", metavar="WHEN", help="The last day of the period, inclusive.")] = None,
-    output_format: Annotated[str, typer.Option("--format", "-f", metavar="FORMAT", help="text, md, html or json.")] = "text",
+    output_format: Annotated[str, typer.Option("--format", "-f", metavar="FORMAT", help="text, md, html, json, or csv or tsv (one of its tables: see --table).")] = "text",
+    table: Annotated[Optional[str], typer.Option(
+        "--table", metavar="TABLE",
+        help="With csv or tsv: changes, upcoming, pipeline, overdue or quiet (default: changes).")] = None,
     output: Annotated[Optional[Path], typer.Option("-o", "--output", metavar="FILE", help="Write here instead of stdout.")] = None,
     tz: ViewZone = None,
 ) -> None:
@@ -25,13 +28,25 @@ def report_command(
     view_zone, local_zone = zones(tz)
     zone = view_zone or local_zone
     kind = output_format.strip().lower()
-    if kind not in ("text", "md", "markdown", "html", "json"):
-        raise BadArgument(f"--format {excerpt(output_format)} is not one of: text, md, html, json")
+    if kind not in ("text", "md", "markdown", "html", "json", "csv", "tsv"):
+        raise BadArgument(f"--format {excerpt(output_format)} is not one of: text, md, html, json, csv, tsv")
+    if table is not None and kind not in ("csv", "tsv"):
+        raise BadArgument("--table picks one of the report's tables for --format csv or tsv: give one of those too")
+    chosen = _report_table(table) if kind in ("csv", "tsv") else None
     if week is not None and (start is not None or end is not None):
         raise BadArgument("--week and --from/--to do not go together: give one or the other")
     period = report.span_period(start, end, zone) if start or end else report.week_period(week, zone)
     built = report.build(store(ctx), period)
-    if kind == "json":
+    if kind in ("csv", "tsv"):
+        import io
+
+        from tracker.render import sheet
+
+        columns, rows = sheet.report_table(built, chosen)
+        text_stream = io.StringIO()
+        sheet.write_rows(columns, rows, text_stream, kind)
+        text = text_stream.getvalue()
+    elif kind == "json":
         from tracker.render.json import dumps, report_data
 
         text = dumps(report_data(built)) + "\n"
@@ -60,3 +75,16 @@ def report_command(
 
     write_file(output, text, database=store(ctx).path)
     err().print(cell(f"report written to {output}"))
+
+
+def _report_table(table: str | None) -> str:
+    from tracker.errors import closest, did_you_mean
+    from tracker.render.sheet import REPORT_TABLES
+
+    if table is None:
+        return "changes"
+    chosen = table.strip().lower()
+    if chosen not in REPORT_TABLES:
+        raise BadArgument(f"--table {excerpt(table)} is not one of: {', '.join(REPORT_TABLES)}"
+                          f"{did_you_mean(closest(chosen, list(REPORT_TABLES)))}")
+    return chosen

@@ -7,6 +7,7 @@ from typing import Annotated, Optional
 import typer
 
 from tracker.commands.common import err, store
+from tracker.errors import BadArgument
 
 
 def export(
@@ -34,13 +35,36 @@ def export(
 
 def import_command(
     ctx: typer.Context,
-    file: Annotated[Path, typer.Argument(metavar="FILE", help="A file written by `tracker export` (- for stdin).")],
+    file: Annotated[Path, typer.Argument(
+        metavar="FILE", help="A file written by `tracker export` (- for stdin), or a sheet: .csv, .tsv, .ndjson, .jsonl.")],
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Sheets: show what would be added, and add nothing.")] = False,
 ) -> None:
-    """Add the items and history of an export file. Items already here (same uid) are left alone."""
-    from tracker import transfer
+    """Add the items and history of an export file, or a sheet's rows as new items (its
+    columns named as `tracker add`'s options). Items already here are left alone."""
+    from tracker import sheets, transfer
+
+    if sheets.is_sheet(file):
+        _import_sheet(ctx, file, dry_run)
+        return
+    if dry_run:
+        raise BadArgument("--dry-run is for sheets (.csv, .tsv, .ndjson, .jsonl): an export is imported whole")
 
     summary = transfer.import_file(store(ctx), file)
     err().print(summary)
+
+
+def _import_sheet(ctx: typer.Context, file: Path, dry_run: bool) -> None:
+    from tracker import sheets
+    from tracker.render.safe import one_line
+    from tracker.render.text import cell
+
+    summary, added = sheets.import_sheet(store(ctx), file, dry_run)
+    if dry_run:
+        # What would be added, one line each on stdout: the refs they would take, and titles.
+        for outcome in added:
+            item = outcome.item
+            typer.echo(f"{item.ref}\t{item.type}\t{one_line(item.title)}")
+    err().print(cell(summary))
 
 
 def apply_command(
