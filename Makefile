@@ -52,10 +52,11 @@ demo: install
 	@echo "== Try it yourself: export TRACKER_DB=$(DEMO); $(BIN)/tracker --help"
 
 # Programs the tests drive for real: Debian's headless Chromium (the HTML report
-# printed to PDF and measured at phone width) and the shells that tab completion
-# is tested in (bash is there already; zsh and fish). Installed where missing and
+# printed to PDF and measured at phone width), the shells that tab completion
+# is tested in (bash is there already; zsh and fish), and khal, the calendar that
+# reads `tracker export --format ics`. Installed where missing and
 # we may (root, apt); elsewhere their tests are skipped, and fail in CI.
-TOOLS := chromium zsh fish
+TOOLS := chromium zsh fish khal
 
 tools:
 	@missing=""; for tool in $(TOOLS); do command -v $$tool >/dev/null 2>&1 || missing="$$missing $$tool"; done; \
