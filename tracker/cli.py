@@ -40,6 +40,7 @@ COMMANDS = {
     "feeds": "feeds:app",
     "news": "news:news",
     "inbox": "inbox:app",
+    "publish": "publish:app",
 }
 
 

@@ -32,14 +32,6 @@ class CalendarReads:
         return dict(self.conn.execute(
             "SELECT uid, id FROM items WHERE uid IN (SELECT value FROM json_each(?))", (json.dumps(uids),)))
 
-    def removed_uids(self, uids: list[str]) -> set[str]:
-        """Which of these uids are items of this database that were removed."""
-        import json
-
-        return {row[0] for row in self.conn.execute(
-            "SELECT uid FROM items WHERE uid IN (SELECT value FROM json_each(?)) AND removed IS NOT NULL",
-            (json.dumps(uids),))}
-
     def log_facts(self, item_ids: list[int]) -> dict[int, LogFacts]:
         """Per item, from its log (the changes_by_item index): how many field changes
         followed its creation (notes and retractions are not revisions), when it was last
