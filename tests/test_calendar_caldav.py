@@ -126,6 +126,15 @@ def test_a_wrong_password_is_one_line_that_never_shows_it(summit, radicale):
     assert _read_back(radicale) == {}
 
 
+@pytest.mark.slow
+def test_another_users_calendar_is_refused_in_one_line(summit, radicale):
+    run = _publish(summit, radicale, TRACKER_CALDAV_USER="other", TRACKER_CALDAV_PASSWORD="other-password")
+    assert run.code == 1 and len(run.stderr.strip().splitlines()) == 1, run.stderr
+    assert "does not let this user REPORT" in run.stderr and "(HTTP 403)" in run.stderr
+    assert "other-password" not in run.stderr
+    assert _read_back(radicale) == {}
+
+
 def test_an_unreachable_server_times_out_in_one_line(summit):
     # A socket that listens and never answers: the connection is made, no answer comes.
     with socket.socket() as silent:
@@ -152,3 +161,51 @@ def test_bad_urls_and_missing_passwords_are_refused_before_any_request(summit):
     assert not_http.code == 2 and "not an http or https address" in not_http.stderr
     no_password = summit("publish", "caldav", "http://127.0.0.1:1/desk/", "--user", USER)
     assert no_password.code == 2 and "set TRACKER_CALDAV_PASSWORD" in no_password.stderr
+
+
+class _FailingCalendar:
+    """A calendar that takes the first entry and fails on the second, as a server going away would."""
+
+    url = "http://127.0.0.1:9/desk/"
+
+    def __init__(self):
+        self.sent = []
+
+    def entries(self):
+        return []
+
+    def put(self, href, text, etag, new):
+        from tracker.errors import TrackerError
+
+        if self.sent:
+            raise TrackerError("cannot reach the CalDAV server at http://127.0.0.1:9/desk/: connection refused")
+        self.sent.append(href)
+
+
+def test_a_publish_cut_short_says_what_was_sent_and_that_a_rerun_finishes(summit):
+    from tracker import core
+    from tracker.calendar.caldav import publish
+    from tracker.errors import TrackerError
+    from tracker.store import Store
+
+    calendar = _FailingCalendar()
+    database = Store(summit.db)
+    try:
+        with pytest.raises(TrackerError) as stopped:
+            publish(database, calendar, core.list_items(database, core.ListRequest(everything=True, limit=0)))
+    finally:
+        database.close()
+    assert len(calendar.sent) == 1
+    assert str(stopped.value) == ("cannot reach the CalDAV server at http://127.0.0.1:9/desk/: connection refused "
+                                  "(stopped after 1 added, 0 updated, 0 deleted, 0 unchanged; running it again "
+                                  "finishes the work)")
+
+
+def test_a_password_over_plain_http_is_warned_of_except_on_this_machine():
+    from tracker.calendar.caldav import in_the_clear
+
+    assert in_the_clear("http://dav.example.org/desk/")
+    assert in_the_clear("http://10.0.0.5:5232/desk/")
+    assert not in_the_clear("https://dav.example.org/desk/")
+    assert not in_the_clear("http://127.0.0.1:5232/desk/") and not in_the_clear("http://[::1]:5232/desk/")
+    assert not in_the_clear("http://localhost:5232/desk/")

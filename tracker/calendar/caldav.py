@@ -66,6 +66,19 @@ class Outcome:
                 f"{self.unchanged} unchanged")
 
 
+def in_the_clear(url: str) -> bool:
+    """Whether a password sent to this URL would cross a network unencrypted."""
+    import ipaddress
+
+    parts = urllib.parse.urlsplit(url)
+    if parts.scheme == "https" or parts.hostname == "localhost":
+        return False
+    try:
+        return not ipaddress.ip_address(parts.hostname).is_loopback
+    except ValueError:
+        return True
+
+
 def shown(url: str) -> str:
     """A calendar's address as messages give it: scheme, host, port and path only."""
     parts = urllib.parse.urlsplit(url)
@@ -121,9 +134,12 @@ class Calendar:
                                "check the URL and that the server is up") from None
 
     def _refused(self, method: str, url: str, code: int) -> TrackerError:
-        if code in (401, 403):
+        if code == 401:
             return TrackerError(f"the CalDAV server at {shown(self.url)} refused the user name or password "
-                                f"(HTTP {code}): check --user and TRACKER_CALDAV_PASSWORD")
+                                f"(HTTP 401): check --user and TRACKER_CALDAV_PASSWORD")
+        if code == 403:
+            return TrackerError(f"the CalDAV server at {shown(self.url)} does not let this user {method} "
+                                f"{shown(url)} (HTTP 403): check the URL, and the user's rights on that calendar")
         if code == 404 and method == "REPORT":
             return TrackerError(f"no calendar at {shown(self.url)} (HTTP 404): give the URL of a calendar "
                                 "collection, such as https://dav.example.org/desk/calendar/")
@@ -205,14 +221,26 @@ def digest(entry_text: bytes) -> str:
     return hashlib.sha256(entry_text).hexdigest()
 
 
-def publish(store, calendar: Calendar, items, progress=None) -> Outcome:
+def publish(store, calendar: Calendar, items) -> Outcome:
     """Make the calendar show these items: add what is missing, replace what differs,
     delete the entries tracker put there for items since removed (or no longer dated),
     leave the rest alone."""
-    from tracker.calendar.ics import entries, single_calendar
-
     outcome = Outcome()
     remote = {entry.uid: entry for entry in calendar.entries()}
+    try:
+        _send(store, calendar, items, remote, outcome)
+    except TrackerError as error:
+        if outcome.added or outcome.updated or outcome.deleted:
+            # What was sent stays sent: say so, and that a second run finishes the work.
+            raise TrackerError(f"{error} (stopped after {outcome.text()}; running it again "
+                               "finishes the work)") from None
+        raise
+    return outcome
+
+
+def _send(store, calendar: Calendar, items, remote: dict[str, Remote], outcome: Outcome) -> None:
+    from tracker.calendar.ics import entries, single_calendar
+
     published: set[str] = set()
     for item, entry in entries(store, items):
         published.add(item.uid)
@@ -235,4 +263,3 @@ def publish(store, calendar: Calendar, items, progress=None) -> Outcome:
     for uid in known:
         calendar.delete(ours[uid].href, ours[uid].etag)
         outcome.deleted += 1
-    return outcome

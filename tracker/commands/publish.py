@@ -42,7 +42,7 @@ def caldav(
     """Create or update every dated event and due date on a CalDAV calendar, and delete the
     entries tracker put there for items since removed. Running it again changes nothing."""
     from tracker import core
-    from tracker.calendar.caldav import Calendar, check_url, publish, shown
+    from tracker.calendar.caldav import Calendar, check_url, in_the_clear, publish, shown
     from tracker.render.text import cell
 
     address = check_url(url)
@@ -50,6 +50,9 @@ def caldav(
     password = password if password is not None else os.environ.get(PASSWORD_ENV)
     if user and password is None:
         raise BadArgument(f"no password for {user!r}: set {PASSWORD_ENV} (or give --password)")
+    if password and in_the_clear(address):
+        err().print(cell(f"warning: the password goes to {shown(address)} unencrypted (http, not https)"),
+                    soft_wrap=True)
     database = store(ctx)
     # Everything dated, held and cancelled events too: a cancellation must reach the calendar.
     listing = core.list_items(database, core.ListRequest(everything=True, limit=0))
