@@ -272,3 +272,18 @@ def test_khal_updates_an_event_on_reimport_rather_than_duplicating_it(kolkata, t
     assert talks == ["2026-03-28 12:00 | 2026-03-30 11:00 | Kolkata talks"]
     status = khal.run("list", "2026-03-28", "2026-03-28", "--format", "{title} {status}")
     assert "Kolkata talks CANCELLED" in status
+
+
+def test_an_events_entry_is_modified_when_an_agreement_expected_there_changes(summit):
+    before = _by_ref(_calendar(summit))["E1"]
+    summit.ok("update", "A2", "--status", "initialled", TRACKER_NOW="2025-12-02T12:00:00Z")
+    after = _by_ref(_calendar(summit))["E1"]
+    assert "- A2 Additional S-400 systems (initialled)" in str(after["DESCRIPTION"])
+    assert after.decoded("LAST-MODIFIED") == datetime.fromisoformat("2025-12-02T12:00:00+00:00")
+    assert after.decoded("LAST-MODIFIED") > before.decoded("LAST-MODIFIED")
+    # Not a revision of the event itself (RFC 5545: dates, times, status).
+    assert after["SEQUENCE"] == before["SEQUENCE"] == 0
+    summit.ok("remove", "A2", TRACKER_NOW="2025-12-03T12:00:00Z")
+    removed = _by_ref(_calendar(summit))["E1"]
+    assert "A2" not in str(removed["DESCRIPTION"])
+    assert removed.decoded("LAST-MODIFIED") == datetime.fromisoformat("2025-12-03T12:00:00+00:00")

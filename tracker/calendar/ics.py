@@ -106,7 +106,7 @@ def entries(store, items: Iterable[Item], written: Written | None = None) -> Ite
 def _batch_entries(store, batch: list[Item], written: Written | None) -> Iterator[tuple[Item, icalendar.Event]]:
     ids = store.item_ids_by_uid([item.uid for item in batch])
     facts = store.log_facts(list(ids.values()))
-    expected = store.expected_at([ids[item.uid] for item in batch if item.type == "event"])
+    expected, agreements_written = store.expected_at([ids[item.uid] for item in batch if item.type == "event"])
     for item in batch:
         item_id = ids[item.uid]
         if item.type == "event":
@@ -114,7 +114,11 @@ def _batch_entries(store, batch: list[Item], written: Written | None) -> Iterato
                 if written is not None:
                     written.undated.append(item.ref)
                 continue
-            yield item, event_entry(item, facts[item_id], expected.get(item_id, []))
+            # The entry lists the agreements expected there: it changed when they did.
+            written_last = max(filter(None, (facts[item_id].last_recorded, agreements_written.get(item_id))),
+                               key=_utc, default="")
+            yield item, event_entry(item, facts[item_id]._replace(last_recorded=written_last),
+                                    expected.get(item_id, []))
         elif item.due:
             yield item, due_entry(item, facts[item_id])
 

@@ -24,6 +24,12 @@ class Expected(NamedTuple):
     due: str | None
 
 
+def _instant(stamp: str):
+    from datetime import datetime
+
+    return datetime.fromisoformat(stamp.replace("Z", "+00:00"))
+
+
 class CalendarReads:
     def item_ids_by_uid(self, uids: list[str]) -> dict[str, int]:
         """The row ids of these items (removed ones too), by uid."""
@@ -49,12 +55,18 @@ class CalendarReads:
             facts[item_id] = LogFacts(revisions or 0, recorded or "", source[0] if source else None)
         return facts
 
-    def expected_at(self, event_ids: list[int]) -> dict[int, list[Expected]]:
-        """The agreements expected at each of these events (not removed), by number."""
+    def expected_at(self, event_ids: list[int]) -> tuple[dict[int, list[Expected]], dict[int, str]]:
+        """The agreements expected at each of these events (not removed), by number; and
+        when any agreement there (removed ones too) was last written, which changes what
+        the event's entry says."""
         found: dict[int, list[Expected]] = {}
-        for event_id, num, title, status, due in self.conn.execute(
-                "SELECT event_id, num, title, status, due FROM items INDEXED BY items_by_event "
+        latest: dict[int, str] = {}
+        for event_id, num, title, status, due, updated, removed in self.conn.execute(
+                "SELECT event_id, num, title, status, due, updated, removed FROM items INDEXED BY items_by_event "
                 "WHERE event_id IN (SELECT value FROM json_each(?)) AND type = 'agreement' "
-                "AND removed IS NULL ORDER BY event_id, num", (id_list(event_ids),)):
-            found.setdefault(event_id, []).append(Expected(Ref("agreement", num), title, status, due))
-        return found
+                "ORDER BY event_id, num", (id_list(event_ids),)):
+            # Stamps with offsets: compared as instants, not as text.
+            latest[event_id] = max(latest.get(event_id, updated), updated, key=_instant)
+            if removed is None:
+                found.setdefault(event_id, []).append(Expected(Ref("agreement", num), title, status, due))
+        return found, latest
