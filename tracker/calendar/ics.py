@@ -84,43 +84,52 @@ def clean(text: str | None, lines: bool = False) -> str:
     return text
 
 
+# Undated events named in the message that says they were left out.
+UNDATED_NAMED = 5
+
+
 @dataclass
 class Written:
     entries: int = 0
-    undated: list[Ref] = field(default_factory=list)     # events with no start: no entry
+    undated: int = 0                                        # events with no start: no entry
+    undated_refs: list[Ref] = field(default_factory=list)  # the first few of them
 
 
 def entries(store, items: Iterable[Item], written: Written | None = None) -> Iterator[tuple[Item, icalendar.Event]]:
     """Each item's calendar entry, read in batches: an event with a start, an agreement
-    with a due date. Others are left out (events named in `written.undated`)."""
+    with a due date. Others are left out (undated events counted in `written`)."""
     batch: list[Item] = []
     for item in items:
+        if item.type == "event" and not item.start:
+            if written is not None:
+                written.undated += 1
+                if len(written.undated_refs) < UNDATED_NAMED:
+                    written.undated_refs.append(item.ref)
+            continue
+        if item.type == "agreement" and not item.due:
+            continue
         batch.append(item)
         if len(batch) >= BATCH:
-            yield from _batch_entries(store, batch, written)
+            yield from _batch_entries(store, batch)
             batch = []
     if batch:
-        yield from _batch_entries(store, batch, written)
+        yield from _batch_entries(store, batch)
 
 
-def _batch_entries(store, batch: list[Item], written: Written | None) -> Iterator[tuple[Item, icalendar.Event]]:
+def _batch_entries(store, batch: list[Item]) -> Iterator[tuple[Item, icalendar.Event]]:
     ids = store.item_ids_by_uid([item.uid for item in batch])
     facts = store.log_facts(list(ids.values()))
     expected, agreements_written = store.expected_at([ids[item.uid] for item in batch if item.type == "event"])
     for item in batch:
         item_id = ids[item.uid]
-        if item.type == "event":
-            if not item.start:
-                if written is not None:
-                    written.undated.append(item.ref)
-                continue
-            # The entry lists the agreements expected there: it changed when they did.
-            written_last = max(filter(None, (facts[item_id].last_recorded, agreements_written.get(item_id))),
-                               key=_utc, default="")
-            yield item, event_entry(item, facts[item_id]._replace(last_recorded=written_last),
-                                    expected.get(item_id, []))
-        elif item.due:
+        if item.type == "agreement":
             yield item, due_entry(item, facts[item_id])
+            continue
+        # The entry lists the agreements expected there: it changed when they did.
+        written_last = max(filter(None, (facts[item_id].last_recorded, agreements_written.get(item_id))),
+                           key=_utc, default="")
+        yield item, event_entry(item, facts[item_id]._replace(last_recorded=written_last),
+                                expected.get(item_id, []))
 
 
 def event_entry(item: Item, facts, expected) -> icalendar.Event:

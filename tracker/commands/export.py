@@ -72,8 +72,8 @@ def _export_ics(ctx, output, status, kind, sector, party, tag, event, start, end
         write_file(output, pieces, database=database.path)
     console = err()
     if written.undated:
-        refs = ", ".join(str(ref) for ref in written.undated[:5]) + (" ..." if len(written.undated) > 5 else "")
-        console.print(cell(f"{len(written.undated)} event{'s' * (len(written.undated) != 1)} without a start "
+        refs = ", ".join(map(str, written.undated_refs)) + (" ..." if written.undated > len(written.undated_refs) else "")
+        console.print(cell(f"{written.undated} event{'s' * (written.undated != 1)} without a start "
                            f"left out ({refs}): give one with `tracker update REF --start WHEN`"))
     if output is not None:
         entries = f"{written.entries} calendar entr{'ies' if written.entries != 1 else 'y'}"
