@@ -52,12 +52,13 @@ demo: install
 	@echo "== Try it yourself: export TRACKER_DB=$(DEMO); $(BIN)/tracker --help"
 
 # Programs the tests drive for real: Debian's headless Chromium (the HTML report
-# printed to PDF and measured at phone width) and the shells that tab completion
-# is tested in (bash is there already; zsh and fish), and LibreOffice Calc, which
-# opens the CSV that tracker writes. Installed where missing and we may (root, apt);
+# printed to PDF and measured at phone width), the shells that tab completion
+# is tested in (bash is there already; zsh and fish), LibreOffice Calc, which
+# opens the CSV that tracker writes, and khal, the calendar that reads
+# `tracker export --format ics`. Installed where missing and we may (root, apt);
 # elsewhere their tests are skipped, and fail in CI. COMMAND:PACKAGE where the
 # Debian package is named otherwise than the command it provides.
-TOOLS := chromium zsh fish soffice:libreoffice-calc-nogui
+TOOLS := chromium zsh fish soffice:libreoffice-calc-nogui khal
 
 tools:
 	@missing=""; for tool in $(TOOLS); do command -v $${tool%%:*} >/dev/null 2>&1 || missing="$$missing $${tool#*:}"; done; \

@@ -30,7 +30,7 @@ COMMANDS = {
     "history": "history:history",
     "countdown": "countdown:countdown_command",
     "report": "report:report_command",
-    "export": "transfer:export",
+    "export": "export:export",
     "import": "transfer:import_command",
     "apply": "transfer:apply_command",
     "check": "check:check",
@@ -41,6 +41,7 @@ COMMANDS = {
     "news": "news:news",
     "inbox": "inbox:app",
     "serve": "serve:serve",
+    "publish": "publish:app",
 }
 
 

@@ -12,7 +12,8 @@ holding that concern's SQL (a second backend would replace them one by one):
   rows under one command);
 - integrity: what `tracker check` reads, and what its `--repair` writes;
 - undo: the commands that wrote the log, and the retraction of notes;
-- feeds: the feeds followed, the entries read, the proposals of the inbox.
+- feeds: the feeds followed, the entries read, the proposals of the inbox;
+- calendar: what a calendar entry adds to an item (revisions, latest source, agreements).
 
 Every write happens inside `Store.writing()`, one IMMEDIATE transaction: the
 change and its log rows land together or not at all.
@@ -20,6 +21,7 @@ change and its log rows land together or not at all.
 
 from __future__ import annotations
 
+from tracker.store.calendar import CalendarReads
 from tracker.store.feeds import FeedStore
 from tracker.store.connection import BUSY_TIMEOUT_MS, SCHEMA_VERSION, Connection, migration, schema_sql, statements
 from tracker.store.integrity import Integrity
@@ -33,5 +35,5 @@ __all__ = ["BUSY_TIMEOUT_MS", "DAY_SLACK_HOURS", "SCHEMA_VERSION", "ItemQuery", 
            "migration", "schema_sql", "statements"]
 
 
-class Store(FeedStore, UndoReads, ReportReads, ItemReads, LogReads, Writes, Integrity, Connection):
+class Store(CalendarReads, FeedStore, UndoReads, ReportReads, ItemReads, LogReads, Writes, Integrity, Connection):
     """The database of one tracker: `Store(path)` opens it (making or migrating it)."""

@@ -1,0 +1,211 @@
+"""tracker publish caldav: against a real Radicale server started here on 127.0.0.1,
+read back with a CalDAV client (the caldav library)."""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import sys
+import time
+from datetime import date
+
+import pytest
+
+caldav = pytest.importorskip("caldav")
+pytest.importorskip("radicale")
+
+USER, PASSWORD = "desk", "s3cret-Kudankulam-42"
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture
+def radicale(tmp_path):
+    """Radicale on a free port, with its own storage and a plain htpasswd; stopped after."""
+    port = _free_port()
+    (tmp_path / "users").write_text(f"{USER}:{PASSWORD}\nother:other-password\n", encoding="utf-8")
+    config = tmp_path / "radicale.conf"
+    config.write_text(
+        f"[server]\nhosts = 127.0.0.1:{port}\n"
+        f"[auth]\ntype = htpasswd\nhtpasswd_filename = {tmp_path / 'users'}\nhtpasswd_encryption = plain\ndelay = 0\n"
+        f"[storage]\nfilesystem_folder = {tmp_path / 'collections'}\n"
+        "[rights]\ntype = owner_only\n[logging]\nlevel = warning\n", encoding="utf-8")
+    server = subprocess.Popen([sys.executable, "-m", "radicale", "--config", str(config)],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                if server.poll() is not None or time.monotonic() > deadline:
+                    pytest.fail(f"radicale did not start: {server.stderr.read().decode()}")
+                time.sleep(0.1)
+        client = caldav.DAVClient(url=f"http://127.0.0.1:{port}/", username=USER, password=PASSWORD,
+                                  require_tls=False, timeout=30)
+        calendar = client.principal().make_calendar(name="Desk", cal_id="desk")
+        yield calendar
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
+        server.stderr.close()
+
+
+def _read_back(calendar) -> dict[str, object]:
+    """What a CalDAV client sees: each VEVENT by its X-TRACKER-REF (or UID)."""
+    found = {}
+    for resource in calendar.events():
+        component = resource.icalendar_component
+        found[str(component.get("X-TRACKER-REF") or component["UID"])] = component
+    return found
+
+
+def _publish(tracker, calendar, *args, **env):
+    return tracker("publish", "caldav", str(calendar.url), *args,
+                   **{"TRACKER_CALDAV_USER": USER, "TRACKER_CALDAV_PASSWORD": PASSWORD, **env})
+
+
+@pytest.mark.slow
+def test_publish_creates_updates_cancels_removes_and_is_idempotent(summit, radicale):
+    summit.ok("update", "A1", "--due", "2025-12-05")
+    # Something on the calendar that tracker did not put there: left alone throughout.
+    radicale.save_event("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//someone//EN\r\nBEGIN:VEVENT\r\n"
+                        "UID:hand-made-1\r\nDTSTAMP:20251101T000000Z\r\nDTSTART;VALUE=DATE:20251210\r\n"
+                        "SUMMARY:Team lunch\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n")
+    first = _publish(summit, radicale)
+    assert first.code == 0, first.stderr
+    assert "3 added, 0 updated, 0 deleted, 0 unchanged" in first.stderr
+    assert PASSWORD not in first.stderr + first.stdout
+    seen = _read_back(radicale)
+    assert set(seen) == {"E1", "E2", "A1", "hand-made-1"}
+    uids = {item["ref"]: item["uid"] for item in summit.ok("list", "--all", "--json").json()}
+    assert str(seen["E1"]["UID"]) == uids["E1"]
+    assert seen["E1"].decoded("DTSTART") == date(2025, 12, 4) and seen["E1"].decoded("DTEND") == date(2025, 12, 6)
+    assert seen["E1"]["STATUS"] == "CONFIRMED" and str(seen["A1"]["SUMMARY"]) == "Due: Labour mobility pact"
+
+    # Twice: nothing sent, nothing changed on the server (the ETags stay).
+    etags = {str(resource.url): resource.get_property(caldav.elements.dav.GetEtag()) for resource in radicale.events()}
+    again = _publish(summit, radicale)
+    assert again.code == 0 and "0 added, 0 updated, 0 deleted, 3 unchanged" in again.stderr
+    assert {str(resource.url): resource.get_property(caldav.elements.dav.GetEtag())
+            for resource in radicale.events()} == etags
+
+    # An update and a cancellation reach the calendar; a removed item leaves it.
+    summit.ok("update", "E1", "--location", "Hyderabad House, New Delhi", TRACKER_NOW="2025-12-01T09:00:00Z")
+    summit.ok("update", "E2", "--status", "cancelled", TRACKER_NOW="2025-12-01T09:00:00Z")
+    summit.ok("remove", "A1", TRACKER_NOW="2025-12-01T09:00:00Z")
+    changed = _publish(summit, radicale)
+    assert changed.code == 0 and "0 added, 2 updated, 1 deleted, 0 unchanged" in changed.stderr, changed.stderr
+    seen = _read_back(radicale)
+    assert set(seen) == {"E1", "E2", "hand-made-1"}
+    assert str(seen["E1"]["LOCATION"]) == "Hyderabad House, New Delhi" and seen["E1"]["SEQUENCE"] == 1
+    assert seen["E2"]["STATUS"] == "CANCELLED"
+    assert "0 added, 0 updated, 0 deleted, 2 unchanged" in _publish(summit, radicale).stderr
+
+
+@pytest.mark.slow
+def test_a_wrong_password_is_one_line_that_never_shows_it(summit, radicale):
+    wrong = "not-the-password-7731"
+    for run in (_publish(summit, radicale, TRACKER_CALDAV_PASSWORD=wrong),
+                summit("publish", "caldav", str(radicale.url), "--user", USER, "--password", wrong)):
+        assert run.code == 1
+        lines = run.stderr.strip().splitlines()
+        assert len(lines) == 1, run.stderr
+        assert lines[0].startswith("tracker: error: the CalDAV server at http://127.0.0.1:")
+        assert "refused the user name or password (HTTP 401)" in lines[0]
+        assert wrong not in run.stderr + run.stdout and PASSWORD not in run.stderr
+    assert _read_back(radicale) == {}
+
+
+@pytest.mark.slow
+def test_another_users_calendar_is_refused_in_one_line(summit, radicale):
+    run = _publish(summit, radicale, TRACKER_CALDAV_USER="other", TRACKER_CALDAV_PASSWORD="other-password")
+    assert run.code == 1 and len(run.stderr.strip().splitlines()) == 1, run.stderr
+    assert "does not let this user REPORT" in run.stderr and "(HTTP 403)" in run.stderr
+    assert "other-password" not in run.stderr
+    assert _read_back(radicale) == {}
+
+
+def test_an_unreachable_server_times_out_in_one_line(summit):
+    # A socket that listens and never answers: the connection is made, no answer comes.
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(8)
+        port = silent.getsockname()[1]
+        started = time.monotonic()
+        run = summit("publish", "caldav", f"http://127.0.0.1:{port}/desk/", "--timeout", "0.5",
+                     TRACKER_CALDAV_USER=USER, TRACKER_CALDAV_PASSWORD=PASSWORD)
+        assert time.monotonic() - started < 30
+    assert run.code == 1
+    assert run.stderr.strip() == (f"tracker: error: cannot reach the CalDAV server at http://127.0.0.1:{port}/desk/: "
+                                  "no answer within 0.5 s; check the URL and that the server is up")
+    refused = summit("publish", "caldav", f"http://127.0.0.1:{_free_port()}/desk/", TRACKER_CALDAV_USER=USER,
+                     TRACKER_CALDAV_PASSWORD=PASSWORD)
+    assert refused.code == 1 and "connection refused" in refused.stderr and PASSWORD not in refused.stderr
+
+
+def test_bad_urls_and_missing_passwords_are_refused_before_any_request(summit):
+    embedded = summit("publish", "caldav", f"http://{USER}:{PASSWORD}@127.0.0.1:1/desk/")
+    assert embedded.code == 2 and PASSWORD not in embedded.stderr
+    assert "holds a user name or password: give them with --user and TRACKER_CALDAV_PASSWORD" in embedded.stderr
+    not_http = summit("publish", "caldav", "ftp://example.org/desk/")
+    assert not_http.code == 2 and "not an http or https address" in not_http.stderr
+    no_password = summit("publish", "caldav", "http://127.0.0.1:1/desk/", "--user", USER)
+    assert no_password.code == 2 and "set TRACKER_CALDAV_PASSWORD" in no_password.stderr
+
+
+class _FailingCalendar:
+    """A calendar that takes the first entry and fails on the second, as a server going away would."""
+
+    url = "http://127.0.0.1:9/desk/"
+
+    def __init__(self):
+        self.sent = []
+
+    def entries(self):
+        return []
+
+    def put(self, href, text, etag, new):
+        from tracker.errors import TrackerError
+
+        if self.sent:
+            raise TrackerError("cannot reach the CalDAV server at http://127.0.0.1:9/desk/: connection refused")
+        self.sent.append(href)
+
+
+def test_a_publish_cut_short_says_what_was_sent_and_that_a_rerun_finishes(summit):
+    from tracker import core
+    from tracker.calendar.caldav import publish
+    from tracker.errors import TrackerError
+    from tracker.store import Store
+
+    calendar = _FailingCalendar()
+    database = Store(summit.db)
+    try:
+        with pytest.raises(TrackerError) as stopped:
+            publish(database, calendar, core.list_items(database, core.ListRequest(everything=True, limit=0)))
+    finally:
+        database.close()
+    assert len(calendar.sent) == 1
+    assert str(stopped.value) == ("cannot reach the CalDAV server at http://127.0.0.1:9/desk/: connection refused "
+                                  "(stopped after 1 added, 0 updated, 0 deleted, 0 unchanged; running it again "
+                                  "finishes the work)")
+
+
+def test_a_password_over_plain_http_is_warned_of_except_on_this_machine():
+    from tracker.calendar.caldav import in_the_clear
+
+    assert in_the_clear("http://dav.example.org/desk/")
+    assert in_the_clear("http://10.0.0.5:5232/desk/")
+    assert not in_the_clear("https://dav.example.org/desk/")
+    assert not in_the_clear("http://127.0.0.1:5232/desk/") and not in_the_clear("http://[::1]:5232/desk/")
+    assert not in_the_clear("http://localhost:5232/desk/")
