@@ -755,7 +755,7 @@ def test_redirects_stay_on_the_host_or_go_to_a_public_one(reader, server):
     assert [path for path, _ in server.requests].count("/mea") == 1
 
 
-@pytest.mark.parametrize("value", ["inf", "1e300", "nan", "soon", "0", "601"])
+@pytest.mark.parametrize("value", ["inf", "1e300", "nan", "soon", "0", "601", "٣", "1_0"])
 def test_a_bad_feed_timeout_is_one_line_and_reads_nothing(reader, server, value):
     server.routes = {"/mea": (200, {}, (FEEDS / "mea-press.xml").read_bytes(), 0)}
     reader.ok("feeds", "add", f"{server.base}/mea", "--name", "mea")
