@@ -923,3 +923,28 @@ def test_a_new_agreement_names_its_event_or_null(reader):
     assert new and all("event" in wanted for wanted in new), [w for w in new if "event" not in w]
     assert any(wanted["event"] is None for wanted in new)
 
+
+
+def test_an_impossible_date_is_no_date_and_read_once(reader, tmp_path):
+    # email.utils reads the year 0001 as 2001; a date years ahead is a wrong clock, not an embargo.
+    now = "2025-12-06T12:00:00+05:30"
+    feed = _rss(tmp_path / "absurd.xml", [
+        ("India and Russia sign labour mobility pact", "Mon, 01 Jan 0001 00:00:00 GMT"),
+        ("Labour mobility pact: India and Russia sign it", "0001-01-01T00:00:00Z"),
+        ("India and Russia sign labour mobility pact today", "Fri, 05 Dec 2125 10:00:00 +0530"),
+        ("India, Russia sign labour mobility pact", "Fri, 05 Dec 25 18:00:00 +0530")])
+    first = reader.ok("news", "--json", "--file", feed, TRACKER_NOW=now).json()
+    assert (first["entries"], first["future"]) == (4, 0)
+    proposals = {p["headline"]: p for p in inbox(reader) if p["ref"] == "A2"}
+    assert len(proposals) == 4
+    for headline in ("India and Russia sign labour mobility pact", "Labour mobility pact: India and Russia sign it",
+                     "India and Russia sign labour mobility pact today"):
+        assert proposals[headline]["on"] == "2025-12-06", headline
+        assert "cannot be right: dated the day it was read, 2025-12-06" in proposals[headline]["evidence"]["undated"]
+    assert "0001" in proposals["India and Russia sign labour mobility pact"]["evidence"]["undated"]
+    assert "2125-12-05" in proposals["India and Russia sign labour mobility pact today"]["evidence"]["undated"]
+    # A two-digit year is RFC 822's own: 25 is 2025.
+    two_digits = proposals["India, Russia sign labour mobility pact"]
+    assert two_digits["on"] == "2025-12-05" and "undated" not in two_digits["evidence"]
+    again = reader.ok("news", "--json", "--file", feed, TRACKER_NOW=now).json()
+    assert (again["entries"], again["future"], again["proposals"]) == (0, 0, 0)

@@ -7,6 +7,7 @@ later in the run never costs the feeds read before it.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from tracker import dates
@@ -109,16 +110,32 @@ def read_news(store, feed_name: str | None, files: list[Path]) -> list[FeedRun]:
     return runs
 
 
-def _future(entry, now) -> bool:
-    from datetime import timezone
+# An entry dated this far after now has a wrong date, not an embargo (an embargo is
+# hours; time zones a day).
+FURTHEST_AHEAD = timedelta(days=2)
 
-    published = entry.published
-    return published is not None and (published if published.tzinfo else published.replace(tzinfo=timezone.utc)) > now
+
+def _aware(published: datetime) -> datetime:
+    return published if published.tzinfo else published.replace(tzinfo=timezone.utc)
+
+
+def _refuse_far_dates(entries, now) -> None:
+    """An entry dated beyond FURTHEST_AHEAD loses its date, as one dated year 0001 does
+    (parse.py): it is read now, dated the day it is read, with evidence saying why,
+    rather than waiting for years, counted in every run's "dated in the future"."""
+    for entry in entries:
+        if entry.published is not None and _aware(entry.published) > now + FURTHEST_AHEAD:
+            entry.date_refused, entry.published = entry.published.isoformat(), None
+
+
+def _future(entry, now) -> bool:
+    return entry.published is not None and _aware(entry.published) > now
 
 
 def _store_entries(store, reader, run: FeedRun, parsed, now) -> None:
     feed_title, entries = parsed
     seen, read_on = dates.stamp(now), now.date()
+    _refuse_far_dates(entries, now)
     for position, entry in enumerate(entries):
         if run.proposals >= MAX_PROPOSALS_PER_FEED or run.entries >= MAX_ENTRIES_PER_FEED:
             run.left = sum(1 for rest in entries[position:]

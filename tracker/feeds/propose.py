@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from tracker import dates
+from tracker.errors import excerpt
 from tracker.feeds import match, signals
 from tracker.feeds.parse import FeedEntry
 from tracker.model import CLOSED_STATUSES, LONGEST_EVENT_DAYS, Item
@@ -121,8 +122,13 @@ class Reader:
     def propose(self, entry: FeedEntry, feed_title: str = "", read_on: date | None = None) -> list[Proposal]:
         """The changes an entry reports; `read_on`, the day it was read, dates an undated
         entry and tells old news from new."""
-        found = self._proposals(entry, feed_title, entry_day(entry) or read_on)
-        return _as_of(found, entry_day(entry), read_on, self._items_seen)
+        found = _as_of(self._proposals(entry, feed_title, entry_day(entry) or read_on),
+                       entry_day(entry), read_on, self._items_seen)
+        if entry.date_refused:
+            for proposal in found:
+                proposal.evidence["undated"] = (f"the entry's date, {excerpt(entry.date_refused)}, cannot be right: "
+                                                f"dated the day it was read, {proposal.on}")
+        return found
 
     def _proposals(self, entry: FeedEntry, feed_title: str, published: date | None) -> list[Proposal]:
         text = f"{entry.title}\n{entry.summary}"
