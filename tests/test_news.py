@@ -129,6 +129,40 @@ def test_expectations_and_denials_propose_nothing(reader, tmp_path):
     assert done["entries"] == 6 and done["proposals"] == 0
 
 
+UNDONE = [("India and Russia call off labour mobility pact", "dropped"),
+          ("Labour mobility pact scrapped, India and Russia say", "dropped"),
+          ("India and Russia scrap labour mobility pact", "dropped"),
+          ("Labour mobility pact dropped by India and Russia", "dropped"),
+          ("India-Russia labour mobility pact postponed", "stalled"),
+          ("India and Russia postpone labour mobility pact", "stalled")]
+
+
+@pytest.mark.parametrize("settled", ["signed", "ratified", "in-force"])
+def test_a_settled_agreement_called_off_or_postponed_says_it_moves_back(reader, tmp_path, settled):
+    # Dropped stood after signed in the order of statuses: a ratified pact scrapped was
+    # proposed at 0.95, unflagged, and accepted by --above 0.9.
+    reader.ok("update", "A2", "--status", settled, "--on", "2025-12-10")
+    feed = _rss(tmp_path / "undone.xml", [(title, "Fri, 19 Dec 2025 18:00:00 +0530") for title, _ in UNDONE])
+    reader.ok("news", "--quiet", "--file", feed)
+    proposals = {p["headline"]: p for p in inbox(reader) if p["ref"] == "A2"}
+    assert {headline: p["set"] for headline, p in proposals.items()} == \
+        {title: {"status": status} for title, status in UNDONE}
+    for title, status in UNDONE:
+        assert proposals[title]["evidence"]["backwards"] == f"A2 is {settled} already: this would move it back to {status}"
+        assert proposals[title]["confidence"] < 0.5
+    assert reader.ok("inbox").stdout.count(f"(!) A2 is {settled} already") == len(UNDONE)
+    reader("inbox", "accept", "--above", "0.1")
+    assert reader.ok("show", "A2", "--json").json()["status"] == settled
+
+
+def test_a_dropped_agreement_taken_up_again_says_so(reader, tmp_path):
+    reader.ok("update", "A2", "--status", "dropped", "--on", "2025-12-10")
+    reader.ok("news", "--quiet", "--file", _rss(tmp_path / "again.xml", [
+        ("India and Russia sign labour mobility pact", "Fri, 19 Dec 2025 18:00:00 +0530")]))
+    signed = [p for p in inbox(reader) if p["ref"] == "A2"][0]
+    assert signed["evidence"]["backwards"] == "A2 is dropped already: this would take it up again, as signed"
+
+
 def test_a_settled_item_moved_back_says_so(reader, tmp_path):
     reader.ok("update", "A1", "--status", "signed", "--on", "2025-12-01")
     reader.ok("news", "--quiet", "--file", str(FEEDS / "asia-wire.xml"))
@@ -465,6 +499,7 @@ def test_a_signal_is_unsaid_by_negation_future_and_expectation(sentence, unsaid)
     ("The agreement entered into force on Monday", "in-force"), ("Talks on the deal have stalled", "stalled"),
     ("Negotiators have concluded talks on a free trade agreement", "initialled"),
     ("The summit was postponed to January", "postponed"), ("The deal was called off", "dropped"),
+    ("The signing of the pact was put off", "stalled"),
 ])
 def test_the_words_of_each_change(sentence, status):
     from tracker.feeds import signals
