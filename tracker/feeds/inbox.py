@@ -50,6 +50,10 @@ def accept(store, ids: list[int] | None, above: float | None, status: str | None
         for proposal in proposals:
             if proposal["id"] in folded:
                 continue
+            if proposal.get("damaged"):
+                raise TrackerError(f"proposal {proposal['id']} is damaged in the database (its item or what it "
+                                   f"proposes is not as tracker writes it): dismiss it with `tracker inbox dismiss {proposal['id']}`; "
+                                   "nothing was changed")
             wanted = dict(proposal["set"])
             if status is not None:
                 wanted["status"] = status
