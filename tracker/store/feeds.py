@@ -142,6 +142,34 @@ class FeedStore(Connection):
                 return Ref(row[0], row[1])
         return None
 
+    # -- export and import (tracker/feeds/transfer.py) ------------------------------
+
+    def feeds_to_export(self) -> list[dict]:
+        return self.query(f"SELECT {FEED_COLUMNS} FROM feeds ORDER BY id")
+
+    def entries_to_export(self) -> list[dict]:
+        return self.query("SELECT id, feed, entry_key AS key, link, title, published, summary, seen "
+                          "FROM feed_entries ORDER BY id")
+
+    def proposals_to_export(self) -> list[dict]:
+        rows = self.query('SELECT entry_id AS entry, ref, item_type, "set", "on", source, headline, feed, '
+                          "confidence, evidence, state, decided FROM proposals ORDER BY id")
+        for row in rows:
+            # As stored (check names one that is not JSON): an export never fails on it.
+            row["set"], row["evidence"] = _object(row["set"]) or {}, _object(row["evidence"]) or {}
+        return rows
+
+    def add_exported_feed(self, row: dict) -> None:
+        self.conn.execute(f"INSERT INTO feeds ({FEED_COLUMNS}) VALUES (:name, :url, :added, :checked, :status, "
+                          ":etag, :last_modified, :retry_after, :error)", row)
+
+    def add_exported_proposal(self, row: dict) -> None:
+        self.conn.execute(
+            'INSERT INTO proposals (entry_id, ref, item_type, "set", "on", source, headline, feed, confidence, '
+            "evidence, state, decided) VALUES (:entry_id, :ref, :item_type, :set, :on, :source, :headline, :feed, "
+            ":confidence, :evidence, :state, :decided)",
+            {**row, "set": _dumps(row["set"], ensure_ascii=False), "evidence": _dumps(row["evidence"], ensure_ascii=False)})
+
     # -- what an entry may be about ----------------------------------------------
 
     def candidates(self, words: list[str], start_utc: str, end_utc: str, earliest_utc: str) -> list[Item]:
