@@ -983,3 +983,35 @@ def test_an_impossible_date_is_no_date_and_read_once(reader, tmp_path):
     assert two_digits["on"] == "2025-12-05" and "undated" not in two_digits["evidence"]
     again = reader.ok("news", "--json", "--file", feed, TRACKER_NOW=now).json()
     assert (again["entries"], again["future"], again["proposals"]) == (0, 0, 0)
+
+
+def test_ctrl_c_during_news_says_which_feeds_were_saved_and_leaves_the_rest_unwritten(reader, server):
+    import signal
+    import subprocess
+    import time
+
+    from conftest import TRACKER_BIN
+
+    server.routes = {"/a": (200, {}, (FEEDS / "mea-press.xml").read_bytes(), 0),
+                     "/b": (200, {}, (FEEDS / "asia-wire.xml").read_bytes(), 30),
+                     "/c": (200, {}, (FEEDS / "president-ru.xml").read_bytes(), 0)}
+    for name in ("a", "b", "c"):
+        reader.ok("feeds", "add", f"{server.base}/{name}", "--name", f"{name}-feed")
+    env = {"TRACKER_DB": str(reader.db), "TRACKER_NOW": AFTER, "TRACKER_FEED_TIMEOUT": "60", "PATH": "/usr/bin:/bin"}
+    process = subprocess.Popen([str(TRACKER_BIN), "news"], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               text=True)
+    deadline = time.monotonic() + 30
+    while "/b" not in [path for path, _ in server.requests] and time.monotonic() < deadline:
+        time.sleep(0.05)
+    time.sleep(0.3)         # b's fetch under way, a's transaction done
+    process.send_signal(signal.SIGINT)
+    out, err = process.communicate(timeout=30)
+    assert process.returncode == 130, err
+    assert err.count("\n") == 1 and "Traceback" not in err
+    assert err.startswith("tracker: error: interrupted: saved a-feed (11 new entries, ")
+    assert "; the other 2 feeds not read, nothing of them written: run `tracker news` again to read them" in err
+    feeds = {feed["name"]: feed for feed in reader.ok("feeds", "list", "--json").json()}
+    assert feeds["a-feed"]["entries"] == 11 and feeds["a-feed"]["checked"] is not None
+    assert (feeds["b-feed"]["entries"], feeds["b-feed"]["checked"]) == (0, None)
+    assert (feeds["c-feed"]["entries"], feeds["c-feed"]["checked"]) == (0, None)
+    assert reader.ok("check").stderr == "No problems found.\n"
