@@ -63,6 +63,7 @@ def test_bad_argument(summit, args, words):
     before = summit.dump()
     check_one_line_error(summit(*args), 2, words)
     assert summit.dump() == before
+    assert len(summit.ok("history", "--limit", " 2", "--json").json()) == 2
 
 
 @pytest.fixture
@@ -157,3 +158,44 @@ def test_the_default_database_folder_is_made_on_first_use(tracker, tmp_path):
     run = tracker("list", TRACKER_DB=None, XDG_DATA_HOME=str(data))
     assert run.code == 0, run.stderr
     assert (data / "tracker" / "tracker.db").is_file()
+
+
+def _number_parameters():
+    """Every int and float option and argument of every command, found by walking the
+    command table as --help does: (the command's words, the parameter)."""
+    from typer.main import get_command
+
+    from tracker.cli import app
+
+    found = []
+
+    def walk(command, words, ctx):
+        if hasattr(command, "list_commands"):
+            for name in command.list_commands(ctx):
+                sub = command.get_command(ctx, name)
+                walk(sub, [*words, name], type(ctx)(sub, parent=ctx, info_name=name))
+        for param in command.params:
+            if {base.__name__ for base in type(param.type).__mro__} & {"IntParamType", "FloatParamType"}:
+                found.append((words, param))
+
+    root = get_command(app)
+    walk(root, [], type(root.context_class(root))(root, info_name="tracker"))
+    return found
+
+
+@pytest.mark.parametrize("digits", ["٣", "३", "1_0", "٠.٩"])
+def test_every_number_option_takes_digits_0_to_9_only(summit, digits):
+    # Python's int() reads "٣" as 3 and "1_0" as 10: Click took them so.
+    numbers = _number_parameters()
+    named = {(" ".join(words), param.opts[0]) for words, param in numbers}
+    assert {("history", "--limit"), ("list", "--limit"), ("countdown", "--days"), ("undo", "command"),
+            ("retract", "change"), ("add event", "--number"), ("inbox accept", "--above")} <= named
+    before = summit.dump()
+    for words, param in numbers:
+        given = [digits] if param.param_type_name == "argument" else [param.opts[0], digits]
+        run = summit(*words, *given)
+        check_one_line_error(run, 2, f"{digits!r} is not a")
+        assert "written in digits 0-9" in run.stderr and f"see `tracker {' '.join(words)} --help`" in run.stderr
+    assert summit.dump() == before
+    assert len(summit.ok("history", "--limit", " 2", "--json").json()) == 2
+

@@ -353,3 +353,70 @@ def test_the_summary_advises_a_repair_for_what_a_repair_mends(followed):
     run = followed("check")
     assert run.code == 1 and run.stderr.endswith("run `tracker check --repair`\n"), run.stderr
     assert "dropped 1 parties and tags" in followed.ok("check", "--repair").stderr
+
+
+# -- the inbox's tables (issue 12) ---------------------------------------------------------
+
+@pytest.fixture
+def informed(seeded):
+    """The seed case with the feed corpus read: proposals open, accepted, dismissed, and
+    an accept undone."""
+    corpus = sorted(str(path) for path in (Path(__file__).resolve().parent.parent / "fixtures" / "feeds").glob("*.xml"))
+    seeded.env["TRACKER_NOW"] = "2025-12-31T12:00:00Z"
+    seeded.ok("news", "--quiet", "--file", *corpus)
+    open_ids = [row[0] for row in rows(seeded, "SELECT id FROM proposals WHERE state = 'open' ORDER BY id")]
+    seeded.ok("inbox", "accept", str(open_ids[0]))
+    seeded.ok("inbox", "dismiss", str(open_ids[1]))
+    seeded.ok("inbox", "accept", str(open_ids[2]))
+    seeded.ok("undo")
+    return seeded
+
+
+def test_the_inbox_tracker_wrote_is_clean(informed):
+    assert informed.ok("check").stderr == "No problems found.\n"
+
+
+def _open_proposal(tracker, agreement: bool = True) -> int:
+    return rows(tracker, "SELECT id FROM proposals WHERE state = 'open' AND ref IS NOT NULL "
+                         f"AND item_type = '{'agreement' if agreement else 'event'}' ORDER BY id")[0][0]
+
+
+@pytest.mark.parametrize("change, words", [
+    ("ref = 'A99'", "is open, about A99, which does not exist (an undone import, or written outside tracker)"),
+    ("ref = 'E1'", "is about E1, but is marked as a change to an agreement"),
+    ("ref = 'A1; drop'", "is about \"A1; drop\", not a reference such as A2 or E1"),
+    ("\"set\" = 'nope'", "sets nope, not a JSON object of fields"),
+    ("evidence = '[1]'", "gives as evidence \"[1]\", not a JSON object"),
+    ("ref = NULL, \"set\" = '{\"kind\": \"mou\"}'", "proposes a new item without a title"),
+    ("\"on\" = '2025-13-45'", "is dated 2025-13-45, not a day or time as tracker writes it"),
+    ("decided = '2025-12-31T12:00:00+00:00'", "is open, but has a decision recorded: 2025-12-31T12:00:00+00:00"),
+    ("entry_id = 99999", "comes from feed entry 99999, which does not exist (written with foreign keys off)"),
+])
+def test_a_proposal_written_outside_tracker_is_found(informed, change, words):
+    proposal = _open_proposal(informed)
+    sql(informed, f"UPDATE proposals SET {change} WHERE id = {proposal}")
+    run = informed("check")
+    assert run.code == 1 and run.stdout.count("\n") == 1, run.stdout
+    assert run.stdout.startswith(f"proposal #{proposal} ") and words in run.stdout
+    assert run.stdout.endswith(f": dismiss it with `tracker inbox dismiss {proposal}`\n")
+    assert "a repair cannot mend" in run.stderr
+    # The inbox reads around it; it can be dismissed, never accepted.
+    if any(damage in words for damage in ("marked as", "not a reference", "not a JSON object")):
+        listed = informed("inbox", "--json")
+        assert listed.code == 1 and f"proposal #{proposal} is damaged in the database" in listed.stderr
+        assert proposal not in [p["id"] for p in listed.json()]
+        before = informed.dump()
+        refused = informed("inbox", "accept", str(proposal))
+        assert refused.code == 1 and "dismiss it with" in refused.stderr and informed.dump() == before
+    informed.ok("inbox", "dismiss", str(proposal))
+
+
+def test_a_decided_proposal_is_found_as_tracker_would_not_write_it(informed):
+    decided = rows(informed, "SELECT id, command_id FROM proposals WHERE state = 'accepted' ORDER BY id")[0]
+    sql(informed, f"UPDATE proposals SET decided = NULL WHERE id = {decided[0]}",
+        f"UPDATE proposals SET command_id = 4242 WHERE id = {decided[0]}")
+    lines = informed("check").stdout.splitlines()
+    assert f"proposal #{decided[0]} was accepted by command 4242, which does not exist (written with foreign keys off)" \
+        in lines
+    assert f"proposal #{decided[0]} is decided, but has no time of decision as tracker writes it (empty) " \
+           "(written outside tracker)" in lines

@@ -130,6 +130,40 @@ def test_expectations_and_denials_propose_nothing(reader, tmp_path):
     assert done["entries"] == 6 and done["proposals"] == 0
 
 
+UNDONE = [("India and Russia call off labour mobility pact", "dropped"),
+          ("Labour mobility pact scrapped, India and Russia say", "dropped"),
+          ("India and Russia scrap labour mobility pact", "dropped"),
+          ("Labour mobility pact dropped by India and Russia", "dropped"),
+          ("India-Russia labour mobility pact postponed", "stalled"),
+          ("India and Russia postpone labour mobility pact", "stalled")]
+
+
+@pytest.mark.parametrize("settled", ["signed", "ratified", "in-force"])
+def test_a_settled_agreement_called_off_or_postponed_says_it_moves_back(reader, tmp_path, settled):
+    # Dropped stood after signed in the order of statuses: a ratified pact scrapped was
+    # proposed at 0.95, unflagged, and accepted by --above 0.9.
+    reader.ok("update", "A2", "--status", settled, "--on", "2025-12-10")
+    feed = _rss(tmp_path / "undone.xml", [(title, "Fri, 19 Dec 2025 18:00:00 +0530") for title, _ in UNDONE])
+    reader.ok("news", "--quiet", "--file", feed)
+    proposals = {p["headline"]: p for p in inbox(reader) if p["ref"] == "A2"}
+    assert {headline: p["set"] for headline, p in proposals.items()} == \
+        {title: {"status": status} for title, status in UNDONE}
+    for title, status in UNDONE:
+        assert proposals[title]["evidence"]["backwards"] == f"A2 is {settled} already: this would move it back to {status}"
+        assert proposals[title]["confidence"] < 0.5
+    assert reader.ok("inbox").stdout.count(f"(!) A2 is {settled} already") == len(UNDONE)
+    reader("inbox", "accept", "--above", "0.1")
+    assert reader.ok("show", "A2", "--json").json()["status"] == settled
+
+
+def test_a_dropped_agreement_taken_up_again_says_so(reader, tmp_path):
+    reader.ok("update", "A2", "--status", "dropped", "--on", "2025-12-10")
+    reader.ok("news", "--quiet", "--file", _rss(tmp_path / "again.xml", [
+        ("India and Russia sign labour mobility pact", "Fri, 19 Dec 2025 18:00:00 +0530")]))
+    signed = [p for p in inbox(reader) if p["ref"] == "A2"][0]
+    assert signed["evidence"]["backwards"] == "A2 is dropped already: this would take it up again, as signed"
+
+
 def test_a_settled_item_moved_back_says_so(reader, tmp_path):
     reader.ok("update", "A1", "--status", "signed", "--on", "2025-12-01")
     reader.ok("news", "--quiet", "--file", str(FEEDS / "asia-wire.xml"))
@@ -466,6 +500,7 @@ def test_a_signal_is_unsaid_by_negation_future_and_expectation(sentence, unsaid)
     ("The agreement entered into force on Monday", "in-force"), ("Talks on the deal have stalled", "stalled"),
     ("Negotiators have concluded talks on a free trade agreement", "initialled"),
     ("The summit was postponed to January", "postponed"), ("The deal was called off", "dropped"),
+    ("The signing of the pact was put off", "stalled"),
 ])
 def test_the_words_of_each_change(sentence, status):
     from tracker.feeds import signals
@@ -756,7 +791,7 @@ def test_redirects_stay_on_the_host_or_go_to_a_public_one(reader, server):
     assert [path for path, _ in server.requests].count("/mea") == 1
 
 
-@pytest.mark.parametrize("value", ["inf", "1e300", "nan", "soon", "0", "601"])
+@pytest.mark.parametrize("value", ["inf", "1e300", "nan", "soon", "0", "601", "٣", "1_0"])
 def test_a_bad_feed_timeout_is_one_line_and_reads_nothing(reader, server, value):
     server.routes = {"/mea": (200, {}, (FEEDS / "mea-press.xml").read_bytes(), 0)}
     reader.ok("feeds", "add", f"{server.base}/mea", "--name", "mea")
@@ -924,3 +959,60 @@ def test_a_new_agreement_names_its_event_or_null(reader):
     assert new and all("event" in wanted for wanted in new), [w for w in new if "event" not in w]
     assert any(wanted["event"] is None for wanted in new)
 
+
+
+def test_an_impossible_date_is_no_date_and_read_once(reader, tmp_path):
+    # email.utils reads the year 0001 as 2001; a date years ahead is a wrong clock, not an embargo.
+    now = "2025-12-06T12:00:00+05:30"
+    feed = _rss(tmp_path / "absurd.xml", [
+        ("India and Russia sign labour mobility pact", "Mon, 01 Jan 0001 00:00:00 GMT"),
+        ("Labour mobility pact: India and Russia sign it", "0001-01-01T00:00:00Z"),
+        ("India and Russia sign labour mobility pact today", "Fri, 05 Dec 2125 10:00:00 +0530"),
+        ("India, Russia sign labour mobility pact", "Fri, 05 Dec 25 18:00:00 +0530")])
+    first = reader.ok("news", "--json", "--file", feed, TRACKER_NOW=now).json()
+    assert (first["entries"], first["future"]) == (4, 0)
+    proposals = {p["headline"]: p for p in inbox(reader) if p["ref"] == "A2"}
+    assert len(proposals) == 4
+    for headline in ("India and Russia sign labour mobility pact", "Labour mobility pact: India and Russia sign it",
+                     "India and Russia sign labour mobility pact today"):
+        assert proposals[headline]["on"] == "2025-12-06", headline
+        assert "cannot be right: dated the day it was read, 2025-12-06" in proposals[headline]["evidence"]["undated"]
+    assert "0001" in proposals["India and Russia sign labour mobility pact"]["evidence"]["undated"]
+    assert "2125-12-05" in proposals["India and Russia sign labour mobility pact today"]["evidence"]["undated"]
+    # A two-digit year is RFC 822's own: 25 is 2025.
+    two_digits = proposals["India, Russia sign labour mobility pact"]
+    assert two_digits["on"] == "2025-12-05" and "undated" not in two_digits["evidence"]
+    again = reader.ok("news", "--json", "--file", feed, TRACKER_NOW=now).json()
+    assert (again["entries"], again["future"], again["proposals"]) == (0, 0, 0)
+
+
+def test_ctrl_c_during_news_says_which_feeds_were_saved_and_leaves_the_rest_unwritten(reader, server):
+    import signal
+    import subprocess
+    import time
+
+    from conftest import TRACKER_BIN
+
+    server.routes = {"/a": (200, {}, (FEEDS / "mea-press.xml").read_bytes(), 0),
+                     "/b": (200, {}, (FEEDS / "asia-wire.xml").read_bytes(), 30),
+                     "/c": (200, {}, (FEEDS / "president-ru.xml").read_bytes(), 0)}
+    for name in ("a", "b", "c"):
+        reader.ok("feeds", "add", f"{server.base}/{name}", "--name", f"{name}-feed")
+    env = {"TRACKER_DB": str(reader.db), "TRACKER_NOW": AFTER, "TRACKER_FEED_TIMEOUT": "60", "PATH": "/usr/bin:/bin"}
+    process = subprocess.Popen([str(TRACKER_BIN), "news"], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               text=True)
+    deadline = time.monotonic() + 30
+    while "/b" not in [path for path, _ in server.requests] and time.monotonic() < deadline:
+        time.sleep(0.05)
+    time.sleep(0.3)         # b's fetch under way, a's transaction done
+    process.send_signal(signal.SIGINT)
+    out, err = process.communicate(timeout=30)
+    assert process.returncode == 130, err
+    assert err.count("\n") == 1 and "Traceback" not in err
+    assert err.startswith("tracker: error: interrupted: saved a-feed (11 new entries, ")
+    assert "; the other 2 feeds not read, nothing of them written: run `tracker news` again to read them" in err
+    feeds = {feed["name"]: feed for feed in reader.ok("feeds", "list", "--json").json()}
+    assert feeds["a-feed"]["entries"] == 11 and feeds["a-feed"]["checked"] is not None
+    assert (feeds["b-feed"]["entries"], feeds["b-feed"]["checked"]) == (0, None)
+    assert (feeds["c-feed"]["entries"], feeds["c-feed"]["checked"]) == (0, None)
+    assert reader.ok("check").stderr == "No problems found.\n"

@@ -8,12 +8,18 @@ of a `tracker list`. `tracker --help` still builds them all, to list them.
 import os
 import sqlite3
 import sys
+from functools import cache
 from importlib import import_module
 from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
 from typer.core import TyperCommand, TyperGroup
+
+try:        # newer Typers carry their own copy of Click, older ones use Click's
+    from typer._click import types as click_types
+except ImportError:
+    from click import types as click_types
 
 from tracker import __version__, dates, errors
 from tracker.errors import BadArgument, TrackerError, closest, did_you_mean
@@ -73,6 +79,7 @@ class ParsedHere:
 
     def parse_args(self, ctx, args):
         given = list(args)      # Click's parser consumes the list
+        _numbers_in_digits(self)
         try:
             rest = super().parse_args(ctx, args)
         except typer.TyperException as error:
@@ -105,6 +112,34 @@ def _refuse_bytes(ctx) -> None:
             if isinstance(one, str) and not errors.readable(one):
                 name = f"the {param.name}" if param.param_type_name == "argument" else param.opts[0]
                 raise errors.not_text(name, one)
+
+
+class _InDigits:
+    """Mixed into a Click number type: a value not written in digits 0-9 is refused
+    as Click refuses a word, in one line naming the option."""
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, str):
+            whole = isinstance(self, click_types.IntParamType)
+            if not errors.in_digits(value, whole):
+                self.fail(f"{errors.excerpt(value)} is not a {'whole ' * whole}number written in digits 0-9.",
+                          param, ctx)
+        return super().convert(value, param, ctx)
+
+
+@cache
+def _in_digits(number_type: type) -> type:
+    return type(f"InDigits{number_type.__name__}", (_InDigits, number_type), {})
+
+
+def _numbers_in_digits(command) -> None:
+    """Every int and float option and argument of `command` (Typer builds them as Click's
+    INT, IntRange, FLOAT) reads digits 0-9 only, as refs, dates and --before do."""
+    for param in command.params:
+        number_type = type(param.type)
+        if issubclass(number_type, (click_types.IntParamType, click_types.FloatParamType)) \
+                and not issubclass(number_type, _InDigits):
+            param.type.__class__ = _in_digits(number_type)
 
 
 class TrackerCommand(ParsedHere, TyperCommand):

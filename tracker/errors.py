@@ -1,5 +1,7 @@
 """The errors a user can cause, and the exit code each one gets."""
 
+import re
+
 
 class TrackerError(Exception):
     """An expected failure: printed as one line on stderr, never as a traceback."""
@@ -17,6 +19,17 @@ class Interrupted(TrackerError):
     """Ctrl-C during a command that writes: what it wrote is rolled back (the shell's code for SIGINT)."""
 
     exit_code = 130
+
+
+# A number as tracker reads it: in digits 0-9. Python's int() and float() also read
+# other scripts' digits ("٣" is 3) and underscores ("1_0").
+_WHOLE = re.compile(r"\s*[+-]?[0-9]+\s*")
+_DECIMAL = re.compile(r"\s*[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?\s*")
+
+
+def in_digits(value: str, whole: bool = False) -> bool:
+    """Whether `value` is a number (a whole one, if asked) written in digits 0-9."""
+    return (_WHOLE if whole else _DECIMAL).fullmatch(value) is not None
 
 
 def closest(word: str, choices) -> list[str]:

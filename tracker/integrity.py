@@ -10,7 +10,9 @@ script) can write past it. A check finds, one finding each:
 - drift: a field whose value is not the last one its log gives it, or an item
   with no creation in its log;
 - junk: a date, time or zone not in the form tracker writes;
-- derived: the search index or the agreement counts out of step with the items.
+- derived: the search index or the agreement counts out of step with the items;
+- the inbox (issue 12): a proposal about an item that does not exist or of the other
+  type, from an entry that does not exist, with fields or a state tracker would not write.
 
 A repair, in one transaction: schema objects made again from schema.sql (and those
 not tracker's dropped, but tables); a logged correction for each drifted field, which
@@ -208,9 +210,46 @@ def _orphan_findings(store: Store) -> list[Finding]:
                 "orphan", ref, "event_id", value, None,
                 f"{ref}: it belongs to item {value}, which does not exist (written with foreign keys off)",
                 item_id=rowid))
+        elif table == "proposals":
+            what = (f"comes from feed entry {value}" if parent == "feed_entries" else
+                    f"was accepted by command {value}")
+            findings.append(Finding("orphan", None, "proposals", value, None,
+                                    f"proposal #{rowid} {what}, which does not exist (written with foreign keys "
+                                    f"off)" + (f": dismiss it with `tracker inbox dismiss {rowid}`" if store.proposal_open(rowid) else "")))
         else:
             findings.append(Finding("orphan", None, table, value, None,
                                     f"{table}: row {rowid} refers to {parent} {value}, which does not exist"))
+    return findings
+
+
+# What is wrong with a proposal (store.proposal_troubles), as its line says it.
+_PROPOSAL_TROUBLES = {
+    "ref": ("junk", "ref", "is about {value}, not a reference such as A2 or E1"),
+    "type": ("junk", "ref", "is about {ref}, but is marked as a change to an {other}"),
+    "item": ("orphan", "ref", "is open, about {ref}, which does not exist"),
+    "set": ("junk", "set", "sets {value}, not a JSON object of fields"),
+    "evidence": ("junk", "evidence", "gives as evidence {value}, not a JSON object"),
+    "title": ("junk", "set", "proposes a new item without a title: {value}"),
+    "on": ("junk", "on", "is dated {value}, not a day or time as tracker writes it"),
+    "open": ("junk", "state", "is open, but has a decision recorded: {value}"),
+    "decided": ("junk", "decided", "is decided, but has no time of decision as tracker writes it ({value})"),
+}
+
+
+def _news_findings(store: Store) -> list[Finding]:
+    """The inbox's proposals that refer to nothing or hold what tracker would not write
+    (written outside tracker). A feed entry whose feed is not followed is not one: `news
+    --file` names its entries by the file, and a feed removed leaves its entries seen."""
+    findings = []
+    for proposal_id, trouble, ref, value, state in store.proposal_troubles():
+        kind, column, says = _PROPOSAL_TROUBLES[trouble]
+        other = "agreement" if (ref or "")[:1] == "E" else "event"
+        # An item can be gone without anyone writing past tracker: the import that added it undone.
+        how = "an undone import, or written outside tracker" if trouble == "item" else "written outside tracker"
+        advice = f": dismiss it with `tracker inbox dismiss {proposal_id}`" if state == "open" else ""
+        findings.append(Finding(kind, None, column, value if trouble != "item" else ref, None,
+                                f"proposal #{proposal_id} " + says.format(value=_shown(value), ref=ref, other=other)
+                                + f" ({how})" + advice))
     return findings
 
 
@@ -253,7 +292,7 @@ def check(store: Store, quick: bool = False) -> list[Finding]:
     from tracker.progress import Progress
 
     # Its steps: the file's own check, then each part below.
-    with Progress("checking", total=5, every=1) as progress:
+    with Progress("checking", total=6, every=1) as progress:
         return _check(store, quick, progress)
 
 
@@ -273,7 +312,8 @@ def _check(store: Store, quick: bool, progress) -> list[Finding]:
     # schema findings say why.
     names = {finding.field for finding in findings}
     parts = ((_orphan_findings, ()), (_drift_findings, ("items", "changes", "item_parties", "item_tags")),
-             (_junk_findings, ("items", "changes")), (_derived_findings, ("items", "agreement_counts", "item_search")))
+             (_junk_findings, ("items", "changes")), (_derived_findings, ("items", "agreement_counts", "item_search")),
+             (_news_findings, ("items", "proposals")))
     for part, needs in parts:
         if not names.intersection(needs):
             try:

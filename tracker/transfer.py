@@ -40,14 +40,15 @@ def export_pieces(store: Store, progress) -> Iterator[str]:
     """The whole database as one JSON document (the text dumps(..., indent=2) writes,
     and a line break), in pieces of a thousand entries, each written as it is read:
     memory stays flat however large the database."""
+    from tracker.feeds.transfer import export_pieces as feed_pieces
     from tracker.render.json import write_entries
 
     head = (f'{{\n  "format": "{FORMAT}",\n  "version": {VERSION},\n'
             f'  "exported": {json.dumps(dates.stamp(dates.now()))},\n')
     items = _counted((item_data(item) for item in store.items_by_number()), progress)
     history = _counted(_history_entries(store), progress)
-    return _joined(chain([head], write_entries("items", items), write_entries("history", history, last=True),
-                         ["}\n"]))
+    return _joined(chain([head], feed_pieces(store), write_entries("items", items),
+                         write_entries("history", history, last=True), ["}\n"]))
 
 
 def _joined(pieces: Iterator[str], count: int = 1000) -> Iterator[str]:
@@ -258,7 +259,7 @@ def _import_whole(store: Store, data: bytes, path: Path) -> str:
     items, history = document["items"], document.get("history", [])
     with Progress(f"importing {_name(path)}", total=len(items) + len(history)) as progress:
         return _import(store, _name(path), _counted(items, progress), lambda: _counted(history, progress),
-                       len(items), progress)
+                       len(items), progress, document.get("feeds"))
 
 
 def _counted(entries, progress) -> Iterator:
@@ -409,6 +410,11 @@ def _prologue(file) -> dict[str, Any]:
             if key == "items" and event == "start_array":
                 found["items"] = []         # read next, one at a time
                 return found
+            if key == "feeds" and key not in found:     # before the items (tracker/feeds/transfer.py)
+                from tracker.feeds.transfer import read_member
+
+                found[key] = read_member(events, event, value)
+                continue
             if key in found or key == "history" or event in ("start_map", "start_array"):
                 raise _Unstreamable
             found[key] = value
@@ -420,7 +426,7 @@ def _prologue(file) -> dict[str, Any]:
 def _import_stream(store: Store, file, path: Path) -> str:
     from tracker.progress import Progress
 
-    _check_shape(_prologue(file), path, FORMAT, "items")
+    _check_shape(head := _prologue(file), path, FORMAT, "items")
     size = os.fstat(file.fileno()).st_size
     # Counted in bytes read: the file is read once (its log read on from where the items end).
     progress = Progress(f"importing {_name(path)}", total=size, every=1 << 20)
@@ -449,7 +455,7 @@ def _import_stream(store: Store, file, path: Path) -> str:
     with progress:
         # About how many items (an export spends some 700 bytes on one, and its log).
         return _import(store, _name(path), _streamed(file, "items.item", progress, items), history,
-                       max(size // 700, BULK_ITEMS + 1), progress)
+                       max(size // 700, BULK_ITEMS + 1), progress, head.get("feeds"))
 
 
 # -- checking and writing what a file holds ------------------------------------------
@@ -802,7 +808,7 @@ class _Load:
 
 
 def _import(store: Store, name: str, items: Iterator, history: Callable[[], Iterator], count: int,
-            progress) -> str:
+            progress, feeds: Any = None) -> str:
     """Import a file's items and log, read one at a time: all of it, or nothing."""
     large = count > BULK_ITEMS
     with store.writing(), (store.bulk_loading(count) if large else store.loading()):
@@ -811,9 +817,14 @@ def _import(store: Store, name: str, items: Iterator, history: Callable[[], Iter
             load.item(entry, index)
         load.finish_items()
         changes = load.history(history())
+        if feeds is not None:       # the news followed, seen and decided (tracker/feeds/transfer.py)
+            from tracker.feeds.transfer import load as load_feeds
+
+            feeds = load_feeds(store, feeds, name,
+                               lambda ref: load.here(ref) if load.refs[ref.type].id(ref.num) else None)
     added, skipped = load.added, load.items - load.added
     return (f"imported {added} item{'s' * (added != 1)} and {changes} change{'s' * (changes != 1)} "
-            f"from {name}" + (f"; {skipped} already here, left as they are" if skipped else ""))
+            f"from {name}" + (f"; {skipped} already here, left as they are" if skipped else "") + (feeds or ""))
 
 
 # -- a file of dated updates: the news, replayed ------------------------------------

@@ -1,12 +1,15 @@
 """What the commands share: the open database, the consoles, the options of add and update."""
 
 import sys
-from typing import Annotated, Optional
+from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 
-from tracker import core, dates
+from tracker import dates
 from tracker.model import AGREEMENT_KINDS, AGREEMENT_STATUSES, EVENT_KINDS, EVENT_STATUSES
+
+if TYPE_CHECKING:      # the commands that read (list, report, countdown) start without core
+    from tracker import core
 
 # Rows a table shows by default (of each type, in a list): a screenful. One number, not
 # the terminal's height: a row may take several lines, and a page should be the same
@@ -87,7 +90,7 @@ def zones(view_zone: str | None) -> tuple[str | None, str]:
     return (dates.check_zone(view_zone, what="--tz") if view_zone else None), dates.user_zone_name()
 
 
-def announce(verb: str, outcome: core.Outcome, as_json: bool) -> None:
+def announce(verb: str, outcome: "core.Outcome", as_json: bool) -> None:
     from tracker.render.json import item_data
     from tracker.render.text import change_text, cell
 

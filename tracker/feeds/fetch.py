@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from email.utils import parsedate_to_datetime
 
-from tracker import __version__
+from tracker import __version__, errors
 from tracker.feeds.parse import MAX_FEED_BYTES, web_link
 
 MAX_REDIRECTS = 3
@@ -116,10 +116,7 @@ def bad_timeout() -> str | None:
     value = os.environ.get("TRACKER_FEED_TIMEOUT")
     if value is None:
         return None
-    try:
-        seconds = float(value)
-    except ValueError:
-        seconds = math.nan
+    seconds = float(value) if errors.in_digits(value) else math.nan
     if not 0 < seconds <= MAX_TIMEOUT:
         return (f"TRACKER_FEED_TIMEOUT={value[:20]!r} is not a number of seconds above 0 and at most "
                 f"{MAX_TIMEOUT:g}: set it so, or unset it for {DEFAULT_TIMEOUT:g}")

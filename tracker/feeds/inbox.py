@@ -50,6 +50,10 @@ def accept(store, ids: list[int] | None, above: float | None, status: str | None
         for proposal in proposals:
             if proposal["id"] in folded:
                 continue
+            if proposal.get("damaged"):
+                raise TrackerError(f"proposal {proposal['id']} is damaged in the database (its item or what it "
+                                   f"proposes is not as tracker writes it): dismiss it with `tracker inbox dismiss {proposal['id']}`; "
+                                   "nothing was changed")
             wanted = dict(proposal["set"])
             if status is not None:
                 wanted["status"] = status
@@ -111,18 +115,12 @@ def _gone(store, ref: str | None) -> str | None:
 def _backwards(store, ref: str | None, status: str | None) -> str | None:
     """What is wrong with moving a settled item back to `status`, as it stands now
     (a proposal made before may have been overtaken by another accepted since)."""
-    from tracker.feeds.propose import ORDER
-    from tracker.model import CLOSED_STATUSES
+    from tracker.feeds.propose import moves_back
 
     if ref is None or status is None:
         return None
     found = store.items_by_ref({parse_ref(ref)})
-    if not found:
-        return None
-    item = next(iter(found.values()))[1]
-    if item.status in CLOSED_STATUSES[item.type] and ORDER.get(status, 0) < ORDER.get(item.status, 0):
-        return f"{ref} is {item.status} already: this would move it back to {status}"
-    return None
+    return moves_back(next(iter(found.values()))[1], status) if found else None
 
 
 def _same_item(store, item_type: str, wanted: dict):

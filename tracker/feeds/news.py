@@ -7,10 +7,11 @@ later in the run never costs the feeds read before it.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from tracker import dates
-from tracker.errors import BadArgument, TrackerError
+from tracker.errors import BadArgument, Interrupted, TrackerError
 from tracker.feeds.parse import MAX_FEED_BYTES, FeedRefused, parse_feed
 
 
@@ -90,35 +91,72 @@ def read_news(store, feed_name: str | None, files: list[Path]) -> list[FeedRun]:
         sources = [(lambda path=path: _read_file(path)) for path in files]
     else:
         sources = [(lambda feed=feed: _fetch_feed(feed)) for feed in _feeds_to_read(store, feed_name)]
-    reader, runs = Reader(store), []
-    for source in sources:
-        run = source()
-        runs.append(run)
-        parsed = None
-        if run.data is not None:
-            try:
-                parsed = parse_feed(run.data, "this file" if files else "this feed")
-            except FeedRefused as refused:
-                run.state, run.error = "failing", str(refused)
-        now = dates.now()
-        with store.writing():
-            if parsed is not None:
-                _store_entries(store, reader, run, parsed, now)
-            if not files:
-                _note_fetch(store, run, dates.stamp(now))
+    reader, runs, saved = Reader(store), [], []
+    try:
+        for source in sources:
+            run = source()
+            runs.append(run)
+            parsed = None
+            if run.data is not None:
+                try:
+                    parsed = parse_feed(run.data, "this file" if files else "this feed")
+                except FeedRefused as refused:
+                    run.state, run.error = "failing", str(refused)
+            now = dates.now()
+            with store.writing():
+                if parsed is not None:
+                    _store_entries(store, reader, run, parsed, now)
+                if not files:
+                    _note_fetch(store, run, dates.stamp(now))
+            saved.append(run)
+    except KeyboardInterrupt:
+        # The feed under way was rolled back whole (store.writing); those before it stay.
+        raise Interrupted(_interrupted(saved, len(sources), "file" if files else "feed")) from None
     return runs
 
 
-def _future(entry, now) -> bool:
-    from datetime import timezone
+def _interrupted(saved: list[FeedRun], count: int, what: str) -> str:
+    """What Ctrl-C left: the feeds saved, each whole, and how many were not read."""
+    from tracker.render.safe import one_line
 
-    published = entry.published
-    return published is not None and (published if published.tzinfo else published.replace(tzinfo=timezone.utc)) > now
+    left = count - len(saved)
+    if not saved:
+        return f"interrupted: nothing was saved; run `tracker news` again to read the {what}s"
+    done = ", ".join(f"{one_line(run.name)} ({run.entries} new entr{'ies' if run.entries != 1 else 'y'}, "
+                     f"{run.proposals} proposal{'s' * (run.proposals != 1)})" for run in saved)
+    if not left:
+        return f"interrupted: saved {done}, every {what} of the run"
+    return (f"interrupted: saved {done}; the other {left} {what}{'s' * (left != 1)} not read, nothing of "
+            f"{'them' if left != 1 else 'it'} written: run `tracker news` again to read "
+            f"{'them' if left != 1 else 'it'}")
+
+
+# An entry dated this far after now has a wrong date, not an embargo (an embargo is
+# hours; time zones a day).
+FURTHEST_AHEAD = timedelta(days=2)
+
+
+def _aware(published: datetime) -> datetime:
+    return published if published.tzinfo else published.replace(tzinfo=timezone.utc)
+
+
+def _refuse_far_dates(entries, now) -> None:
+    """An entry dated beyond FURTHEST_AHEAD loses its date, as one dated year 0001 does
+    (parse.py): it is read now, dated the day it is read, with evidence saying why,
+    rather than waiting for years, counted in every run's "dated in the future"."""
+    for entry in entries:
+        if entry.published is not None and _aware(entry.published) > now + FURTHEST_AHEAD:
+            entry.date_refused, entry.published = entry.published.isoformat(), None
+
+
+def _future(entry, now) -> bool:
+    return entry.published is not None and _aware(entry.published) > now
 
 
 def _store_entries(store, reader, run: FeedRun, parsed, now) -> None:
     feed_title, entries = parsed
     seen, read_on = dates.stamp(now), now.date()
+    _refuse_far_dates(entries, now)
     for position, entry in enumerate(entries):
         if run.proposals >= MAX_PROPOSALS_PER_FEED or run.entries >= MAX_ENTRIES_PER_FEED:
             run.left = sum(1 for rest in entries[position:]

@@ -35,6 +35,9 @@ class FeedEntry:
     link: str | None            # http(s) only
     published: datetime | None  # with the feed's own offset where it gave one
     summary: str                # plain text
+    # The date the feed gave when it cannot be right (year 0001, years ahead): the
+    # entry is then undated, dated the day it is read, and its evidence says why.
+    date_refused: str | None = None
 
 
 def refuse_hostile(data: bytes, where: str) -> None:
@@ -74,8 +77,9 @@ def parse_feed(data: bytes, where: str) -> tuple[str, list[FeedEntry]]:
         summary = raw.get("summary") or ""
         if not summary and raw.get("content"):
             summary = raw["content"][0].get("value", "")
-        entries.append(FeedEntry(key=key[:2000], title=title[:1000], link=link,
-                                 published=_published(raw), summary=text_of(summary)[:20000]))
+        published, refused = _published(raw)
+        entries.append(FeedEntry(key=key[:2000], title=title[:1000], link=link, published=published,
+                                 summary=text_of(summary)[:20000], date_refused=refused))
     return text_of(parsed.feed.get("title", "")).strip(), entries
 
 
@@ -127,25 +131,42 @@ def without_password(url: str) -> str:
     return parts._replace(netloc=shown).geturl()
 
 
-def _published(raw) -> datetime | None:
+def _published(raw) -> tuple[datetime | None, str | None]:
     """The entry's date with its own offset (feedparser's parsed dates are UTC, and the
-    day a thing happened is the day where it was published)."""
+    day a thing happened is the day where it was published); else, a date given that
+    cannot be right (None, what the feed wrote)."""
     for name in ("published", "updated", "created"):
         text = (raw.get(name) or "").strip()
         if not text:
             continue
-        try:
-            return parsedate_to_datetime(text)
-        except (TypeError, ValueError, IndexError):
-            pass
-        try:
-            return datetime.fromisoformat(text.replace("Z", "+00:00"))
-        except ValueError:
-            pass
-        parsed = raw.get(f"{name}_parsed")
-        if parsed:
-            return datetime(*parsed[:6], tzinfo=timezone.utc)
-    return None
+        found = _date_of(text, raw.get(f"{name}_parsed"))
+        if found is not None:
+            return (found, None) if _believable(found, text) else (None, text[:100])
+    return None, None
+
+
+def _date_of(text: str, parsed) -> datetime | None:
+    try:
+        return parsedate_to_datetime(text)
+    except (TypeError, ValueError, IndexError):
+        pass
+    try:
+        return datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        pass
+    return datetime(*parsed[:6], tzinfo=timezone.utc) if parsed else None
+
+
+# Before this year an entry's date is a mistake (0001-01-01, a zeroed field), not news.
+EARLIEST_YEAR = 1900
+
+
+def _believable(found: datetime, text: str) -> bool:
+    """A date from a year tracker believes, as written: email.utils reads the year 0001
+    as 2001 (RFC 822's two-digit years), so a year written with three digits or more
+    must be the one read (an offset, +0530, is not a year)."""
+    written = [int(year) for year in re.findall(r"(?<![\d:.+-])\d{3,}(?![\d:])", text)]
+    return found.year >= EARLIEST_YEAR and (not written or found.year in written)
 
 
 class _Text(HTMLParser):

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from tracker import dates
+from tracker.errors import excerpt
 from tracker.feeds import match, signals
 from tracker.feeds.parse import FeedEntry
 from tracker.model import CLOSED_STATUSES, LONGEST_EVENT_DAYS, Item
@@ -22,6 +23,25 @@ from tracker.model import CLOSED_STATUSES, LONGEST_EVENT_DAYS, Item
 ORDER = {"rumoured": 0, "expected": 1, "negotiating": 2, "initialled": 3, "signed": 4, "ratified": 5,
          "in-force": 6, "announced": 1, "confirmed": 2, "held": 4, "postponed": 1, "cancelled": 5,
          "stalled": 2, "dropped": 5}
+# Statuses beside the way forward: a settled item moved to one of them is undone (a
+# ratified pact called off, a held summit cancelled), as one moved to an earlier status
+# is; one moved out of them is taken up again.
+ASIDE = {"stalled", "dropped", "postponed", "cancelled"}
+
+
+def moves_back(item: Item, status: str | None) -> str | None:
+    """What a change of a settled item (signed or beyond, dropped; held, cancelled) to
+    `status` undoes, in the words of a proposal's evidence; None for a step forward."""
+    old = item.status
+    if status is None or status == old or old not in CLOSED_STATUSES[item.type]:
+        return None
+    if old in ASIDE:
+        return f"{item.ref} is {old} already: this would take it up again, as {status}"
+    if status in ASIDE or ORDER.get(status, 0) < ORDER.get(old, 0):
+        return f"{item.ref} is {old} already: this would move it back to {status}"
+    return None
+
+
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 MONTHS = ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
           "november", "december")
@@ -121,8 +141,13 @@ class Reader:
     def propose(self, entry: FeedEntry, feed_title: str = "", read_on: date | None = None) -> list[Proposal]:
         """The changes an entry reports; `read_on`, the day it was read, dates an undated
         entry and tells old news from new."""
-        found = self._proposals(entry, feed_title, entry_day(entry) or read_on)
-        return _as_of(found, entry_day(entry), read_on, self._items_seen)
+        found = _as_of(self._proposals(entry, feed_title, entry_day(entry) or read_on),
+                       entry_day(entry), read_on, self._items_seen)
+        if entry.date_refused:
+            for proposal in found:
+                proposal.evidence["undated"] = (f"the entry's date, {excerpt(entry.date_refused)}, cannot be right: "
+                                                f"dated the day it was read, {proposal.on}")
+        return found
 
     def _proposals(self, entry: FeedEntry, feed_title: str, published: date | None) -> list[Proposal]:
         text = f"{entry.title}\n{entry.summary}"
@@ -336,9 +361,8 @@ class Reader:
         evidence = {"item": words + sorted(match.names(context, party) or party for party in item.parties
                                            if party in named),
                     "change": [signal.words]}
-        if item.status in CLOSED_STATUSES[item.type] and ORDER.get(signal.status, 0) < ORDER.get(item.status, 0):
-            evidence["backwards"] = (f"{item.ref} is {item.status} already: this would move it back to "
-                                     f"{signal.status}")
+        if backwards := moves_back(item, signal.status):
+            evidence["backwards"] = backwards
             confidence *= 0.5
         if item.status == signal.status:
             confidence = 0.0        # nothing to change: dropped by _merged

@@ -51,7 +51,10 @@ SIGNALS: list[tuple[re.Pattern, str, str]] = [(re.compile(pattern, re.IGNORECASE
     (r"\b(?:stalled|stall|deadlocked|stuck|frozen)\b", "stalled", "agreement"),
     (r"\b(?:negotiations|talks) (?:\w+ ){0,4}(?:concluded|finalised)\b|\bconcluded? (?:\w+ ){0,3}(?:negotiations|talks)\b",
      "initialled", "agreement"),
-    (r"\b(?:called off|scrapped|abandoned|dropped)\b", "dropped", "agreement"),
+    # Headlines speak in the present ("call off", "scraps"); "drop" alone is a fall too often.
+    (r"\b(?:call(?:s|ed)? off|scrap(?:s|ped)?|abandon(?:s|ed)?|dropped)\b", "dropped", "agreement"),
+    # An agreement has no "postponed": its signing put off leaves it stalled.
+    (r"\b(?:postpone[sd]?|defer(?:s|red)?|put off)\b", "stalled", "agreement"),
     (r"\b(?:adopted|adopt|adopts|approved|welcomed)\b", "signed", "programme"),
     (r"\b(?:announced|announcements?)\b", "expected", "announced"),
     (r"\b(?:expedite|speed up|step up|launched|resumed)\b (?:\w+ ){0,2}(?:talks|work|negotiations)\b",

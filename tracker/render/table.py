@@ -196,7 +196,7 @@ class Table:
                 length = cells(plain) if "\n" not in plain else max(map(cells, plain.split("\n")))
                 if length > naturals[index]:
                     naturals[index] = length
-        if any(c.ratio for c in columns) and not self.leave_out:
+        if any(c.ratio for c in columns):
             shared = self._ratio_layout(max_width, naturals)
             if shared is not None:
                 return shared
@@ -255,36 +255,53 @@ class Table:
         """The columns this table leaves out at `max_width`."""
         return {index for index, width in enumerate(self._layout(max_width)) if width is None}
 
-    def _ratio_layout(self, max_width: int, naturals: list[int]) -> list[int] | None:
+    def _ratio_layout(self, max_width: int, naturals: list[int]) -> list[int | None] | None:
         """The whole width, as Rich shares it: the columns without a ratio at their full
         width, the rest in proportion to their ratios (Rich's ratio_distribute, each
         share rounded up in turn). None where a ratio column would get less than its
-        `min_width`: then `_layout` leaves columns out instead."""
-        widths = self._ratio_widths(max_width, naturals, {})
-        if widths is None:
+        `min_width`: then `_layout` leaves columns out instead. A column kept whole up
+        to some width has it first, if its share is less, or as much of it as the others
+        can give while each keeps its `min_width`; if that is not enough, the columns
+        that can be left out go, lowest `drop` first, until it is (or none is left)."""
+        gone = set(self.leave_out)
+        droppable = sorted((i for i, c in enumerate(self.columns) if c.drop and i not in gone),
+                           key=lambda i: self.columns[i].drop)
+        while True:
+            widths = self._ratio_widths(max_width, naturals, {}, gone)
+            if widths is None:
+                return None
+            short = False
+            for index, column in enumerate(self.columns):
+                if index in gone:
+                    continue
+                whole = min(naturals[index], column.whole_up_to)
+                for target in range(whole, widths[index], -1):
+                    raised = self._ratio_widths(max_width, naturals, {index: target}, gone)
+                    if raised is not None:
+                        widths = raised
+                        break
+                short = short or widths[index] < whole
+            if not short or not droppable:
+                break
+            gone.add(droppable.pop(0))
+        shown = [width for index, width in enumerate(widths) if index not in gone]
+        if sum(shown) + self._frame_width(len(shown)) > max_width:
             return None
-        # A column kept whole up to some width has it first, if its share is less, or as
-        # much of it as the others can give while each keeps its `min_width`.
-        for index, column in enumerate(self.columns):
-            for target in range(min(naturals[index], column.whole_up_to), widths[index], -1):
-                raised = self._ratio_widths(max_width, naturals, {index: target})
-                if raised is not None:
-                    widths = raised
-                    break
-        if sum(widths) + self._frame_width(len(widths)) > max_width:
-            return None
-        return widths
+        return [None if index in gone else width for index, width in enumerate(widths)]
 
-    def _ratio_widths(self, max_width: int, naturals: list[int], whole: dict[int, int]) -> list[int] | None:
+    def _ratio_widths(self, max_width: int, naturals: list[int], whole: dict[int, int],
+                      gone: set[int] = frozenset()) -> list[int] | None:
         """The ratio columns' shares of what the others (and the `whole` ones, at their
-        given widths) leave."""
+        given widths) leave; the columns `gone` take nothing."""
         pad = 2 * self.padding
-        fixed = sum(naturals[i] + pad for i, c in enumerate(self.columns) if not c.ratio)
+        shown = [i for i in range(len(self.columns)) if i not in gone]
+        fixed = sum(naturals[i] + pad for i in shown if not self.columns[i].ratio)
         fixed += sum(width + pad for width in whole.values())
-        remaining = max_width - self._frame_width(len(self.columns)) + pad * len(self.columns) - fixed
-        total_ratio = sum(c.ratio for i, c in enumerate(self.columns) if i not in whole)
+        remaining = max_width - self._frame_width(len(shown)) + pad * len(shown) - fixed
+        total_ratio = sum(self.columns[i].ratio for i in shown if i not in whole)
         widths = list(naturals)
-        for index, column in enumerate(self.columns):
+        for index in shown:
+            column = self.columns[index]
             if index in whole:
                 widths[index] = whole[index]
                 continue

@@ -5,7 +5,8 @@ Every value is bound as a parameter; writes run inside `Connection.writing()`.
 
 from __future__ import annotations
 
-from tracker.model import Item, Ref
+from tracker import errors
+from tracker.model import PREFIX, Item, Ref
 from tracker.store.connection import Connection
 from tracker.store.items import ITEM_COLUMNS, ITEM_FROM
 
@@ -89,10 +90,18 @@ class FeedStore(Connection):
             params.append(above)
         sql = (f"SELECT {PROPOSAL_COLUMNS} FROM proposals" + (f" WHERE {' AND '.join(where)}" if where else "")
                + " ORDER BY state = 'open' DESC, confidence DESC, proposals.id")
-        rows = self.query(sql, params)
-        for row in rows:
-            row["set"], row["evidence"] = _loads(row["set"]), _loads(row["evidence"])
-        return rows
+        kept = []
+        for row in self.query(sql, params):
+            row["set"], row["evidence"] = _object(row["set"]), _object(row["evidence"])
+            if row["set"] is None or row["evidence"] is None or not _names_its_item(row):
+                # Written outside tracker (`tracker check` names it): a listing reads
+                # around it; asked for by number, it can be dismissed, never accepted.
+                if ids is None:
+                    errors.note_damage(f"proposal #{row['id']}", "its item or what it proposes is not as tracker writes it")
+                    continue
+                row["set"], row["evidence"], row["damaged"] = row["set"] or {}, row["evidence"] or {}, True
+            kept.append(row)
+        return kept
 
     def decide(self, proposal_id: int, state: str, decided: str, command_id: int | None = None) -> None:
         self.conn.execute("UPDATE proposals SET state = ?, decided = ?, command_id = ? WHERE id = ?",
@@ -132,6 +141,34 @@ class FeedStore(Connection):
             if row[2].casefold() == title.casefold():
                 return Ref(row[0], row[1])
         return None
+
+    # -- export and import (tracker/feeds/transfer.py) ------------------------------
+
+    def feeds_to_export(self) -> list[dict]:
+        return self.query(f"SELECT {FEED_COLUMNS} FROM feeds ORDER BY id")
+
+    def entries_to_export(self) -> list[dict]:
+        return self.query("SELECT id, feed, entry_key AS key, link, title, published, summary, seen "
+                          "FROM feed_entries ORDER BY id")
+
+    def proposals_to_export(self) -> list[dict]:
+        rows = self.query('SELECT entry_id AS entry, ref, item_type, "set", "on", source, headline, feed, '
+                          "confidence, evidence, state, decided FROM proposals ORDER BY id")
+        for row in rows:
+            # As stored (check names one that is not JSON): an export never fails on it.
+            row["set"], row["evidence"] = _object(row["set"]) or {}, _object(row["evidence"]) or {}
+        return rows
+
+    def add_exported_feed(self, row: dict) -> None:
+        self.conn.execute(f"INSERT INTO feeds ({FEED_COLUMNS}) VALUES (:name, :url, :added, :checked, :status, "
+                          ":etag, :last_modified, :retry_after, :error)", row)
+
+    def add_exported_proposal(self, row: dict) -> None:
+        self.conn.execute(
+            'INSERT INTO proposals (entry_id, ref, item_type, "set", "on", source, headline, feed, confidence, '
+            "evidence, state, decided) VALUES (:entry_id, :ref, :item_type, :set, :on, :source, :headline, :feed, "
+            ":confidence, :evidence, :state, :decided)",
+            {**row, "set": _dumps(row["set"], ensure_ascii=False), "evidence": _dumps(row["evidence"], ensure_ascii=False)})
 
     # -- what an entry may be about ----------------------------------------------
 
@@ -180,7 +217,19 @@ def _dumps(value, **options) -> str:
     return json.dumps(value, **options)
 
 
-def _loads(text: str):
+def _names_its_item(row: dict) -> bool:
+    """Whether a proposal's ref is a reference of its item's type (A2 for an agreement), or none."""
+    ref = row["ref"]
+    return ref is None or (isinstance(ref, str) and ref[:1] == PREFIX.get(row["item_type"])
+                           and ref[1:].isascii() and ref[1:].isdigit() and len(ref) <= 19)
+
+
+def _object(text) -> dict | None:
+    """A JSON object stored as text; None for anything else."""
     import json
 
-    return json.loads(text)
+    try:
+        found = json.loads(text)
+    except (TypeError, ValueError):
+        return None
+    return found if isinstance(found, dict) else None

@@ -157,6 +157,35 @@ class Integrity(Connection):
                     if bad:
                         yield table, rowid, column, form, value, item_id
 
+    def proposal_troubles(self) -> list[tuple[int, str, str | None, object, str]]:
+        """What is wrong with the inbox's proposals, in one pass: (id, what, ref, the value
+        at fault, its state). A proposal names its item by reference (A2), not by a foreign key: one
+        about an item that does not exist, or of the other type, is found here."""
+        day, stamp = FORMS["day or time"]('"on"'), FORMS["timestamp"]("decided")
+        return self.conn.execute(f"""
+            SELECT id, trouble, ref, CASE trouble WHEN 'ref' THEN ref WHEN 'set' THEN "set" WHEN 'evidence' THEN evidence
+                                                  WHEN 'title' THEN "set" WHEN 'on' THEN "on"
+                                                  WHEN 'open' THEN coalesce(decided, 'by command ' || command_id)
+                                                  ELSE decided END, state
+            FROM (SELECT *, CASE
+                WHEN ref IS NOT NULL AND NOT (ref GLOB '[AE][0-9]*' AND substr(ref, 2) NOT GLOB '*[^0-9]*'
+                                              AND length(ref) BETWEEN 2 AND 19) THEN 'ref'
+                WHEN ref IS NOT NULL AND substr(ref, 1, 1) <> CASE item_type WHEN 'event' THEN 'E' ELSE 'A' END
+                  THEN 'type'
+                WHEN ref IS NOT NULL AND state = 'open' AND NOT EXISTS (SELECT 1 FROM items WHERE items.type = proposals.item_type
+                                                     AND items.num = CAST(substr(ref, 2) AS INTEGER)) THEN 'item'
+                WHEN NOT (json_valid("set") AND json_type("set") = 'object') THEN 'set'
+                WHEN NOT (json_valid(evidence) AND json_type(evidence) = 'object') THEN 'evidence'
+                WHEN ref IS NULL AND json_type("set", '$.title') IS NOT 'text' THEN 'title'
+                WHEN "on" IS NOT NULL AND NOT {day} THEN 'on'
+                WHEN state = 'open' AND (decided IS NOT NULL OR command_id IS NOT NULL) THEN 'open'
+                WHEN state <> 'open' AND (decided IS NULL OR NOT {stamp}) THEN 'decided'
+              END AS trouble FROM proposals)
+            WHERE trouble IS NOT NULL ORDER BY id""").fetchall()
+
+    def proposal_open(self, proposal_id: int) -> bool:
+        return self.conn.execute("SELECT 1 FROM proposals WHERE id = ? AND state = 'open'", (proposal_id,)).fetchone() is not None
+
     def zones(self) -> list[str]:
         return [row[0] for row in self.conn.execute("SELECT DISTINCT tz FROM items WHERE tz IS NOT NULL")]
 
