@@ -57,11 +57,14 @@ demo: install
 # opens the CSV that tracker writes, and khal, the calendar that reads
 # `tracker export --format ics`. Installed where missing and we may (root, apt);
 # elsewhere their tests are skipped, and fail in CI. COMMAND:PACKAGE where the
-# Debian package is named otherwise than the command it provides.
-TOOLS := chromium zsh fish soffice:libreoffice-calc-nogui khal
+# Debian package is named otherwise than the command it provides. PostgreSQL's
+# server (tests/pgserver.py starts one in a temporary folder) keeps its programs
+# out of PATH, in /usr/lib/postgresql/N/bin: those folders are searched too.
+TOOLS := chromium zsh fish soffice:libreoffice-calc-nogui khal pg_ctl:postgresql
 
 tools:
-	@missing=""; for tool in $(TOOLS); do command -v $${tool%%:*} >/dev/null 2>&1 || missing="$$missing $${tool#*:}"; done; \
+	@for bindir in /usr/lib/postgresql/*/bin; do PATH="$$PATH:$$bindir"; done; \
+	missing=""; for tool in $(TOOLS); do command -v $${tool%%:*} >/dev/null 2>&1 || missing="$$missing $${tool#*:}"; done; \
 	if [ -n "$$missing" ]; then \
 	    if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
 	        apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \

@@ -13,6 +13,10 @@ from typer.testing import CliRunner
 
 from tracker.cli import app
 
+# The PostgreSQL server the tests start themselves (tests/pgserver.py): a fixture
+# made known to every test file by being imported here.
+from pgserver import postgres_server, postgres_url  # noqa: F401
+
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 SEED = FIXTURES / "seed-2025-11-29.json"
 NEWS = FIXTURES / "news-2025-12.json"
