@@ -14,8 +14,10 @@ from typer.testing import CliRunner
 from tracker.cli import app
 
 # The PostgreSQL server the tests start themselves (tests/pgserver.py): a fixture
-# made known to every test file by being imported here.
-from pgserver import postgres_server, postgres_url  # noqa: F401
+# made known to every test file by being named here.
+import pgserver
+
+postgres_server, postgres_url = pgserver.postgres_server, pgserver.postgres_url
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 SEED = FIXTURES / "seed-2025-11-29.json"

@@ -17,6 +17,7 @@ import pwd
 import shutil
 import signal
 import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -30,6 +31,32 @@ SUPERUSER = "tracker"
 # Byte order for ORDER BY and comparisons, as SQLite's BINARY; Unicode case for
 # the text search's lower-casing (C alone folds only ASCII).
 DATABASE_OPTIONS = "TEMPLATE template0 ENCODING 'UTF8' LC_COLLATE 'C' LC_CTYPE 'C.UTF-8'"
+
+
+# Stops the server if the run that started it dies without its teardown (SIGKILL, a CI
+# timeout): it waits for the end of a pipe only that run holds, then ends the postmaster
+# (SIGQUIT: immediate shutdown) and removes the folder. argv: postmaster pid, folder.
+_WATCHDOG = """
+import os, shutil, signal, sys, time
+postmaster, root = int(sys.argv[1]), sys.argv[2]
+sys.stdin.buffer.read()
+
+def running():
+    try:
+        with open(f"/proc/{postmaster}/cmdline", "rb") as cmdline:
+            return b"postgres" in cmdline.read()
+    except OSError:
+        return False
+
+if running():
+    os.kill(postmaster, signal.SIGQUIT)
+    deadline = time.monotonic() + 10
+    while running() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    if running():
+        os.kill(postmaster, signal.SIGKILL)
+shutil.rmtree(root, ignore_errors=True)
+"""
 
 
 def find_bindir() -> Path | None:
@@ -73,6 +100,7 @@ class PostgresServer:
         self.data = self.root / "data"
         self.log = self.root / "server.log"
         self.pid: int | None = None
+        self._watchdog: subprocess.Popen | None = None
 
     @property
     def socket_dir(self) -> str:
@@ -114,6 +142,9 @@ class PostgresServer:
                            "max_connections = 50\nshared_buffers = 32MB\n")
             self._run("pg_ctl", "start", "-D", str(self.data), "-l", str(self.log), "-w", "-t", "60")
             self.pid = int((self.data / "postmaster.pid").read_text().split()[0])
+            self._watchdog = subprocess.Popen(
+                [sys.executable, "-c", _WATCHDOG, str(self.pid), str(self.root)], stdin=subprocess.PIPE,
+                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
             self.create_database("tracker")
         except BaseException:
             self.stop()
@@ -147,6 +178,11 @@ class PostgresServer:
 
     def stop(self) -> None:
         """Stop the server (fast: clients are cut off) and remove its folder. Safe to call twice."""
+        if self._watchdog is not None:
+            self._watchdog.kill()
+            self._watchdog.wait()
+            self._watchdog.stdin.close()
+            self._watchdog = None
         if self.data.joinpath("postmaster.pid").exists():
             self._run("pg_ctl", "stop", "-D", str(self.data), "-m", "fast", "-w", "-t", "30", check=False)
         if self.alive():
@@ -173,9 +209,9 @@ def require_bindir() -> Path:
         if os.environ.get("CI"):
             pytest.fail("PostgreSQL is missing in CI: `make test` installs it (apt-get install postgresql)")
         pytest.skip("PostgreSQL is not installed (initdb, pg_ctl, postgres)")
-    try:
-        import psycopg  # noqa: F401
-    except ImportError:
+    from importlib.util import find_spec
+
+    if find_spec("psycopg") is None:
         if os.environ.get("CI"):
             pytest.fail("psycopg is missing in CI: it comes with tracker[test] (tracker[postgres])")
         pytest.skip("psycopg is not installed: pip install 'tracker[postgres]'")

@@ -88,12 +88,7 @@ def test_an_interrupted_run_stops_its_server(tmp_path):
             run.wait()
     assert "KeyboardInterrupt" in output
     assert not Path(root).exists()
-    # The postmaster's pid is no longer a running postmaster (a recycled pid aside).
-    try:
-        with open(f"/proc/{pid}/cmdline", "rb") as cmdline:
-            assert b"postgres" not in cmdline.read()
-    except FileNotFoundError:
-        pass
+    assert not _is_postmaster(int(pid))
 
 
 def test_missing_postgresql_skips_here_and_fails_in_ci(monkeypatch):
@@ -114,3 +109,34 @@ def test_the_programs_are_found_outside_path(monkeypatch):
     monkeypatch.setenv("PATH", "/nonexistent")
     assert pgserver.find_bindir() == bindir
     assert all(os.access(bindir / program, os.X_OK) for program in pgserver.PROGRAMS)
+
+
+@pytest.mark.slow
+def test_a_killed_run_does_not_leave_its_server_running():
+    """SIGKILL (a CI timeout, the OOM killer): no teardown runs, the watchdog stops the server."""
+    bindir = require_bindir()
+    script = textwrap.dedent(f"""
+        import os, signal, sys
+        sys.path.insert(0, {str(TESTS)!r})
+        from pathlib import Path
+        from pgserver import PostgresServer
+        server = PostgresServer(Path({str(bindir)!r})).start()
+        print(server.pid, server.root, flush=True)
+        os.kill(os.getpid(), signal.SIGKILL)
+    """)
+    run = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    assert run.returncode == -signal.SIGKILL, run.stderr
+    pid, root = run.stdout.split()
+    deadline = time.monotonic() + 30
+    while (_is_postmaster(int(pid)) or Path(root).exists()) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not _is_postmaster(int(pid))
+    assert not Path(root).exists()
+
+
+def _is_postmaster(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as cmdline:
+            return b"postgres" in cmdline.read()
+    except OSError:
+        return False
