@@ -22,6 +22,25 @@ BULK_ITEMS = 1000
 
 # Items or log rows written per batch of statements.
 BATCH = 4096
+# Dates of the log kept read at most (some 300 bytes each): all the days of decades in
+# a few zones, and flat memory beyond.
+HAPPENED_KEPT = 65_536
+
+
+_FILE_PREFIX = {"A": "agreement", "E": "event", "a": "agreement", "e": "event"}
+
+
+def _file_ref(text: Any, want: str | None = None, what: str = "ref") -> Ref:
+    """parse_ref(text, want=want, what=what), the form files hold (A12, E3) read without
+    its pattern: a large import names more references than parse_ref keeps read. The
+    same Ref, or the same refusal (from parse_ref itself)."""
+    if text.__class__ is str and len(text) > 1:
+        digits = text[1:]
+        item_type = _FILE_PREFIX.get(text[0])
+        if (item_type is not None and (want is None or item_type == want) and digits.isascii()
+                and digits.isdigit() and digits[0] != "0" and len(digits) <= 18):
+            return Ref(item_type, int(digits))
+    return parse_ref(text, want=want, what=what)
 
 
 def _check_item(entry: Any, index: int, name: str) -> tuple[str, Ref, str]:
@@ -30,14 +49,16 @@ def _check_item(entry: Any, index: int, name: str) -> tuple[str, Ref, str]:
     if not isinstance(entry, dict):
         raise BadArgument(f"{where}: must be an object")
     try:
-        ref = parse_ref(_text(entry, "ref", True), what="ref")
+        text = entry.get("ref")
+        ref = _file_ref(text if text.__class__ is str else _text(entry, "ref", True))
     except BadArgument as error:
         raise _within(where, error) from None
     where = f"{name}: item {index} ({ref})"
     if entry.get("type") != ref.type:
         raise BadArgument(f"{where}: \"type\" must be \"{ref.type}\" for a {PREFIX[ref.type]} reference")
     try:
-        uid = _text(entry, "uid", True).strip()
+        uid = entry.get("uid")
+        uid = (uid if uid.__class__ is str else _text(entry, "uid", True)).strip()
     except BadArgument as error:
         raise _within(where, error) from None
     return where, ref, uid
@@ -102,6 +123,38 @@ _PLANNED = ("title", "kind", "status", "event_id", "starts", "starts_utc", "ends
 _ITEM_COLUMNS = ["id", "uid", "type", "num", *_PLANNED, "created", "updated", "removed"]
 
 
+_LINK = {"event": "parent", "agreement": "event"}
+# The text fields of an item in a file, in the order they are read.
+_ITEM_TEXTS = ("title", "kind", "status", "start", "end", "tz", "location", "sector", "due", "series")
+_STR, _STR_OR_NONE = {str}, {str, type(None)}
+
+
+def _fields(entry: dict, link: str | None) -> core.Fields:
+    """An item's fields as _text, _names and _number read them: the common item (strings
+    where strings go) checked in a few C calls, any other by those readers, in the same
+    order, so that the first problem named is the same."""
+    title, kind, status, start, end, tz, location, sector, due, series = map(entry.get, _ITEM_TEXTS)
+    parties, tags, number = entry.get("parties", []), entry.get("tags", []), entry.get("series_number")
+    if (title.__class__ is str and kind.__class__ is str and status.__class__ is str
+            and _STR_OR_NONE.issuperset(map(type, (start, end, tz, location, sector, due, series)))
+            and parties.__class__ is list and _STR.issuperset(map(type, parties))
+            and tags.__class__ is list and _STR.issuperset(map(type, tags))
+            and (number is None or number.__class__ is int)):
+        return core.Fields(title=title, kind=kind, status=status, parties=parties, tags=tags, start=start,
+                           end=end, tz=tz, location=location, within=link, sector=sector, due=due,
+                           series=series, number=number)
+    return core.Fields(
+        title=_text(entry, "title", True), kind=_text(entry, "kind", True),
+        status=_text(entry, "status", True),
+        parties=_names(entry, "parties"), tags=_names(entry, "tags"),
+        start=_text(entry, "start"), end=_text(entry, "end"),
+        tz=_text(entry, "tz"), location=_text(entry, "location"),
+        within=link, sector=_text(entry, "sector"), due=_text(entry, "due"),
+        series=_text(entry, "series"), number=_number(entry, "series_number"),
+    )
+_LOG_KEYS = ("ref", "old", "new", "on", "field", "recorded", "source", "note")
+
+
 class _Load:
     """One import: items checked as `tracker add` checks them and written in batches,
     then the log, in one transaction."""
@@ -125,6 +178,10 @@ class _Load:
         self.rows: list[tuple] = []
         self.names: list[tuple[int, list[str], list[str]]] = []
         self.wheres: list[tuple[str, str]] = []       # (uid, where) of the rows in the batch
+        # The log's dates read, by (text, zone index): (as stored, its first instant in UTC).
+        # A log names the same few thousand days again and again.
+        self.happened: dict[tuple[str, int], tuple[str, str]] = {}
+        self.user_zone = dates.user_zone_name()
 
     # -- items ------------------------------------------------------------------
 
@@ -133,7 +190,7 @@ class _Load:
         self.items += 1
         self.progress.rows += 1
         refs = self.refs[ref.type]
-        if not uid or refs.id(ref.num) or str(ref) in self.parked:
+        if not uid or refs.id(ref.num) or (self.parked and str(ref) in self.parked):
             raise BadArgument(f"{where}: its uid or ref is empty or repeats an earlier item")
         if uid in self.known:
             if uid in self.known_seen:
@@ -147,9 +204,10 @@ class _Load:
             self._release(ref)
             return
         try:
-            link = _text(entry, "parent" if ref.type == "event" else "event")
+            link = entry.get("parent" if ref.type == "event" else "event")
             if link is not None:
-                linked = parse_ref(link, want="event", what="its event")
+                linked = _file_ref(link if link.__class__ is str else _text(entry, _LINK[ref.type]),
+                                   want="event", what="its event")
                 if not self.refs["event"].id(linked.num):
                     # Its event comes later in the file: it waits for it.
                     self.waiting.setdefault(str(linked), []).append((index, where, ref, uid, entry))
@@ -176,20 +234,20 @@ class _Load:
     def _add(self, where: str, ref: Ref, uid: str, entry: dict, release: bool = True) -> None:
         store = self.store
         try:
-            link = _text(entry, "parent" if ref.type == "event" else "event")
+            link = entry.get(_LINK[ref.type])
             if link is not None:
-                link = str(self.here(parse_ref(link, want="event", what="its event")))
-            plan = core.plan_fields(store, ref.type, core.Fields(
-                title=_text(entry, "title", True), kind=_text(entry, "kind", True),
-                status=_text(entry, "status", True),
-                parties=_names(entry, "parties"), tags=_names(entry, "tags"),
-                start=_text(entry, "start"), end=_text(entry, "end"),
-                tz=_text(entry, "tz"), location=_text(entry, "location"),
-                within=link, sector=_text(entry, "sector"), due=_text(entry, "due"),
-                series=_text(entry, "series"), number=_number(entry, "series_number"),
-            ), into_removed=True)
-            created, updated = _stamp(entry, "created"), _stamp(entry, "updated")
-            removed = _stamp(entry, "removed", required=False)
+                link = _file_ref(link if link.__class__ is str else _text(entry, _LINK[ref.type]),
+                                 want="event", what="its event")
+                link = str(self.here(link) if self.moved else link)
+            plan = core.plan_fields(store, ref.type, _fields(entry, link), into_removed=True)
+            created, updated, removed = entry.get("created"), entry.get("updated"), entry.get("removed")
+            if created.__class__ is str and updated.__class__ is str and (removed is None or removed.__class__ is str):
+                created = dates.read_stamp(created, what="created")
+                updated = dates.read_stamp(updated, what="updated")
+                removed = None if removed is None else dates.read_stamp(removed, what="removed")
+            else:
+                created, updated = _stamp(entry, "created"), _stamp(entry, "updated")
+                removed = _stamp(entry, "removed", required=False)
         except BadArgument as error:
             raise _within(where, error) from None
         # Keep the file's number when it is free, else take the next one.
@@ -207,7 +265,7 @@ class _Load:
         if ref.type == "event":
             store.loaded("event", num, item_id, columns.get("tz"), event_id)
         # The zone its log is read in, as core.item_zone finds it.
-        zone = columns.get("tz") or (store.zone_of(event_id) if event_id else None) or dates.user_zone_name()
+        zone = columns.get("tz") or (store.zone_of(event_id) if event_id else None) or self.user_zone
         index = self.zone_index.get(zone)
         if index is None:
             index = self.zone_index[zone] = len(self.zone_names)
@@ -336,7 +394,38 @@ class _Load:
         return (row[0], row[1], *values, *row[4:])
 
     def _history_row(self, entry: Any) -> tuple | None:
-        """One entry of a file's log as a row to insert; None for an item that was here already."""
+        """One entry of a file's log as a row to insert; None for an item that was here already.
+
+        The common entry (strings where strings go, an item of the file, no event to
+        renumber) is checked here in few steps, its date read once per day and zone;
+        any other is read by _checked_history_row, which names what is wrong. Both check
+        the same things in the same order, so the first problem found is the same."""
+        if entry.__class__ is not dict:
+            return self._checked_history_row(entry)
+        ref_text, old, new, on, field, recorded, source, note = map(entry.get, _LOG_KEYS)
+        if not (ref_text.__class__ is str and on.__class__ is str and recorded.__class__ is str
+                and (old is None or old.__class__ is str) and (new is None or new.__class__ is str)
+                and (field is None or (field.__class__ is str and field != "parent" and field != "event"))
+                and (source is None or source.__class__ is str) and (note is None or note.__class__ is str)):
+            return self._checked_history_row(entry)
+        ref = _file_ref(ref_text)
+        refs = self.refs[ref.type]
+        item_id = refs.id(ref.num)
+        if item_id <= 0:
+            return self._checked_history_row(entry)
+        zone = refs.zone(ref.num)
+        reading = self.happened.get((on, zone))
+        if reading is None:
+            happened = dates.parse_when(on, self.zone_names[zone], what="on", relative=False)
+            reading = (happened.text, happened.utc_start)
+            if len(self.happened) >= HAPPENED_KEPT:
+                self.happened.clear()
+            self.happened[on, zone] = reading
+        return (item_id, field, old, new, *reading, dates.read_stamp(recorded, what="recorded"),
+                None if source is None else check_source(source), note)
+
+    def _checked_history_row(self, entry: Any) -> tuple | None:
+        """_history_row for any entry, each field read by the readers that name a problem."""
         if not isinstance(entry, dict):
             raise BadArgument("must be an object")
         ref = parse_ref(_text(entry, "ref", True), what="ref")
