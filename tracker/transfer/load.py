@@ -22,9 +22,8 @@ BULK_ITEMS = 1000
 
 # Items or log rows written per batch of statements.
 BATCH = 4096
-# Dates of the log kept read at most (some 300 bytes each): all the days of decades in
-# a few zones, and flat memory beyond.
-HAPPENED_KEPT = 65_536
+# Dates of the log kept read at most (some 250 bytes each): memory flat at any size.
+HAPPENED_KEPT = 16_384
 
 
 _FILE_PREFIX = {"A": "agreement", "E": "event", "a": "agreement", "e": "event"}
@@ -108,9 +107,11 @@ class _Refs:
             if num > 4 * len(self.ids) + 1_000_000:
                 self.sparse = {n: (i, z) for n, (i, z) in enumerate(zip(self.ids, self.zones)) if i}
             else:
-                more = max(num + 1, 2 * len(self.ids)) - len(self.ids)
-                self.ids.extend(array("q", bytes(8 * more)))
-                self.zones.extend(array("H", bytes(2 * more)))
+                # A quarter more at a time, from bytes: doubling, through a copy, held up to
+                # four times the arrays' size at a million items.
+                more = max(num + 1, len(self.ids) + len(self.ids) // 4 + 1024) - len(self.ids)
+                self.ids.frombytes(bytes(8 * more))
+                self.zones.frombytes(bytes(2 * more))
         if self.sparse is not None:
             self.sparse[num] = (item_id, zone)
         else:
@@ -262,14 +263,15 @@ class _Load:
         self.next_id += 1
         columns = plan.columns
         event_id = columns.get("event_id")
-        if ref.type == "event":
-            store.loaded("event", num, item_id, columns.get("tz"), event_id)
         # The zone its log is read in, as core.item_zone finds it.
         zone = columns.get("tz") or (store.zone_of(event_id) if event_id else None) or self.user_zone
         index = self.zone_index.get(zone)
         if index is None:
             index = self.zone_index[zone] = len(self.zone_names)
             self.zone_names.append(zone)
+        if ref.type == "event":
+            # Its zone's name kept once, not once per event (a million-item load has 100k).
+            store.loaded("event", num, item_id, self.zone_names[index] if columns.get("tz") else None, event_id)
         self.refs[ref.type].put(ref.num, item_id, index)
         self.rows.append((item_id, uid, ref.type, num, *map(columns.get, _PLANNED), created, updated, removed))
         self.names.append((item_id, plan.parties or [], plan.tags or []))
@@ -417,7 +419,8 @@ class _Load:
         reading = self.happened.get((on, zone))
         if reading is None:
             happened = dates.parse_when(on, self.zone_names[zone], what="on", relative=False)
-            reading = (happened.text, happened.utc_start)
+            # A day is stored as written: its text kept once.
+            reading = (on if happened.text == on else happened.text, happened.utc_start)
             if len(self.happened) >= HAPPENED_KEPT:
                 self.happened.clear()
             self.happened[on, zone] = reading
