@@ -6,6 +6,8 @@ Every method here runs inside `Connection.writing()` (and an import's inside
 
 from __future__ import annotations
 
+from itertools import chain
+
 from tracker.model import ItemType
 from tracker.store.connection import Connection
 from tracker.store.log import to_log
@@ -73,7 +75,7 @@ class Writes(Connection):
         head = f"INSERT INTO {table} ({', '.join(columns)}) VALUES "
         for first in range(0, len(rows), per):
             chunk = rows[first:first + per]
-            self.conn.execute(head + ", ".join([one] * len(chunk)), [value for row in chunk for value in row])
+            self.conn.execute(head + ", ".join([one] * len(chunk)), list(chain.from_iterable(chunk)))
 
     def insert_item(self, row: dict, parties: list[str], tags: list[str]) -> int:
         # Column names come from tracker's own code, never from input.
