@@ -153,6 +153,9 @@ def _fields(entry: dict, link: str | None) -> core.Fields:
         within=link, sector=_text(entry, "sector"), due=_text(entry, "due"),
         series=_text(entry, "series"), number=_number(entry, "series_number"),
     )
+
+
+# The keys of a log entry, in the order _history_row reads them.
 _LOG_KEYS = ("ref", "old", "new", "on", "field", "recorded", "source", "note")
 
 
