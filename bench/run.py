@@ -5,6 +5,8 @@ sqlite3 import and Taskwarrior, and print each of issue 11's targets beside its 
     .venv/bin/python bench/run.py --quick               # 1k and 10k, 3 runs: a check in a few minutes
     .venv/bin/python bench/run.py --sizes 1000,100000 --runs 5 --scratch /tmp/bench
     .venv/bin/python bench/run.py --no-task             # without Taskwarrior
+    .venv/bin/python bench/run.py --imports-only --sizes 10000,100000 --import-runs 5
+                                                        # import (tracker, limit, task) and export alone
 
 Everything is measured in one run, interleaved (each round runs every command at
 every size once), so that a noisy shared machine slows all of them alike; the
@@ -186,6 +188,8 @@ def main() -> None:
     parser.add_argument("--budget", type=float, default=90, help="minutes; a size that would overrun is skipped")
     parser.add_argument("--scratch", type=Path, help="where the databases go (default: a temporary folder)")
     parser.add_argument("--quick", action="store_true", help="1k and 10k, 3 runs, 2 import runs: a few minutes")
+    parser.add_argument("--imports-only", action="store_true",
+                        help="import (tracker, the limit script, task) and export alone, no everyday commands")
     args = parser.parse_args()
     if args.quick:
         args.sizes, args.runs, args.import_runs, args.task_runs = "1000,10000", 3, 2, 1
@@ -258,7 +262,7 @@ def run(args, sizes: list[int], use_task: bool, scratch: Path) -> None:
         setups.append((size, env, task_env, open_refs))
         spent[size] = time.perf_counter() - started
 
-    for round_ in range(args.runs):
+    for round_ in range(0 if args.imports_only else args.runs):
         say(f"round {round_ + 1} of {args.runs} ...")
         for size, env, task_env, open_refs in setups:
             results.setdefault(("floor", size, "floor"), []).append(launcher.run(FLOOR, env))
@@ -270,7 +274,8 @@ def run(args, sizes: list[int], use_task: bool, scratch: Path) -> None:
                     results.setdefault(("task", size, name), []).append(
                         launcher.run(command, task_env, allowed=(0, 1)))
     measured = [size for size, *_ in setups]
-    report(measured, skipped, results, imports.limit, args.runs, time.perf_counter() - began)
+    report(measured, skipped, results, imports.limit, 0 if args.imports_only else args.runs,
+           time.perf_counter() - began)
 
 
 def report(sizes, skipped, results, have_limit, runs, elapsed) -> None:
@@ -296,16 +301,18 @@ def report(sizes, skipped, results, have_limit, runs, elapsed) -> None:
         """Judged on the figure as printed, two decimals."""
         return round(value, 2) <= most
 
-    names = list(tracker_commands(sizes[0], 0, ["A1"])) if sizes else []
-    print(f"Medians of {runs} runs each, interleaved; each ratio is the median of one-round ratios "
+    # No runs: the imports and exports alone (--imports-only).
+    names = list(tracker_commands(sizes[0], 0, ["A1"])) if sizes and runs else []
+    print(f"Medians of {runs or 'the import'} runs each, interleaved; each ratio is the median of one-round ratios "
           f"({elapsed / 60:.1f} minutes in all).\n")
     print("| size | what | median ms | min-max ms | x 1k | x floor | x floor cpu | task ms | x task | peak MiB "
           "| target | met? |")
     print("|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---|")
     for size in sizes:
         floor = ("floor", size, "floor")
-        print(f"| {size:,} | *floor: import typer, rich* | {median(floor) * 1000:.0f} | {spread(floor)} "
-              f"| | 1.00 | 1.00 | | | {peak(floor):.0f} | | |")
+        if floor in results:
+            print(f"| {size:,} | *floor: import typer, rich* | {median(floor) * 1000:.0f} | {spread(floor)} "
+                  f"| | 1.00 | 1.00 | | | {peak(floor):.0f} | | |")
         for name in names:
             key, base, task = ("tracker", size, name), ("tracker", sizes[0], name), ("task", size, name)
             task_cells = f"{median(task) * 1000:.0f} | {ratio(key, task):.2f}" if task in results else " | "

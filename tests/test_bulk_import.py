@@ -10,11 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from tracker import transfer
+from tracker.transfer import load
 from tracker.errors import TrackerError
 from tracker.store import Store
 
-AGREEMENTS = 1_050      # above transfer.BULK_ITEMS
+AGREEMENTS = 1_050      # above transfer.load.BULK_ITEMS
 
 
 def document(agreements: int = AGREEMENTS) -> dict:
@@ -84,7 +84,7 @@ def export_file(tmp_path: Path) -> Path:
 
 def test_a_large_import_ends_where_the_row_by_row_import_ends(tracker, export_file, tmp_path, monkeypatch):
     tracker.ok("import", str(export_file))                       # the bulk road
-    monkeypatch.setattr(transfer, "BULK_ITEMS", 10 ** 9)
+    monkeypatch.setattr(load, "BULK_ITEMS", 10 ** 9)
     tracker.ok("import", str(export_file), TRACKER_DB=str(tmp_path / "row-by-row.db"))
     bulk, rows = contents(tracker.db), contents(tmp_path / "row-by-row.db")
     assert len(bulk["items"]) == 12 + AGREEMENTS and bulk["found"]

@@ -39,9 +39,9 @@ def _inbox(tracker) -> list[dict]:
 
 @pytest.mark.parametrize("streamed", [False, True])
 def test_the_news_moves_with_an_export(informed, tmp_path, monkeypatch, streamed):
-    from tracker import transfer
+    from tracker.transfer import importing
 
-    monkeypatch.setattr(transfer, "STREAM_FROM", 0 if streamed else 1 << 40)
+    monkeypatch.setattr(importing, "STREAM_FROM", 0 if streamed else 1 << 40)
     exported = tmp_path / "export.json"
     informed.ok("export", "-o", str(exported))
     document = json.loads(exported.read_text())

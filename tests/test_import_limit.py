@@ -86,7 +86,7 @@ def test_the_limit_writes_what_tracker_imports_from_a_lived_in_database(seeded, 
 
 @pytest.mark.parametrize("agreements", [50, 1_200])
 def test_the_limit_writes_what_tracker_imports_from_a_generated_export(tracker, tmp_path, agreements):
-    # 1,200 agreements take the bulk road of an import (transfer.BULK_ITEMS), 50 the row-by-row one.
+    # 1,200 agreements take the bulk road of an import (transfer.load.BULK_ITEMS), 50 the row-by-row one.
     export = tmp_path / "generated.json"
     with export.open("w") as out:
         generate.write_export(out, agreements)

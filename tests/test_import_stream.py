@@ -15,6 +15,7 @@ import pytest
 from conftest import SEED, Tracker
 from test_bulk_import import contents, document, export_file  # noqa: F401
 from tracker import transfer
+from tracker.transfer import importing, load
 from tracker.store import Store
 
 # The tests of imports elsewhere, collected again here, where every file is streamed.
@@ -42,23 +43,23 @@ from test_undo import test_an_export_keeps_retractions_through_an_import  # noqa
 @pytest.fixture(autouse=True)
 def streamed(monkeypatch):
     """Every file streamed, however small."""
-    monkeypatch.setattr(transfer, "STREAM_FROM", 0)
+    monkeypatch.setattr(importing, "STREAM_FROM", 0)
 
 
 def test_the_stream_parser_is_there():
     # Without its C parser every file would be read whole, in gigabytes at a million items.
-    assert transfer._stream_parser() is not None
+    assert importing._stream_parser() is not None
 
 
 def test_a_streamed_import_writes_what_a_whole_one_writes(tracker, tmp_path, monkeypatch):
     path = tmp_path / "large.json"
     path.write_text(json.dumps(document()))
     streams = []
-    original = transfer._import_stream
-    monkeypatch.setattr(transfer, "_import_stream", lambda *a: streams.append(1) or original(*a))
+    original = importing._import_stream
+    monkeypatch.setattr(importing, "_import_stream", lambda *a: streams.append(1) or original(*a))
     tracker.ok("import", str(path))
     assert streams
-    monkeypatch.setattr(transfer, "STREAM_FROM", 1 << 40)
+    monkeypatch.setattr(importing, "STREAM_FROM", 1 << 40)
     tracker.ok("import", str(path), TRACKER_DB=str(tmp_path / "whole.db"))
     assert len(streams) == 1
     assert contents(tracker.db) == contents(tmp_path / "whole.db")
@@ -73,8 +74,8 @@ def test_an_import_from_stdin_is_streamed_within_the_limit(tracker):
 
 
 def test_without_the_c_parser_files_are_read_whole(tracker, monkeypatch):
-    monkeypatch.setattr(transfer, "_stream_parser", lambda: None)
-    monkeypatch.setattr(transfer, "_import_stream", None)      # never reached
+    monkeypatch.setattr(importing, "_stream_parser", lambda: None)
+    monkeypatch.setattr(importing, "_import_stream", None)      # never reached
     assert "imported 13 items" in tracker.ok("import", str(SEED)).stderr
 
 
@@ -104,7 +105,7 @@ def test_an_item_whose_event_is_not_in_the_file_is_named(tracker, tmp_path):
 
 def test_a_uid_repeated_far_apart_is_named(tracker, tmp_path, monkeypatch):
     # The database finds it (uids are unique there) in a later batch than the first.
-    monkeypatch.setattr(transfer, "BATCH", 100)
+    monkeypatch.setattr(load, "BATCH", 100)
     data = document()
     data["items"][900]["uid"] = data["items"][20]["uid"]
     path = tmp_path / "repeat.json"
@@ -131,7 +132,7 @@ def test_a_streamed_import_holds_as_much_at_any_size(tmp_path, monkeypatch):
     from tracker import model
 
     # Batches and the cache of references read, smaller than both sizes.
-    monkeypatch.setattr(transfer, "BATCH", 200)
+    monkeypatch.setattr(load, "BATCH", 200)
     monkeypatch.setattr(model, "REFS_KEPT", 500)
     monkeypatch.setenv("TRACKER_NOW", "2025-11-29T10:00:00Z")
     small, large = _peak(tmp_path, 2_000), _peak(tmp_path, 8_000)

@@ -98,8 +98,13 @@ class _Plan:
         self.logged: list[tuple[str, object, object]] = []   # (field, old, new)
 
     def set(self, name: str, column: str, value, shown=None) -> None:
+        if self.item_id is None:
+            # A new item (an import plans a million): nothing was there before.
+            self.columns[column] = value
+            self.logged.append((name, None, shown if shown is not None else value))
+            return
         old = self.current.get(column)
-        if self.item_id is not None and old == value:
+        if old == value:
             return
         self.columns[column] = value
         self.logged.append((name, self._shown(column, old), shown if shown is not None else value))

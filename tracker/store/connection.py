@@ -83,8 +83,9 @@ _BULK_INDEXES = ("items_by_status", "items_by_kind", "items_by_start", "items_by
 # SQLite merges sorted runs from a temporary file): with 64 MiB, a 400k import peaked at 223 MiB, 195 with 16.
 SORT_KIB = 16384
 # KiB of page cache a bulk load holds: at 100k items 64 MiB was as fast as 256, and 32 took
-# 1.14x the time; a load of LARGE_LOAD items or more takes 32 (1M items: 200 -> 162 MiB peak).
-LOAD_KIB, LARGE_LOAD_KIB, LARGE_LOAD = 65536, 32768, 500_000
+# 1.14x the time; a load of LARGE_LOAD items or more takes 24 (1M items: 200 MiB peak with
+# 64, 157 with 32, under 150 with 24).
+LOAD_KIB, LARGE_LOAD_KIB, LARGE_LOAD = 65536, 24576, 500_000
 
 
 _expected_triggers: dict[str, str] | None = None

@@ -6,11 +6,15 @@ Every method here runs inside `Connection.writing()` (and an import's inside
 
 from __future__ import annotations
 
+from itertools import chain
+
 from tracker.model import ItemType
 from tracker.store.connection import Connection
 from tracker.store.log import to_log
 
 
+# The (zone, no event) pairs of a load's events, one per zone (see Writes.loaded).
+_ALONE_IN: dict[str | None, tuple[str | None, None]] = {}
 _CHANGE_COLUMNS = ("item_id", "field", "old", "new", "happened", "happened_utc", "recorded", "source", "note",
                    "command_id")
 
@@ -51,7 +55,10 @@ class Writes(Connection):
         """Tell the lookups of this load (item_id, zone_facts) of an event given its id
         but perhaps not written yet: what is planned next may belong to it."""
         self._loaded["ids"][item_type, num] = item_id
-        self._loaded["zones"][item_id] = (zone, event_id)
+        # An event in no other shares its (zone, None) with every such event of its zone:
+        # a million-item load holds 100k of them.
+        self._loaded["zones"][item_id] = ((zone, event_id) if event_id is not None else
+                                          _ALONE_IN.setdefault(zone, (zone, None)))
 
     def next_item_id(self) -> int:
         return self.conn.execute("SELECT coalesce(max(id), 0) + 1 FROM items").fetchone()[0]
@@ -68,7 +75,7 @@ class Writes(Connection):
         head = f"INSERT INTO {table} ({', '.join(columns)}) VALUES "
         for first in range(0, len(rows), per):
             chunk = rows[first:first + per]
-            self.conn.execute(head + ", ".join([one] * len(chunk)), [value for row in chunk for value in row])
+            self.conn.execute(head + ", ".join([one] * len(chunk)), list(chain.from_iterable(chunk)))
 
     def insert_item(self, row: dict, parties: list[str], tags: list[str]) -> int:
         # Column names come from tracker's own code, never from input.
