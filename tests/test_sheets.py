@@ -522,3 +522,47 @@ def test_json_sheet_messages_and_add_s_names_and_limits(tracker, tmp_path):
     assert tracker.ok("history", "A1", "--json").json()[0]["note"] == note
     _refused(tracker, write(tmp_path, "both.csv", "type,title,party,parties\nagreement,P,India,Japan\n"),
              "line 1: column 'parties' is named twice")
+
+
+def _agreements_sheet(path: Path, count: int) -> Path:
+    with path.open("w", newline="", encoding="utf-8") as out:
+        writer = csv.writer(out)
+        writer.writerow(["type", "title", "due", "parties", "note"])
+        for n in range(count):
+            writer.writerow(["agreement", f"Pact number {n}", f"2026-01-{1 + n % 28:02d}", "India; Russia", "a note"])
+    return path
+
+
+def test_a_long_sheet_shows_a_bar_on_a_terminal(tmp_path):
+    from test_progress import env, run_on_terminal
+
+    path = _agreements_sheet(tmp_path / "long.csv", 3_000)
+    code, stdout, shown = run_on_terminal(["import", str(path)], env(tmp_path / "a.db", TRACKER_PROGRESS_AFTER="0"),
+                                           tmp_path)
+    assert code == 0 and stdout == b""
+    assert b"importing" in shown and b"rows" in shown and b"imported 3000 items" in shown
+
+
+def _dry_run_peak(tmp_path: Path, count: int) -> tuple[int, int]:
+    path = _agreements_sheet(tmp_path / f"{count}.csv", count)
+    store = Store(tmp_path / f"{count}.db")
+    shown = []
+    tracemalloc.start()
+    try:
+        said = sheets.import_sheet(store, path, dry_run=True, show=lambda outcome: shown.append(str(outcome.item.ref)))
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+        store.close()
+    assert f"would import {count} items" in said and len(shown) == count and shown[-1] == f"A{count}"
+    return peak, len(shown)
+
+
+def test_a_dry_run_shows_each_row_as_it_goes_and_keeps_little_of_it(tmp_path, monkeypatch):
+    monkeypatch.setenv("TRACKER_NOW", "2025-11-29T10:00:00Z")
+    _dry_run_peak(tmp_path, 50)       # modules loaded, caches filled
+    small, _ = _dry_run_peak(tmp_path, 500)
+    large, _ = _dry_run_peak(tmp_path, 4_000)
+    # What a row leaves behind is its uid, to know the sheet's repeats: some 400 bytes,
+    # not the item read back (several kilobytes) that a dry run used to keep.
+    assert (large - small) / 3_500 < 1_000, (small, large)

@@ -489,12 +489,14 @@ class _Load:
         else:
             given, entry = _fields(item_type, cells, line)
             try:
-                outcome = core.add(self.store, item_type, given, entry, uid=uid)
+                outcome = core.add(self.store, item_type, given, entry, uid=uid, read_back=self.show is not None)
             except TrackerError as error:
                 raise _SheetError(str(error), line, self._culprit(item_type, cells)) from None
             self.count += 1
-            found = str(outcome.item.ref)
-            if self.show is not None:
+            if isinstance(outcome, Ref):
+                found = str(outcome)
+            else:
+                found = str(outcome.item.ref)
                 self.show(outcome)
         self.sheet_uids[uid] = (line, fingerprint, found)
         self._known(cells, (found, uid))
@@ -607,8 +609,10 @@ def _kind_of(value: Any) -> str:
     return excerpt(value)
 
 
-# C0 controls but line feed (and tab, in a note), DEL and the C1 controls.
-_CONTROLS = {*range(0x00, 0x20), *range(0x7F, 0xA0)}
+# C0 controls (a note may hold line feeds and tabs), DEL and the C1 controls: one search
+# a cell, not a loop over its characters (a large sheet holds millions).
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
+_CONTROL_IN_NOTE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 
 def _cell(value: Any, column: str, line: int, kind: str) -> Any:
@@ -635,10 +639,9 @@ def _text(value: Any, column: str, line: int) -> str:
     if value.startswith(_GUARDED):
         # tracker's own guard against formulas (render/sheet.py): not part of the text.
         value = value[1:]
-    allowed = {0x0A, 0x09} if column == "note" else set()
-    for char in value:
-        if ord(char) in _CONTROLS and ord(char) not in allowed:
-            raise _SheetError(f"holds a control character ({char!r}): remove it", line, column)
+    found = (_CONTROL_IN_NOTE if column == "note" else _CONTROL).search(value)
+    if found:
+        raise _SheetError(f"holds a control character ({found.group()!r}): remove it", line, column)
     return value.strip()
 
 
