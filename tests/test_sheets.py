@@ -566,3 +566,35 @@ def test_a_dry_run_shows_each_row_as_it_goes_and_keeps_little_of_it(tmp_path, mo
     # What a row leaves behind is its uid, to know the sheet's repeats: some 400 bytes,
     # not the item read back (several kilobytes) that a dry run used to keep.
     assert (large - small) / 3_500 < 1_000, (small, large)
+
+
+# LibreOffice's CSV import told the file is UTF-8 (charset 76), as its import dialog offers.
+UTF8_IMPORT = "Text - txt - csv (StarCalc):44,34,76,1"
+
+
+def test_bom_for_excel_and_what_libreoffice_makes_of_it(tracker, tmp_path):
+    tracker.ok("add", "agreement", "Türkiye–India pact", "--party", "Россия")
+    text = tracker.ok("list", "--format", "csv", "--bom").stdout
+    assert text.startswith("\ufeffref,type,title") and "Türkiye–India pact" in text
+    assert tracker.ok("report", "-f", "tsv", "--bom").stdout.startswith("\ufeffref\t")
+    # The file goes back in: the mark is not part of the first column's name.
+    other = type(tracker)(tmp_path / "other.db")
+    other.ok("import", str(write(tmp_path, "bom.csv", text)))
+    assert _by_uid(other) == _by_uid(tracker)
+    for args in (["list", "--bom"], ["history", "--json", "--bom"], ["report", "--bom"]):
+        run = tracker(*args)
+        assert run.code == 2 and "--bom is for --format csv or tsv" in run.stderr
+    run = tracker("report", "--format", "cvs")
+    assert run.code == 2 and "did you mean csv" in run.stderr
+    soffice = _soffice()
+    if not soffice:
+        pytest.skip("LibreOffice is not installed")
+    path = write(tmp_path, "bom-items.csv", text)
+    out = tmp_path / "out"
+    subprocess.run([soffice, f"-env:UserInstallation=file://{tmp_path / 'profile'}", "--headless",
+                    f"--infilter={UTF8_IMPORT}", "--convert-to", "xlsx", "--outdir", str(out), str(path)],
+                   check=True, capture_output=True, timeout=180)
+    with zipfile.ZipFile(out / "bom-items.xlsx") as book:
+        strings = book.read("xl/sharedStrings.xml").decode()
+    assert ">ref<" in strings and "\ufeff" not in strings
+    assert ">Türkiye–India pact<" in strings and ">Россия<" in strings
