@@ -399,6 +399,9 @@ def test_a_sheet_written_by_list_goes_back_in_here_and_into_a_new_database(seede
     path = write(tmp_path, "list.csv", text)
     before = seeded.dump()
     assert "imported 0 items" in seeded.ok("import", str(path), **LATER).stderr
+    # A list of open items only, whose agreements name events it leaves out, too.
+    open_only = write(tmp_path, "open.csv", seeded.ok("list", "--format", "csv", **LATER).stdout)
+    assert "imported 0 items" in seeded.ok("import", str(open_only), **LATER).stderr
     assert seeded.dump() == before
     # Into a new database: the refs there are numbered otherwise, the links follow the rows.
     header, *lines = text.split("\r\n")

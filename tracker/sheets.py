@@ -424,7 +424,10 @@ class _Load:
             return
         link = "in" if item_type == "event" else "event"
         value = cells.get(link)
-        if value is not None:
+        uid = cells.get("uid")
+        if value is not None and not (uid and self.store.item_id_by_uid(uid) is not None):
+            # (A row here already needs no event: a list of some items goes back in
+            # without the events it leaves out.)
             resolved = self._link(value.strip(), link, line)
             if resolved is None:
                 self.waiting.setdefault(self._waiting_key(value.strip()), []).append(
