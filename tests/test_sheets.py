@@ -425,6 +425,13 @@ def test_refs_of_another_database_are_refused_and_later_events_are_found(summit,
                                                          "E7,event,Talks,,2026-01-10\n")))
     listed = {item["title"]: item for item in summit.ok("list", "--all", "--json").json()}
     assert listed["Pact"]["event"] == listed["Talks"]["ref"] == "E3"
+    # A row waiting for a row that waits for a missing one; two events each inside the other.
+    _refused(summit, write(tmp_path, "chain.csv", "ref,type,title,in,start\nE1,event,Inner,E2,2026-01-01\n"
+                                                  "E2,event,Outer,E9,2026-01-01\n"),
+             "line 3, column in: E9 is no row of this sheet")
+    _refused(summit, write(tmp_path, "loop.csv", "ref,type,title,in,start\nE1,event,Inner,E2,2026-01-01\n"
+                                                 "E2,event,Outer,E1,2026-01-01\n"),
+             "line 2, column in: E2 (line 3) and this row are each inside the other")
     # An event named by its uid on a later row.
     uid = "11111111-1111-4111-8111-111111111111"
     summit.ok("import", str(write(tmp_path, "uid.csv", f"type,title,event,uid,start\nagreement,Pact X,{uid},,\n"

@@ -521,15 +521,19 @@ class _Load:
         """Rows still waiting name an event that no row of the sheet is."""
         if not self.waiting:
             return
-        first = min((w for rows in self.waiting.values() for w in rows), key=lambda w: w.line)
+        # A row waiting for one that is missing, rather than for one that waits itself (a loop).
+        stuck = [w for (key, value), rows in self.waiting.items() for w in rows
+                 if key == "uid" or value not in self.ref_lines]
+        first = min(stuck or [w for rows in self.waiting.values() for w in rows], key=lambda w: w.line)
         value = first.value.strip()
         if _UID.fullmatch(value):
             raise _SheetError(f"no event has uid {excerpt(value)}, here or in the sheet: include that event's "
                               "row, or give the ref of an event here", first.line, first.column)
         ref = str(parse_ref(value))
         if ref in self.ref_lines:
-            raise _SheetError(f"{ref} (line {self.ref_lines[ref]}) is inside this row's own event, "
-                              "a loop: an event cannot be inside itself", first.line, first.column)
+            raise _SheetError(f"{ref} (line {self.ref_lines[ref]}) and this row are each inside the other "
+                              "(through other rows, perhaps): an event cannot be inside itself",
+                              first.line, first.column)
         raise _SheetError(f"{ref} is no row of this sheet (its ref column), so it names an item of another "
                           "database: include that event's row, or give the event's uid instead", first.line,
                           first.column)
