@@ -26,7 +26,7 @@ BENCH = Path(__file__).resolve().parent.parent / "bench"
     (["add", "event", "X", "--kind", "sumit"], "did you mean summit?"),
     (["update", "A1", "--clear", "evnt"], "did you mean event?"),
     (["list", "--stat", "x"], "No such option: --stat; did you mean --status?"),
-    (["list", "--frm", "2025-12-01"], "did you mean --from or --format?"),
+    (["list", "--frm", "2025-12-01"], "did you mean --from or --format or --bom?"),
     (["--nwo", "2025-12-01", "list"], "did you mean --now?"),
     (["list", "evnts"], "cannot list 'evnts': say events or agreements, or nothing for both; did you mean events?"),
     (["list", "--tz", "asia/kolkata"], "not a known IANA time zone: use a name such as Asia/Kolkata, "

@@ -295,8 +295,10 @@ def _check_entry(entry: Entry) -> Entry:
     return Entry(on=entry.on, source=check_source(entry.source), note=note or None, on_name=entry.on_name)
 
 
-def add(store: Store, item_type: ItemType, given: Fields, entry: Entry, uid: str | None = None) -> Outcome:
-    """A new item, numbered after the last of its type; `uid` lets a file name it in advance."""
+def add(store: Store, item_type: ItemType, given: Fields, entry: Entry, uid: str | None = None,
+        read_back: bool = True) -> Outcome | Ref:
+    """A new item, numbered after the last of its type; `uid` lets a file name it in advance.
+    Without `read_back`, only its ref: a sheet of 100,000 rows need not read each back."""
     if given.title is None:
         raise BadArgument("the title is empty: give a title with some text in it")
     entry = _check_entry(entry)
@@ -320,7 +322,7 @@ def add(store: Store, item_type: ItemType, given: Fields, entry: Entry, uid: str
         zone = item_zone(store, item_id)
         rows = _entry_rows(store, item_id, zone, entry, [("created", None, plan.columns["status"])])
         store.log(rows)
-        return _outcome(store, Ref(item_type, num), rows)
+        return _outcome(store, Ref(item_type, num), rows) if read_back else Ref(item_type, num)
 
 
 def update(store: Store, ref: Ref, given: Fields, entry: Entry) -> Outcome:

@@ -81,6 +81,9 @@ Json = Annotated[bool, typer.Option("--json", help="Print JSON instead of a tabl
 TableFormat = Annotated[Optional[str], typer.Option(
     "--format", "-f", metavar="FORMAT", show_default=False,
     help="table, json, csv or tsv (default: table; --json is --format json).")]
+Bom = Annotated[bool, typer.Option(
+    "--bom", help="With csv or tsv: begin with a UTF-8 byte-order mark, which Excel needs to read accents and "
+                  "other scripts right in a file it opens by double-click.")]
 ViewZone = Annotated[Optional[str], typer.Option(
     "--tz", metavar="ZONE", help="Show times in this IANA zone (default: each event's own, with yours beside it).")]
 
@@ -120,3 +123,11 @@ def table_format(given: str | None, as_json: bool) -> str:
     if as_json and kind != "json":
         raise BadArgument(f"--json and --format {kind} do not go together: use one")
     return kind
+
+
+def check_bom(bom: bool, kind: str) -> None:
+    """--bom is for the sheets only: JSON and text never carry one."""
+    if bom and kind not in ("csv", "tsv"):
+        from tracker.errors import BadArgument
+
+        raise BadArgument("--bom is for --format csv or tsv: give one of those too")

@@ -6,7 +6,7 @@ from typing import Annotated, Optional
 import typer
 
 from tracker import dates
-from tracker.commands.common import Json, TableFormat, ViewZone, err, out, print_json, store, table_format, zones
+from tracker.commands.common import Bom, check_bom, Json, TableFormat, ViewZone, err, out, print_json, store, table_format, zones
 from tracker.errors import BadArgument
 from tracker.model import MAX_LIMIT
 
@@ -20,12 +20,14 @@ def countdown_command(
     watch: Annotated[bool, typer.Option("--watch", help="Keep the screen up to date until Ctrl-C.")] = False,
     output_format: TableFormat = None,
     json: Json = False,
+    bom: Bom = False,
 ) -> None:
     """What is next, nearest first: events to come or under way, and agreements' due dates; then overdue agreements."""
     from tracker import countdown
 
     view_zone, local_zone = zones(tz)
     kind_of_output = table_format(output_format, json)
+    check_bom(bom, kind_of_output)
     database = store(ctx)
     if watch:
         if kind_of_output != "table":
@@ -46,7 +48,7 @@ def countdown_command(
         else:
             from tracker.render import sheet
 
-            sheet.write_rows(sheet.COUNTDOWN_COLUMNS, rows, sys.stdout, kind_of_output)
+            sheet.write_rows(sheet.COUNTDOWN_COLUMNS, rows, sys.stdout, kind_of_output, bom=bom)
         return
     if not entries:
         err().print(countdown.nothing_coming(days))

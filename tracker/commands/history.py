@@ -6,7 +6,7 @@ from typing import Annotated, Optional
 import typer
 
 from tracker import core
-from tracker.commands.common import COUNT_CAP, SCREENFUL, Json, TableFormat, err, store, table_format, zones
+from tracker.commands.common import Bom, check_bom, COUNT_CAP, SCREENFUL, Json, TableFormat, err, store, table_format, zones
 from tracker.model import MAX_LIMIT, parse_ref
 
 
@@ -25,10 +25,12 @@ def history(
         "--tz", metavar="ZONE", help="Show times in this IANA zone (default: yours).")] = None,
     output_format: TableFormat = None,
     json: Json = False,
+    bom: Bom = False,
 ) -> None:
     """The change log, in the order things happened: the latest changes, or all of them with --limit 0."""
     view_zone, local_zone = zones(tz)
     kind_of_output = table_format(output_format, json)
+    check_bom(bom, kind_of_output)
     given_limit = limit
     if limit is None:
         # A table is for people: a screenful. JSON, CSV and TSV are for programs: everything, as in list.
@@ -46,7 +48,7 @@ def history(
         else:
             from tracker.render import sheet
 
-            written = sheet.write_rows(sheet.HISTORY_COLUMNS, changes, sys.stdout, kind_of_output)
+            written = sheet.write_rows(sheet.HISTORY_COLUMNS, changes, sys.stdout, kind_of_output, bom=bom)
     else:
         from tracker.render.text import print_history
 

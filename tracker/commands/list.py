@@ -8,7 +8,7 @@ import typer
 
 from tracker import core
 from tracker.commands.common import (
-    COUNT_CAP, SCREENFUL, Json, TableFormat, ViewZone, err, out, store, table_format, zones,
+    Bom, check_bom, COUNT_CAP, SCREENFUL, Json, TableFormat, ViewZone, err, out, store, table_format, zones,
 )
 from tracker.errors import BadArgument, closest, did_you_mean, excerpt
 from tracker.model import MAX_LIMIT
@@ -38,10 +38,12 @@ def list_command(
     tz: ViewZone = None,
     output_format: TableFormat = None,
     json: Json = False,
+    bom: Bom = False,
 ) -> None:
     """What is open: events to come and agreements not yet settled (signed, in force or dropped)."""
     view_zone, local_zone = zones(tz)
     kind_of_output = table_format(output_format, json)
+    check_bom(bom, kind_of_output)
     types = {None: ("event", "agreement"), "events": ("event",), "event": ("event",),
              "agreements": ("agreement",), "agreement": ("agreement",)}
     key = what.strip().lower() if what else None
@@ -64,7 +66,7 @@ def list_command(
         else:
             from tracker.render import sheet
 
-            written = sheet.write_rows(sheet.ITEM_COLUMNS, map(sheet.item_row, listing), sys.stdout, kind_of_output)
+            written = sheet.write_rows(sheet.ITEM_COLUMNS, map(sheet.item_row, listing), sys.stdout, kind_of_output, bom=bom)
         _say_what_was_left_out(listing, limit)
         if not written and not database.has_items():
             err().print(EMPTY_HINT)

@@ -6,8 +6,8 @@ from typing import Annotated, Optional
 
 import typer
 
-from tracker.commands.common import ViewZone, err, out, store, zones
-from tracker.errors import BadArgument, excerpt
+from tracker.commands.common import Bom, ViewZone, check_bom, err, out, store, zones
+from tracker.errors import BadArgument, closest, did_you_mean, excerpt
 
 
 def report_command(
@@ -21,6 +21,7 @@ def report_command(
         help="With csv or tsv: changes, upcoming, pipeline, overdue or quiet (default: changes).")] = None,
     output: Annotated[Optional[Path], typer.Option("-o", "--output", metavar="FILE", help="Write here instead of stdout.")] = None,
     tz: ViewZone = None,
+    bom: Bom = False,
 ) -> None:
     """What changed in a week (or period), what is coming, and where the agreements stand."""
     from tracker import report
@@ -28,8 +29,11 @@ def report_command(
     view_zone, local_zone = zones(tz)
     zone = view_zone or local_zone
     kind = output_format.strip().lower()
-    if kind not in ("text", "md", "markdown", "html", "json", "csv", "tsv"):
-        raise BadArgument(f"--format {excerpt(output_format)} is not one of: text, md, html, json, csv, tsv")
+    formats = ("text", "md", "markdown", "html", "json", "csv", "tsv")
+    if kind not in formats:
+        raise BadArgument(f"--format {excerpt(output_format)} is not one of: text, md, html, json, csv, tsv"
+                          f"{did_you_mean(closest(kind, list(formats)))}")
+    check_bom(bom, kind)
     if table is not None and kind not in ("csv", "tsv"):
         raise BadArgument("--table picks one of the report's tables for --format csv or tsv: give one of those too")
     chosen = _report_table(table) if kind in ("csv", "tsv") else None
@@ -44,7 +48,7 @@ def report_command(
 
         columns, rows = sheet.report_table(built, chosen)
         text_stream = io.StringIO()
-        sheet.write_rows(columns, rows, text_stream, kind)
+        sheet.write_rows(columns, rows, text_stream, kind, bom=bom)
         text = text_stream.getvalue()
     elif kind == "json":
         from tracker.render.json import dumps, report_data

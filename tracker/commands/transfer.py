@@ -48,9 +48,35 @@ def import_command(
         return
     if dry_run:
         raise BadArgument("--dry-run is for sheets (.csv, .tsv, .ndjson, .jsonl): an export is imported whole")
-
-    summary = transfer.import_file(store(ctx), file)
+    _not_a_workbook(file)
+    try:
+        summary = transfer.import_file(store(ctx), file)
+    except BadArgument as error:
+        said = str(error)
+        if " is not JSON (" in said or " is not valid text (UTF-8)" in said:
+            # Most often a sheet under another name (Excel's "Text (Tab delimited)" saves .txt).
+            raise BadArgument(f"{said}; a sheet must be a file named {SHEET_SUFFIXES}") from None
+        raise
     err().print(summary)
+
+
+SHEET_SUFFIXES = ".csv, .tsv, .ndjson or .jsonl"
+
+
+def _not_a_workbook(file: Path) -> None:
+    """A workbook (.xlsx, .ods: ZIP files) is no export: say how to make a sheet of it."""
+    if str(file) == "-":
+        return
+    try:
+        with open(file, "rb") as opened:
+            start = opened.read(4)
+    except OSError:
+        return          # said by the import, which opens it again
+    if start == b"PK\x03\x04":
+        from tracker.render.safe import one_line
+
+        raise BadArgument(f"{one_line(str(file))} is a workbook (a ZIP file), not a tracker export: "
+                          f"save the sheet as \"CSV UTF-8\" and import that file ({SHEET_SUFFIXES})")
 
 
 def _import_sheet(ctx: typer.Context, file: Path, dry_run: bool) -> None:
@@ -58,12 +84,12 @@ def _import_sheet(ctx: typer.Context, file: Path, dry_run: bool) -> None:
     from tracker.render.safe import one_line
     from tracker.render.text import cell
 
-    summary, added = sheets.import_sheet(store(ctx), file, dry_run)
-    if dry_run:
-        # What would be added, one line each on stdout: the refs they would take, and titles.
-        for outcome in added:
-            item = outcome.item
-            typer.echo(f"{item.ref}\t{item.type}\t{one_line(item.title)}")
+    def show(outcome) -> None:
+        # What would be added, a line each on stdout as it comes: the ref it would take, and its title.
+        item = outcome.item
+        typer.echo(f"{item.ref}\t{item.type}\t{one_line(item.title)}")
+
+    summary = sheets.import_sheet(store(ctx), file, dry_run, show if dry_run else None)
     err().print(cell(summary))
 
 

@@ -43,9 +43,13 @@ def cell(value: Any) -> Any:
     return text
 
 
-def write_rows(columns: list[str], records: Iterable[dict[str, Any]], stream, kind: str) -> int:
+def write_rows(columns: list[str], records: Iterable[dict[str, Any]], stream, kind: str, bom: bool = False) -> int:
     """The header, then each record's cells in the order of `columns`, one row at a
-    time as the records come: memory stays flat however many there are."""
+    time as the records come: memory stays flat however many there are. With `bom`, a
+    byte-order mark first: Excel reads a file opened by double-click as the Windows
+    code page without one (LibreOffice asks, and ignores it)."""
+    if bom:
+        stream.write("\ufeff")
     writer = csv.writer(stream, dialect=csv.excel_tab if kind == "tsv" else csv.excel, lineterminator="\r\n")
     writer.writerow(columns)
     written = 0
