@@ -429,6 +429,9 @@ class Table:
         cells_lines = [_cell_lines(text, width, console, styled) for text, width in zip(row, widths)]
         pad_text = pad.text
         last = len(widths) - 1
+        if not styled:
+            yield Segment(_plain_lines(cells_lines, widths, edges, pad_text, right))
+            return
         for line in range(max(map(len, cells_lines))):
             # Unstyled runs (borders, padding, plain cells) are joined into one
             # segment: the console's work is per segment.
@@ -458,6 +461,39 @@ class Table:
             if plain:
                 yield Segment(plain)
             yield new_line
+
+
+def _plain_lines(cells_lines: list[list[tuple[str, int, None]]], widths: list[int],
+                 edges: tuple[str, str, str] | None, pad_text: str, right: list[bool]) -> str:
+    """A row's lines without style, each ending in a line break: the text _row's
+    segments hold, built in one piece (a console without colour, a file: most of a
+    report's lines are the pipeline's, a wrapped event name beside empty counts)."""
+    last = len(widths) - 1
+    # What goes before and after each column's text, and the whole of a column with
+    # no line here: worked out once for the row.
+    before = [pad_text if edges or index else "" for index in range(len(widths))]
+    after = [pad_text + (edges[1] if index < last else edges[2]) if edges else "" for index in range(len(widths))]
+    filled = [bool(edges) or index < last for index in range(len(widths))]
+    blank = [before[i] + (" " * widths[i] if filled[i] else "") + after[i] for i in range(len(widths))]
+    out = []
+    for line in range(max(map(len, cells_lines))):
+        if edges:
+            out.append(edges[0])
+        for index, lines in enumerate(cells_lines):
+            if line >= len(lines):
+                out.append(blank[index])
+                continue
+            shown, size, _ = lines[line]
+            space = widths[index] - size
+            if right[index]:
+                out.append(f"{before[index]}{' ' * space}{shown}{after[index]}" if space > 0
+                           else f"{before[index]}{shown}{after[index]}")
+            elif space > 0 and filled[index]:
+                out.append(f"{before[index]}{shown}{' ' * space}{after[index]}")
+            else:
+                out.append(f"{before[index]}{shown}{after[index]}")
+        out.append("\n")
+    return "".join(out)
 
 
 def _cell_lines(text: Text, width: int, console: Console,
