@@ -34,6 +34,8 @@ def printable(text: str | None) -> str:
     never sent raw: for text that may run over several lines, such as a note."""
     if not text:
         return text or ""
+    if text.isascii() and text.isprintable():
+        return text         # the usual case: checked in C, a tenth of translate()'s time
     return text.translate(_ESCAPES)
 
 
@@ -41,6 +43,8 @@ def one_line(text: str | None) -> str:
     """The text on one line, every control character (line feed too) shown as an escape."""
     if not text:
         return text or ""
+    if text.isascii() and text.isprintable():
+        return text         # no control character, not even a tab
     return text.translate(_ONE_LINE_ESCAPES)
 
 

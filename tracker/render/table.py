@@ -111,7 +111,12 @@ class Table:
     def _cells(self, cells) -> list[Text]:
         row = []
         for column, value in zip(self.columns, cells):
-            text = value if isinstance(value, Text) else Text(value or "")
+            if not isinstance(value, Text):
+                value = value or ""
+                if not column.style and value.isascii() and value.isprintable():
+                    row.append(_PlainCell(value))
+                    continue
+            text = value if isinstance(value, Text) else Text(value)
             if column.style:
                 # The column's style under the cell's own, as Rich does.
                 text = text.copy()
@@ -424,6 +429,9 @@ class Table:
         cells_lines = [_cell_lines(text, width, console, styled) for text, width in zip(row, widths)]
         pad_text = pad.text
         last = len(widths) - 1
+        if not styled:
+            yield Segment(_plain_lines(cells_lines, widths, edges, pad_text, right))
+            return
         for line in range(max(map(len, cells_lines))):
             # Unstyled runs (borders, padding, plain cells) are joined into one
             # segment: the console's work is per segment.
@@ -455,13 +463,47 @@ class Table:
             yield new_line
 
 
+def _plain_lines(cells_lines: list[list[tuple[str, int, None]]], widths: list[int],
+                 edges: tuple[str, str, str] | None, pad_text: str, right: list[bool]) -> str:
+    """A row's lines without style, each ending in a line break: the text _row's
+    segments hold, built in one piece (a console without colour, a file: most of a
+    report's lines are the pipeline's, a wrapped event name beside empty counts)."""
+    last = len(widths) - 1
+    # What goes before and after each column's text, and the whole of a column with
+    # no line here: worked out once for the row.
+    before = [pad_text if edges or index else "" for index in range(len(widths))]
+    after = [pad_text + (edges[1] if index < last else edges[2]) if edges else "" for index in range(len(widths))]
+    filled = [bool(edges) or index < last for index in range(len(widths))]
+    blank = [before[i] + (" " * widths[i] if filled[i] else "") + after[i] for i in range(len(widths))]
+    out = []
+    for line in range(max(map(len, cells_lines))):
+        if edges:
+            out.append(edges[0])
+        for index, lines in enumerate(cells_lines):
+            if line >= len(lines):
+                out.append(blank[index])
+                continue
+            shown, size, _ = lines[line]
+            space = widths[index] - size
+            if right[index]:
+                out.append(f"{before[index]}{' ' * space}{shown}{after[index]}" if space > 0
+                           else f"{before[index]}{shown}{after[index]}")
+            elif space > 0 and filled[index]:
+                out.append(f"{before[index]}{shown}{' ' * space}{after[index]}")
+            else:
+                out.append(f"{before[index]}{shown}{after[index]}")
+        out.append("\n")
+    return "".join(out)
+
+
 def _cell_lines(text: Text, width: int, console: Console,
                 styled: bool = True) -> list[tuple[str, int, list[Segment] | None]]:
     """A cell's lines at `width`: each as printed (a no-break space as a space), its
     width in cells, and its styled segments (None for a line without style, or
     for every line where not `styled`)."""
     plain = text.plain
-    if "\n" not in plain and cells(plain) <= width:
+    whole = cells(plain) if "\n" not in plain else width + 1
+    if whole <= width:
         ranges: tuple[tuple[int, int], ...] = ((0, len(plain)),)
     else:
         ranges = _line_ranges(plain, width)
@@ -471,7 +513,7 @@ def _cell_lines(text: Text, width: int, console: Console,
         style = console.get_style(text.style) if text.style and styled else None
         for start, end in ranges:
             shown = plain[start:end]
-            size = cells(shown)
+            size = whole if whole <= width else cells(shown)   # one line, measured above
             if glue:
                 shown = shown.replace(GLUE, " ")
             lines.append((shown, size, None if style is None else [Segment(shown, style)]))
@@ -493,6 +535,18 @@ def _cell_lines(text: Text, width: int, console: Console,
             styled = [Segment(part.text.replace(GLUE, " "), part.style) for part in styled]
         lines.append((shown, size, styled))
     return lines
+
+
+class _PlainCell:
+    """A cell of plain printable ASCII (a date, a ref, a count) as the table reads a
+    Text: what Text() would make of it, without its work (a third of a report's cells)."""
+
+    __slots__ = ("plain",)
+    spans: tuple = ()
+    style = ""
+
+    def __init__(self, plain: str):
+        self.plain = plain
 
 
 class _Part:
