@@ -149,7 +149,7 @@ def test_sqlite_utils_reads_the_views(desk):
 # -- the metadata -----------------------------------------------------------------------------
 
 def test_the_metadata_ships_with_the_package_and_names_what_exists(desk):
-    from tracker.commands.serve import metadata
+    from tracker.commands.serve import add_date_functions, metadata
 
     shipped = metadata()
     assert shipped["title"] and shipped["source"] and shipped["description"]
@@ -163,6 +163,7 @@ def test_the_metadata_ships_with_the_package_and_names_what_exists(desk):
     for name in ("agreements", "events", "items"):
         assert (database["tables"][name]["fts_table"], database["tables"][name]["fts_pk"]) == ("item_search", "id")
     assert set(database["queries"]) == {"open_agreements_by_event", "this_weeks_changes", "overdue"}
+    add_date_functions(conn)        # as tracker serve adds them to Datasette's connections
     for query in database["queries"].values():
         conn.execute("EXPLAIN " + query["sql"], {"as_of": ""})      # valid SQL over this schema
     conn.close()
@@ -190,24 +191,72 @@ class Served:
     def json(self, path: str, **params):
         return json.loads(self.get(path, _shape="array", **params))
 
+    def failing(self, path: str, method: str = "GET", headers=None, **params) -> tuple[int, str]:
+        """The status and body of a request expected to fail."""
+        url = self.base + path + ("?" + urllib.parse.urlencode(params) if params else "")
+        request = urllib.request.Request(url, method=method, headers=headers or {},
+                                         data=b"x=1" if method == "POST" else None)
+        with pytest.raises(urllib.error.HTTPError) as failed:
+            urllib.request.urlopen(request, timeout=30)
+        return failed.value.code, failed.value.read().decode("utf-8")
+
+    def wait_until_up(self) -> None:
+        deadline = time.monotonic() + 60
+        while True:
+            assert self.process.poll() is None, "tracker serve stopped"
+            try:
+                self.get("/-/versions.json")
+                return
+            except (urllib.error.URLError, ConnectionError):
+                assert time.monotonic() < deadline, "tracker serve did not answer within 60 s"
+                time.sleep(0.2)
+
+
+def serve_env(db: Path) -> dict:
+    # TRACKER_NOW as for the commands: the canned queries' "now" is fixed by it.
+    env = {**os.environ, "TRACKER_DB": str(db), "TRACKER_NOW": NEWS_NOW, "TZ": "Asia/Kolkata", "NO_COLOR": "1"}
+    env.pop("TRACKER_TZ", None)
+    return env
+
+
+@pytest.fixture
+def serve_logged(tmp_path):
+    """Start `tracker serve` on a database with its stdout and stderr in files; read them
+    after the server is stopped (Ctrl-C)."""
+    started = []
+
+    def start(db: Path) -> Served:
+        out, said = open(tmp_path / "stdout", "w"), open(tmp_path / "stderr", "w")
+        process = subprocess.Popen([str(TRACKER_BIN), "serve", "--port", str(free_port())], env=serve_env(db),
+                                   stdout=out, stderr=said, text=True)
+        out.close(), said.close()
+        server = Served(db, int(process.args[-1]), process)
+        started.append(server)
+        server.wait_until_up()
+        return server
+
+    def stop() -> tuple[str, str]:
+        process = started[-1].process
+        process.send_signal(signal.SIGINT)
+        assert process.wait(timeout=30) == 130
+        return (tmp_path / "stdout").read_text(), (tmp_path / "stderr").read_text()
+
+    start.stop = stop
+    yield start
+    for server in started:
+        if server.process.poll() is None:
+            server.process.kill()
+            server.process.wait()
+
 
 @pytest.fixture(scope="module")
 def served(tmp_path_factory):
     db = demo(tmp_path_factory.mktemp("served"))
     port = free_port()
-    env = {**os.environ, "TRACKER_DB": str(db), "TZ": "Asia/Kolkata", "NO_COLOR": "1"}
-    process = subprocess.Popen([str(TRACKER_BIN), "serve", "--port", str(port)], env=env,
+    process = subprocess.Popen([str(TRACKER_BIN), "serve", "--port", str(port)], env=serve_env(db),
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     server = Served(db, port, process)
-    deadline = time.monotonic() + 60
-    while True:
-        assert process.poll() is None, f"tracker serve stopped: {process.stderr.read()}"
-        try:
-            server.get("/-/versions.json")
-            break
-        except (urllib.error.URLError, ConnectionError):
-            assert time.monotonic() < deadline, "tracker serve did not answer within 60 s"
-            time.sleep(0.2)
+    server.wait_until_up()
     yield server
     if process.poll() is None:
         process.kill()
@@ -276,6 +325,95 @@ def test_datasette_cannot_write_to_the_database(served):
     assert rows(served.db, "SELECT count(*) AS n FROM changes") == before
 
 
+def test_failed_requests_print_no_traceback_and_nothing_on_stdout(served, serve_logged):
+    server = serve_logged(served.db)
+    assert server.failing("/tracker.json", sql="select nosuch")[0] == 400               # a typo in the SQL box
+    assert server.failing("/tracker/nosuch")[0] == 404
+    assert server.failing("/-/create-token")[0] == 404
+    assert server.failing("/tracker/agreements.json", _search="(", _searchmode="raw")[0] == 400
+    status, page = server.failing("/tracker/overdue", method="POST")
+    assert status >= 400 and "<html" in page.lower()                                  # its error page
+    assert server.failing("/tracker/agreements", method="POST")[0] >= 400
+    stdout, stderr = server_output = serve_logged.stop()
+    assert stdout == ""
+    assert "Traceback" not in stderr and "locals" not in stderr and "│" not in stderr, server_output
+    lines = stderr.splitlines()
+    assert lines[0].startswith("serving ") and len(lines) <= 1 + 6, stderr   # at most one a request
+
+
+@pytest.mark.parametrize("name", ["a#b.db", "c?mode=rw.db", "d%41.db"])
+def test_serve_refuses_a_path_datasette_would_misread(served, tmp_path, name):
+    odd = tmp_path / name
+    odd.write_bytes(served.db.read_bytes())
+    before = sorted(tmp_path.iterdir())
+    done = subprocess.run([str(TRACKER_BIN), "serve", "--port", str(free_port())], env=serve_env(odd),
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 1 and done.stdout == ""
+    assert done.stderr.startswith("tracker: error: tracker serve cannot serve a database whose path has ")
+    assert done.stderr.count("\n") == 1
+    assert sorted(tmp_path.iterdir()) == before            # no other file opened or made
+
+
+def test_serve_reads_a_path_with_spaces_and_accents_read_only(served, tmp_path, serve_logged):
+    odd = tmp_path / "desk of Zoë (copy) é.db"
+    odd.write_bytes(served.db.read_bytes())
+    server = serve_logged(odd)
+    assert server.json("/tracker.json", sql="select file from pragma_database_list") == [{"file": str(odd)}]
+    status, said = server.failing("/tracker.json", sql="with x as (select 1) insert into feeds(url) select 1")
+    assert status == 400 and "readonly" in said
+    assert len(server.json("/tracker/agreements.json", _col="ref", _size="max")) == \
+        len(rows(odd, "SELECT 1 FROM agreements"))
+    serve_logged.stop()
+    assert sorted(path.name for path in tmp_path.iterdir() if not path.name.startswith(odd.name)) == \
+        ["stderr", "stdout"]
+
+
+def test_serve_refuses_a_database_that_does_not_exist(tmp_path):
+    missing = tmp_path / "tpyo.db"
+    done = subprocess.run([str(TRACKER_BIN), "serve", "--port", str(free_port())], env=serve_env(missing),
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 1
+    assert done.stderr == f"tracker: error: no database at {missing}: give the path of an existing one " \
+                          "with --db or TRACKER_DB\n"
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_serve_refuses_a_request_for_another_host_name(served):
+    port = served.port
+    for forged in (f"evil.example.com:{port}", "evil.example.com", f"127.0.0.1.evil.example:{port}",
+                   f"localhost:{port + 1}"):
+        status, said = served.failing("/tracker/agreements.json", headers={"Host": forged})
+        assert status == 421 and said == f"tracker serve answers only at http://127.0.0.1:{port}/ " \
+                                         f"or http://localhost:{port}/\n", forged
+    for host in (f"127.0.0.1:{port}", f"localhost:{port}", f"LOCALHOST:{port}", f"[::1]:{port}"):
+        request = urllib.request.Request(served.base + "/tracker/agreements.json", headers={"Host": host})
+        with urllib.request.urlopen(request, timeout=30) as response:
+            assert response.status == 200, host
+
+
+def test_this_weeks_changes_is_the_week_in_the_desk_s_zone(served):
+    # TZ is Asia/Kolkata: Monday 8 December there starts on 7 December 18:30 UTC.
+    run(served.db, "update", "A5", "--status", "negotiating", "--on", "2025-12-08", "--note", "Monday talks")
+    for as_of in ("2025-12-08", "2025-12-14", "2025-W50", "2025-12-10T12:00:00+05:30", ""):
+        notes = [row["note"] for row in served.json("/tracker/this_weeks_changes.json", as_of=as_of)]
+        assert "Monday talks" in notes, as_of
+    assert "Monday talks" not in [row["note"] for row in
+                                  served.json("/tracker/this_weeks_changes.json", as_of="2025-12-07")]
+    week = served.json("/tracker/this_weeks_changes.json", as_of="2025-W50")
+    assert len(week) == len(rows(served.db, "SELECT 1 FROM changes WHERE happened_utc >= '2025-12-07T18:30:00Z' "
+                                            "AND happened_utc < '2025-12-14T18:30:00Z'"))
+    # Empty as_of: now, which TRACKER_NOW fixes (12 December, in week 50).
+    assert served.json("/tracker/this_weeks_changes.json", as_of="") == week
+    assert served.json("/tracker/overdue.json", as_of="") == served.json("/tracker/overdue.json", as_of=NEWS_NOW)
+
+
+@pytest.mark.parametrize("query", ["overdue", "this_weeks_changes"])
+@pytest.mark.parametrize("as_of", ["garbage", "12/12/2025", "2025-13-01"])
+def test_a_date_the_canned_queries_cannot_read_is_an_error(served, query, as_of):
+    status, said = served.failing(f"/tracker/{query}.json", as_of=as_of)
+    assert status == 400 and json.loads(said)["ok"] is False
+
+
 def test_a_headless_chromium_screenshot_of_the_agreements_view(served, tmp_path):
     from test_report import CHROMIUM_FLAGS, _chromium
 
@@ -297,8 +435,11 @@ def test_serve_stops_on_ctrl_c(served):
     # Datasette's server shuts down cleanly, then tracker exits as on any Ctrl-C: 130, quietly.
     served.process.send_signal(signal.SIGINT)
     assert served.process.wait(timeout=30) == 130
-    said = served.process.stderr.read()
-    assert said == f"serving {served.db} read-only at {served.base}/tracker (Ctrl-C stops)\n"
+    said = served.process.stderr.read().splitlines()
+    assert said[0] == f"serving {served.db} read-only at {served.base}/tracker (Ctrl-C stops)"
+    # Then only Datasette's one line for each query that failed (the unreadable dates above).
+    assert all(line.startswith("ERROR: conn=") for line in said[1:]), said
+    assert served.process.stdout.read() == ""
 
 
 # -- what serve says when it cannot ------------------------------------------------------------
@@ -310,9 +451,11 @@ def test_serve_without_datasette_says_how_to_install_it(tracker, monkeypatch):
     assert done.code == 1
     assert done.stderr == 'tracker: error: tracker serve needs Datasette, which is not installed: ' \
                           'pip install "tracker[web]"\n'
+    assert not tracker.db.exists()        # nothing opened (nor made, nor migrated) to say so
 
 
-def test_serve_on_a_port_in_use_says_so(tracker):
+def test_serve_on_a_port_in_use_says_so(seeded):
+    tracker = seeded
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
         taken.listen(1)

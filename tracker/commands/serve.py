@@ -38,31 +38,94 @@ def serve(
     to the same database while it serves; a page shows their changes when
     reloaded. Ctrl-C stops it. Needs Datasette: pip install "tracker[web]".
     """
-    # Opened by tracker first: an older database is brought to the shape whose views
-    # and search the metadata names, and changed safeguards are said as for any command.
-    path = store(ctx).path
+    # Datasette first: without it nothing is served, so nothing is opened (nor migrated).
     try:
         from datasette.app import Datasette
     except ImportError:
         raise TrackerError('tracker serve needs Datasette, which is not installed: pip install "tracker[web]"') from None
+    _check_database_path(ctx)
+    # Opened by tracker first: an older database is brought to the shape whose views
+    # and search the metadata names, and changed safeguards are said as for any command.
+    path = store(ctx).path
     import uvicorn
 
     listening = _listen(port)
+    port = listening.getsockname()[1]
     datasette = Datasette(files=[str(path)], metadata=metadata(), settings=SETTINGS)
     _name_database(datasette, path)
     from datasette.plugins import pm
 
-    if pm.get_plugin(SEARCH_PLUGIN) is None:
-        pm.register(_tracker_search(), name=SEARCH_PLUGIN)
+    if pm.get_plugin(PLUGIN) is None:
+        pm.register(_tracker_plugin(), name=PLUGIN)
+    _quiet_errors(pm)
     from tracker.render.text import cell
 
-    address = f"http://{HOST}:{listening.getsockname()[1]}/{DATABASE}"
+    address = f"http://{HOST}:{port}/{DATABASE}"
     err().print(cell(f"serving {path} read-only at {address} (Ctrl-C stops)"))
-    server = uvicorn.Server(uvicorn.Config(datasette.app(), log_level="warning", lifespan="on"))
+    app = _loopback_hosts_only(datasette.app(), port)
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on"))
     try:
         server.run(sockets=[listening])
     finally:
         listening.close()
+
+
+# Datasette opens its file as the URI file:PATH?mode=ro without quoting PATH: after a `#`
+# SQLite reads no ?mode=ro (and opens, even creates, the file before the #), a `?` or `%`
+# names another file or mode. Such a path is refused rather than served wrongly.
+_URI_SIGNS = "#?%"
+
+
+def _check_database_path(ctx: typer.Context) -> None:
+    """A path Datasette can open read-only, of a database that exists: serve creates nothing."""
+    from tracker.cli import default_db_path
+
+    session = ctx.find_root().obj
+    path = Path(session.db or default_db_path())
+    signs = [sign for sign in _URI_SIGNS if sign in str(path)]
+    if signs:
+        raise TrackerError(f"tracker serve cannot serve a database whose path has {' or '.join(signs)} in it "
+                           f"(Datasette would open another file): copy or link it to a plain name")
+    if not path.exists():
+        raise TrackerError(f"no database at {path}: give the path of an existing one with --db or TRACKER_DB")
+
+
+def _loopback_hosts_only(app, port: int):
+    """The app, answering only requests addressed to this machine by name: a web page whose
+    name was rebound to 127.0.0.1 (DNS rebinding) sends its own name as Host and is refused,
+    so it cannot read the database through the analyst's browser."""
+    allowed = {f"{name}:{port}".encode() for name in (HOST, "localhost", "[::1]")}
+    refusal = f"tracker serve answers only at http://{HOST}:{port}/ or http://localhost:{port}/\n".encode()
+
+    async def loopback_only(scope, receive, send):
+        if scope["type"] in ("http", "websocket"):
+            hosts = [value.lower() for name, value in scope.get("headers", []) if name == b"host"]
+            if len(hosts) != 1 or hosts[0] not in allowed:
+                await send({"type": "http.response.start", "status": 421,
+                            "headers": [(b"content-type", b"text/plain; charset=utf-8"),
+                                        (b"content-length", str(len(refusal)).encode())]})
+                await send({"type": "http.response.body", "body": refusal})
+                return
+        started = False
+
+        async def sending(message):
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await app(scope, receive, sending)
+        except Exception as failure:
+            # What Datasette's own error pages did not catch (a POST to a canned query, in
+            # 0.65): one line here and a bare 500, rather than the server's traceback.
+            _say_failed(scope.get("method", ""), scope.get("path", ""), failure)
+            if started or scope["type"] != "http":
+                return
+            await send({"type": "http.response.start", "status": 500,
+                        "headers": [(b"content-type", b"text/plain; charset=utf-8")]})
+            await send({"type": "http.response.body", "body": b"Internal Server Error\n"})
+
+    return loopback_only
 
 
 def metadata() -> dict:
@@ -102,24 +165,115 @@ def _search_words(text: str) -> str:
     try:
         return fts_query(text)
     except BadArgument:
-        return '""'     # an empty search matches nothing, as in Datasette
+        return '""'     # no word in it: matches nothing, as in Datasette
 
 
-SEARCH_PLUGIN = "tracker-search"
+PLUGIN = "tracker-serve"
 
 
-def _tracker_search():
+def _quiet_errors(pm) -> None:
+    """Datasette's error pages, without the tracebacks its own handler prints: with their
+    local variables (the SQL, the words searched) to stdout whenever Rich is installed, as
+    it is with tracker, and to stderr for any unexpected error. Its handler is replaced by
+    tracker's, which renders the same page; Rich is hidden from the page's code."""
+    import sqlite3
+
+    import datasette.handle_exception as default
+
+    default.rich = None     # read by Datasette's page code when it renders an error
+    # Datasette asks sqlite3 to print the traceback of any SQL function that raises (the
+    # canned queries' dates do, on a date tracker cannot read): the page says the error.
+    sqlite3.enable_callback_tracebacks(False)
+    if pm.get_plugin(default.__name__) is not None:
+        pm.unregister(name=default.__name__)
+
+
+def _request_failed(datasette, request, exception):
+    """The error page of a failed request. A request that fails is answered by its page;
+    the server's console says one line, only for what is not a mistake in the request."""
+    import datasette.handle_exception as default
+    from datasette.utils.asgi import Base400
+    from datasette.views.base import DatasetteError
+
+    if not isinstance(exception, (Base400, DatasetteError)):
+        _say_failed(request.method, request.path, exception)
+        exception = DatasetteError(str(exception), status=500)
+    return default.handle_exception(datasette, request, exception)
+
+
+def _say_failed(method: str, path: str, exception: BaseException) -> None:
+    """One line on stderr for a request that failed in the server, not in what it asked."""
+    import sys
+
+    from tracker.render.text import cell
+
+    line = cell(f"tracker serve: {method} {path} failed: {type(exception).__name__}: {exception}").plain
+    sys.stderr.write(line[:300] + "\n")
+    sys.stderr.flush()
+
+
+def _tracker_plugin():
     """A Datasette plugin: its search box (?_search=) reads words as tracker's search does,
-    each a prefix ("Kudan" finds Kudankulam), rather than Datasette's whole words.
+    each a prefix ("Kudan" finds Kudankulam), rather than Datasette's whole words; the
+    canned queries read dates and weeks as tracker does; errors print no traceback.
     Accents and case are folded by the index itself. Made here, not at import, since
     `tracker --help` loads this module and must not load Datasette."""
     from datasette import hookimpl
 
-    class TrackerSearch:
+    class TrackerServe:
         # After Datasette's own escape_fts, which this replaces on every connection.
         @staticmethod
         @hookimpl(trylast=True)
         def prepare_connection(conn):
             conn.create_function("escape_fts", 1, _search_words, deterministic=True)
+            add_date_functions(conn)
 
-    return TrackerSearch
+        @staticmethod
+        @hookimpl(tryfirst=True)
+        def handle_exception(datasette, request, exception):
+            return _request_failed(datasette, request, exception)
+
+    return TrackerServe
+
+
+def add_date_functions(conn) -> None:
+    """The SQL functions the canned queries read dates with, as tracker reads them.
+
+    tracker_instant(as_of): the UTC instant (2025-12-04T04:30:00Z) of a date or time
+    written as for any tracker command, in the user's zone (TRACKER_TZ, TZ); empty: now
+    (TRACKER_NOW when set). tracker_week_start(as_of) and tracker_week_end(as_of): the
+    Monday 00:00 and the next Monday 00:00 of its ISO week in that zone, as `tracker
+    report --week` counts weeks; as_of may be a week (2025-W50). An unreadable as_of is
+    an error (the page says so), never an empty answer.
+    """
+    # Deterministic: one value within a query, so that SQLite reads it once, not per row.
+    conn.create_function("tracker_instant", 1, _instant, deterministic=True)
+    conn.create_function("tracker_week_start", 1, lambda as_of: _week(as_of)[0], deterministic=True)
+    conn.create_function("tracker_week_end", 1, lambda as_of: _week(as_of)[1], deterministic=True)
+
+
+def _as_of(text):
+    from tracker import dates
+
+    if text is None or not str(text).strip():
+        return dates.now()
+    return dates.parse_when(str(text).strip(), dates.user_zone_name(), what="as_of").start
+
+
+def _instant(text) -> str:
+    from tracker import dates
+
+    return dates.utc_text(_as_of(text))
+
+
+def _week(text) -> tuple[str, str]:
+    from tracker import dates
+    from tracker.report import _WEEK, week_period
+
+    zone = dates.user_zone_name()
+    if text is not None and _WEEK.fullmatch(str(text).strip()):
+        period = week_period(str(text), zone)
+    else:
+        moment = _as_of(text).astimezone(dates.get_zone(zone))
+        period = week_period(moment.strftime("%G-W%V"), zone)
+    return dates.utc_text(period.start), dates.utc_text(period.end)
