@@ -169,6 +169,28 @@ def test_the_metadata_ships_with_the_package_and_names_what_exists(desk):
     conn.close()
 
 
+def test_filters_on_refs_read_the_indexes(desk):
+    from tracker.commands.serve import _ref_lookups
+
+    class Args(dict):
+        def getlist(self, key):
+            return [self[key]] if key in self else []
+
+    conn = sqlite3.connect(desk)
+    for view, column, ref in (("agreements", "ref", "A3"), ("agreements", "event_ref", "E2"),
+                              ("events", "ref", "E2"), ("events", "event_ref__exact", "E2"), ("log", "ref", "A3")):
+        where, params = _ref_lookups(view, Args({column: ref}))
+        plain = column.removesuffix("__exact")
+        sql = f"SELECT * FROM {view} WHERE {plain} = :ref AND " + " AND ".join(where)
+        plan = " ".join(row[3] for row in conn.execute("EXPLAIN QUERY PLAN " + sql, {"ref": ref, **params}))
+        assert "SCAN items" not in plan and "SCAN changes" not in plan, (view, column, plan)
+        assert conn.execute(sql, {"ref": ref, **params}).fetchall() == \
+            conn.execute(f"SELECT * FROM {view} WHERE {plain} = ?", (ref,)).fetchall(), (view, column)
+    assert _ref_lookups("agreements", Args(ref="E2")) == ([], {})      # not an agreement's ref: no lookup
+    assert _ref_lookups("agreements", Args(ref="A3; drop")) == ([], {})
+    conn.close()
+
+
 # -- tracker serve, for real ------------------------------------------------------------------
 
 def free_port() -> int:
@@ -413,6 +435,15 @@ def test_a_date_the_canned_queries_cannot_read_is_an_error(served, query, as_of)
     status, said = served.failing(f"/tracker/{query}.json", as_of=as_of)
     assert status == 400 and json.loads(said)["ok"] is False
 
+
+def test_ref_filters_through_datasette_find_the_same_rows(served):
+    for view, column, ref in (("agreements", "ref", "A3"), ("agreements", "event_ref", "E2"),
+                              ("events", "event_ref", "E2"), ("log", "ref", "A3"), ("log", "ref", "E2"),
+                              ("agreements", "ref", "E2"), ("agreements", "event_ref", "E99")):
+        found = served.json(f"/tracker/{view}.json", _size="max", **{column: ref})
+        assert [row["id"] for row in found] == \
+            [row["id"] for row in rows(served.db, f"SELECT id FROM {view} WHERE {column} = ?", (ref,))], (view, ref)
+    assert len(served.json("/tracker/agreements.json", event_ref="E2")) > 3
 
 def test_a_headless_chromium_screenshot_of_the_agreements_view(served, tmp_path):
     from test_report import CHROMIUM_FLAGS, _chromium

@@ -233,7 +233,50 @@ def _tracker_plugin():
         def handle_exception(datasette, request, exception):
             return _request_failed(datasette, request, exception)
 
+        @staticmethod
+        @hookimpl
+        def filters_from_request(request, database, table, datasette):
+            from datasette.filters import FilterArguments
+
+            where, params = _ref_lookups(table, request.args)
+            return FilterArguments(where, params) if where else None
+
     return TrackerServe
+
+
+# A view's refs are computed ('A' || num, the event's through a subquery): no index serves
+# a filter on them, so "agreements at E5" or "the log of A3" read every row (2.2 s at 1M
+# items, over Datasette's time limit). For an exact filter on a ref, tracker adds a
+# condition that the indexes answer (items' (type, num), items_by_event, changes_by_item);
+# Datasette's own filter still applies, so the rows are the same, found from the index.
+_ITEM = "SELECT id FROM items WHERE type = :{type} AND num = :{num}"
+_REF_LOOKUPS = {
+    ("agreements", "ref"): ("agreement", "id IN (" + _ITEM + ")"),
+    ("events", "ref"): ("event", "id IN (" + _ITEM + ")"),
+    ("agreements", "event_ref"): ("event", "id IN (SELECT id FROM items WHERE event_id IN (" + _ITEM + "))"),
+    ("events", "event_ref"): ("event", "id IN (SELECT id FROM items WHERE event_id IN (" + _ITEM + "))"),
+    ("log", "ref"): (None, "id IN (SELECT id FROM changes WHERE item_id IN (" + _ITEM + "))"),
+}
+_REF_TYPES = {"A": "agreement", "E": "event"}
+
+
+def _ref_lookups(view: str, args) -> tuple[list[str], dict]:
+    """The indexed conditions for the exact ref filters of a request on a view."""
+    import re
+
+    where, params = [], {}
+    for (name, column), (item_type, condition) in _REF_LOOKUPS.items():
+        if name != view:
+            continue
+        for key in (column, column + "__exact"):
+            for value in args.getlist(key):
+                ref = re.fullmatch(r"([AE])([1-9][0-9]{0,17})", value)
+                if ref is None or (item_type and _REF_TYPES[ref.group(1)] != item_type):
+                    continue        # no such ref: Datasette's own filter finds nothing
+                type_key, num_key = f"tracker_ref_type_{len(params)}", f"tracker_ref_num_{len(params)}"
+                where.append(condition.format(type=type_key, num=num_key))
+                params[type_key], params[num_key] = _REF_TYPES[ref.group(1)], int(ref.group(2))
+    return where, params
 
 
 def add_date_functions(conn) -> None:
