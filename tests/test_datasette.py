@@ -445,6 +445,24 @@ def test_ref_filters_through_datasette_find_the_same_rows(served):
             [row["id"] for row in rows(served.db, f"SELECT id FROM {view} WHERE {column} = ?", (ref,))], (view, ref)
     assert len(served.json("/tracker/agreements.json", event_ref="E2")) > 3
 
+def test_the_sql_box_cannot_reach_fts3_tokenizer_nor_build_huge_values(served):
+    for sql in ("select fts3_tokenizer('simple')", "select fts3_tokenizer('simple', x'4141414141414141')",
+                "select length(randomblob(20000000))"):
+        status, said = served.failing("/tracker.json", sql=sql)
+        assert status == 400 and json.loads(said)["ok"] is False, sql
+    assert served.json("/tracker.json", sql="select length(randomblob(1000)) as n") == [{"n": 1000}]
+
+
+def test_a_blank_search_is_no_search_and_the_log_searches_its_items(served):
+    everything = served.json("/tracker/items.json", _col="title", _size="max")
+    assert served.json("/tracker/items.json", _search="   ", _col="title", _size="max") == everything
+    listed = {row["ref"] for row in json.loads(run(served.db, "list", "--all", "--search", "Kudankulam", "--json").stdout)}
+    logged = served.json("/tracker/log.json", _search="kudankulam", _size="max")
+    assert logged and {row["ref"] for row in logged} == listed
+    assert len(logged) == len(rows(served.db, "SELECT 1 FROM log WHERE ref IN (%s)" % ",".join("?" * len(listed)),
+                                   sorted(listed)))
+    assert 'where its item matches search &#34;kudankulam&#34;' in served.get("/tracker/log", _search="kudankulam")
+
 def test_a_headless_chromium_screenshot_of_the_agreements_view(served, tmp_path):
     from test_report import CHROMIUM_FLAGS, _chromium
 

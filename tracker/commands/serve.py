@@ -106,6 +106,8 @@ def _loopback_hosts_only(app, port: int):
                                         (b"content-length", str(len(refusal)).encode())]})
                 await send({"type": "http.response.body", "body": refusal})
                 return
+        if scope["type"] == "http" and b"_search" in scope.get("query_string", b""):
+            scope = dict(scope, query_string=_without_blank_search(scope["query_string"]))
         started = False
 
         async def sending(message):
@@ -156,6 +158,17 @@ def _name_database(datasette, path: Path) -> None:
         if database.path == str(path) and name != DATABASE:
             datasette.remove_database(name)
             datasette.add_database(database, name=DATABASE)
+
+
+def _without_blank_search(query: bytes) -> bytes:
+    """The query string without a blank search (`?_search=+`): all rows, as an empty box
+    shows, rather than none (a search for nothing matches nothing)."""
+    from urllib.parse import parse_qsl, urlencode
+
+    pairs = parse_qsl(query.decode("latin-1"), keep_blank_values=True, encoding="latin-1")
+    kept = [(key, value) for key, value in pairs if not (key.startswith("_search") and key != "_searchmode"
+                                                          and not value.strip())]
+    return query if len(kept) == len(pairs) else urlencode(kept, encoding="latin-1").encode("latin-1")
 
 
 def _search_words(text: str) -> str:
@@ -227,6 +240,7 @@ def _tracker_plugin():
         def prepare_connection(conn):
             conn.create_function("escape_fts", 1, _search_words, deterministic=True)
             add_date_functions(conn)
+            _close_risky_sql(conn)
 
         @staticmethod
         @hookimpl(tryfirst=True)
@@ -239,7 +253,15 @@ def _tracker_plugin():
             from datasette.filters import FilterArguments
 
             where, params = _ref_lookups(table, request.args)
-            return FilterArguments(where, params) if where else None
+            described = []
+            if table == "log" and (request.args.get("_search") or "").strip():
+                # The log has no index of its own: its rows are those of the items the words
+                # find (titles, notes, sources), from the items' index, as tracker searches.
+                where.append("id IN (SELECT id FROM changes WHERE item_id IN (SELECT rowid FROM item_search "
+                             "WHERE item_search MATCH escape_fts(:tracker_log_search)))")
+                params["tracker_log_search"] = request.args["_search"]
+                described.append(f'its item matches search "{request.args["_search"]}"')
+            return FilterArguments(where, params, described) if where else None
 
     return TrackerServe
 
@@ -277,6 +299,26 @@ def _ref_lookups(view: str, args) -> tuple[list[str], dict]:
                 where.append(condition.format(type=type_key, num=num_key))
                 params[type_key], params[num_key] = _REF_TYPES[ref.group(1)], int(ref.group(2))
     return where, params
+
+
+# No value a tracker query needs comes near this; randomblob(1e9) in the SQL box would make
+# the server build a response of a gigabyte.
+LONGEST_VALUE = 10_000_000
+
+
+def _close_risky_sql(conn) -> None:
+    """What the SQL box should not reach: fts3_tokenizer (Debian's SQLite enables it) reads
+    and replaces a tokenizer's address in memory, and huge values exhaust memory. Python
+    3.11 cannot set SQLITE_DBCONFIG_ENABLE_FTS3_TOKENIZER; a function of the same name
+    and arity takes the built-in's place on this connection."""
+    import sqlite3
+
+    def refused(*_):
+        raise sqlite3.ProgrammingError("fts3_tokenizer is not available")
+
+    for arity in (1, 2):
+        conn.create_function("fts3_tokenizer", arity, refused)
+    conn.setlimit(sqlite3.SQLITE_LIMIT_LENGTH, LONGEST_VALUE)
 
 
 def add_date_functions(conn) -> None:
