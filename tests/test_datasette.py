@@ -67,6 +67,25 @@ def desk(tmp_path_factory) -> Path:
     return demo(tmp_path_factory.mktemp("desk"))
 
 
+def test_the_views_lead_with_the_ref_and_end_with_the_id(desk):
+    for view in VIEWS:
+        columns = [row[1] for row in sqlite3.connect(desk).execute(f"PRAGMA table_info({view})")]
+        assert columns[0] == "ref" and columns[-1] == "id", (view, columns)
+
+
+def test_a_version_9_database_gains_the_views_in_the_new_order(tracker):
+    tracker.ok("import", str(SEED))
+    conn = sqlite3.connect(tracker.db)
+    conn.executescript((Path(__file__).parent.parent / "tracker" / "migrations" / "0009-views.sql").read_text())
+    conn.close()
+    assert rows(tracker.db, "PRAGMA user_version") == [{"user_version": 9}]
+    tracker.ok("list")
+    assert list(rows(tracker.db, "SELECT * FROM agreements LIMIT 1")[0])[:2] == ["ref", "title"]
+    assert rows(tracker.db, "PRAGMA user_version") == [{"user_version": SCHEMA_VERSION}]
+    checked = tracker("check")
+    assert checked.code == 0, checked.stdout + checked.stderr
+
+
 def test_agreements_view_reads_as_tracker_shows_them(desk):
     shown = {row["ref"]: row for row in rows(desk, "SELECT * FROM agreements")}
     assert shown["A2"]["title"].startswith("Labour mobility pact")
@@ -91,8 +110,8 @@ def test_events_view_has_refs_dates_and_agreements_expected(desk):
 
 def test_log_view_is_the_history_with_refs(desk):
     logged = rows(desk, "SELECT * FROM log WHERE ref = 'A2' ORDER BY id")
-    assert list(logged[0]) == ["id", "ref", "title", "field", "old", "new", "on", "source", "note",
-                               "recorded", "on_utc"]
+    assert list(logged[0]) == ["ref", "title", "field", "old", "new", "on", "source", "note",
+                               "recorded", "on_utc", "id"]
     assert logged[0]["field"] == "created"
     assert any(row["field"] == "status" and row["new"] == "signed" and row["on"] == "2025-12-05"
                for row in logged)
@@ -128,7 +147,7 @@ def test_a_version_8_database_gains_the_views(tracker):
 
     assert [view["name"] for view in views(tracker.db)] == sorted(VIEWS)
     assert views(tracker.db) == views(fresh)
-    assert _shape(tracker.db) == _shape(fresh) and _shape(tracker.db)["version"] == SCHEMA_VERSION == 9
+    assert _shape(tracker.db) == _shape(fresh) and _shape(tracker.db)["version"] == SCHEMA_VERSION
     assert len(rows(tracker.db, "SELECT * FROM agreements")) == len(tracker.ok("list", "agreements", "--all", "--json").json())
     checked = tracker("check")
     assert checked.code == 0, checked.stdout + checked.stderr
