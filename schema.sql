@@ -4,7 +4,8 @@
 -- older release is brought here by the numbered steps in tracker/migrations/
 -- (0002-series.sql takes version 1 to 2, 0003-counts.sql 2 to 3, 0004-indexes.sql
 -- 3 to 4, 0005-commands.sql 4 to 5, 0006-history.sql 5 to 6, 0007-feeds.sql 6 to 7,
--- 0008-entries-per-feed.sql 7 to 8, 0009-views.sql 8 to 9), and PRAGMA user_version (last line) says which
+-- 0008-entries-per-feed.sql 7 to 8, 0009-views.sql 8 to 9,
+-- 0010-view-columns.sql 9 to 10), and PRAGMA user_version (last line) says which
 -- shape a file has. A change here needs its step there too.
 --
 -- Dates are kept twice: as written for people (`starts`, `due`, `happened`:
@@ -312,8 +313,7 @@ CREATE INDEX proposals_open ON proposals (state, confidence DESC, id);
 -- event's columns as subqueries rather than a join: count(*), which Datasette asks for
 -- on every page, then reads items alone.
 CREATE VIEW agreements AS
-SELECT items.id AS id,
-       'A' || items.num AS ref,
+SELECT 'A' || items.num AS ref,
        items.title AS title,
        items.kind AS kind,
        items.status AS status,
@@ -327,13 +327,13 @@ SELECT items.id AS id,
        (SELECT group_concat(tag, '; ') FROM (SELECT tag FROM item_tags
          WHERE item_id = items.id ORDER BY position)) AS tags,
        items.updated AS updated,
-       items.due_utc AS due_utc
+       items.due_utc AS due_utc,
+       items.id AS id
   FROM items
  WHERE +items.type = 'agreement' AND items.removed IS NULL;
 
 CREATE VIEW events AS
-SELECT items.id AS id,
-       'E' || items.num AS ref,
+SELECT 'E' || items.num AS ref,
        items.title AS title,
        items.kind AS kind,
        items.status AS status,
@@ -353,13 +353,13 @@ SELECT items.id AS id,
          WHERE expected.event_id = items.id AND expected.type = 'agreement'
            AND expected.removed IS NULL) AS agreements,
        items.updated AS updated,
-       items.starts_utc AS starts_utc
+       items.starts_utc AS starts_utc,
+       items.id AS id
   FROM items
  WHERE +items.type = 'event' AND items.removed IS NULL;
 
 CREATE VIEW log AS
-SELECT changes.id AS id,
-       (SELECT CASE type WHEN 'event' THEN 'E' ELSE 'A' END || num FROM items
+SELECT (SELECT CASE type WHEN 'event' THEN 'E' ELSE 'A' END || num FROM items
          WHERE items.id = changes.item_id) AS ref,
        (SELECT title FROM items WHERE items.id = changes.item_id) AS title,
        changes.field AS field,
@@ -369,7 +369,8 @@ SELECT changes.id AS id,
        changes.source AS source,
        changes.note AS note,
        changes.recorded AS recorded,
-       changes.happened_utc AS on_utc
+       changes.happened_utc AS on_utc,
+       changes.id AS id
   FROM changes;
 
-PRAGMA user_version = 9;
+PRAGMA user_version = 10;

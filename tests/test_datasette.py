@@ -67,6 +67,25 @@ def desk(tmp_path_factory) -> Path:
     return demo(tmp_path_factory.mktemp("desk"))
 
 
+def test_the_views_lead_with_the_ref_and_end_with_the_id(desk):
+    for view in VIEWS:
+        columns = [row[1] for row in sqlite3.connect(desk).execute(f"PRAGMA table_info({view})")]
+        assert columns[0] == "ref" and columns[-1] == "id", (view, columns)
+
+
+def test_a_version_9_database_gains_the_views_in_the_new_order(tracker):
+    tracker.ok("import", str(SEED))
+    conn = sqlite3.connect(tracker.db)
+    conn.executescript((Path(__file__).parent.parent / "tracker" / "migrations" / "0009-views.sql").read_text())
+    conn.close()
+    assert rows(tracker.db, "PRAGMA user_version") == [{"user_version": 9}]
+    tracker.ok("list")
+    assert list(rows(tracker.db, "SELECT * FROM agreements LIMIT 1")[0])[:2] == ["ref", "title"]
+    assert rows(tracker.db, "PRAGMA user_version") == [{"user_version": SCHEMA_VERSION}]
+    checked = tracker("check")
+    assert checked.code == 0, checked.stdout + checked.stderr
+
+
 def test_agreements_view_reads_as_tracker_shows_them(desk):
     shown = {row["ref"]: row for row in rows(desk, "SELECT * FROM agreements")}
     assert shown["A2"]["title"].startswith("Labour mobility pact")
@@ -91,8 +110,8 @@ def test_events_view_has_refs_dates_and_agreements_expected(desk):
 
 def test_log_view_is_the_history_with_refs(desk):
     logged = rows(desk, "SELECT * FROM log WHERE ref = 'A2' ORDER BY id")
-    assert list(logged[0]) == ["id", "ref", "title", "field", "old", "new", "on", "source", "note",
-                               "recorded", "on_utc"]
+    assert list(logged[0]) == ["ref", "title", "field", "old", "new", "on", "source", "note",
+                               "recorded", "on_utc", "id"]
     assert logged[0]["field"] == "created"
     assert any(row["field"] == "status" and row["new"] == "signed" and row["on"] == "2025-12-05"
                for row in logged)
@@ -128,7 +147,7 @@ def test_a_version_8_database_gains_the_views(tracker):
 
     assert [view["name"] for view in views(tracker.db)] == sorted(VIEWS)
     assert views(tracker.db) == views(fresh)
-    assert _shape(tracker.db) == _shape(fresh) and _shape(tracker.db)["version"] == SCHEMA_VERSION == 9
+    assert _shape(tracker.db) == _shape(fresh) and _shape(tracker.db)["version"] == SCHEMA_VERSION
     assert len(rows(tracker.db, "SELECT * FROM agreements")) == len(tracker.ok("list", "agreements", "--all", "--json").json())
     checked = tracker("check")
     assert checked.code == 0, checked.stdout + checked.stderr
@@ -149,7 +168,7 @@ def test_sqlite_utils_reads_the_views(desk):
 # -- the metadata -----------------------------------------------------------------------------
 
 def test_the_metadata_ships_with_the_package_and_names_what_exists(desk):
-    from tracker.commands.serve import metadata
+    from tracker.commands.serve import add_date_functions, metadata
 
     shipped = metadata()
     assert shipped["title"] and shipped["source"] and shipped["description"]
@@ -163,8 +182,31 @@ def test_the_metadata_ships_with_the_package_and_names_what_exists(desk):
     for name in ("agreements", "events", "items"):
         assert (database["tables"][name]["fts_table"], database["tables"][name]["fts_pk"]) == ("item_search", "id")
     assert set(database["queries"]) == {"open_agreements_by_event", "this_weeks_changes", "overdue"}
+    add_date_functions(conn)        # as tracker serve adds them to Datasette's connections
     for query in database["queries"].values():
         conn.execute("EXPLAIN " + query["sql"], {"as_of": ""})      # valid SQL over this schema
+    conn.close()
+
+
+def test_filters_on_refs_read_the_indexes(desk):
+    from tracker.commands.serve import _ref_lookups
+
+    class Args(dict):
+        def getlist(self, key):
+            return [self[key]] if key in self else []
+
+    conn = sqlite3.connect(desk)
+    for view, column, ref in (("agreements", "ref", "A3"), ("agreements", "event_ref", "E2"),
+                              ("events", "ref", "E2"), ("events", "event_ref__exact", "E2"), ("log", "ref", "A3")):
+        where, params = _ref_lookups(view, Args({column: ref}))
+        plain = column.removesuffix("__exact")
+        sql = f"SELECT * FROM {view} WHERE {plain} = :ref AND " + " AND ".join(where)
+        plan = " ".join(row[3] for row in conn.execute("EXPLAIN QUERY PLAN " + sql, {"ref": ref, **params}))
+        assert "SCAN items" not in plan and "SCAN changes" not in plan, (view, column, plan)
+        assert conn.execute(sql, {"ref": ref, **params}).fetchall() == \
+            conn.execute(f"SELECT * FROM {view} WHERE {plain} = ?", (ref,)).fetchall(), (view, column)
+    assert _ref_lookups("agreements", Args(ref="E2")) == ([], {})      # not an agreement's ref: no lookup
+    assert _ref_lookups("agreements", Args(ref="A3; drop")) == ([], {})
     conn.close()
 
 
@@ -190,24 +232,72 @@ class Served:
     def json(self, path: str, **params):
         return json.loads(self.get(path, _shape="array", **params))
 
+    def failing(self, path: str, method: str = "GET", headers=None, **params) -> tuple[int, str]:
+        """The status and body of a request expected to fail."""
+        url = self.base + path + ("?" + urllib.parse.urlencode(params) if params else "")
+        request = urllib.request.Request(url, method=method, headers=headers or {},
+                                         data=b"x=1" if method == "POST" else None)
+        with pytest.raises(urllib.error.HTTPError) as failed:
+            urllib.request.urlopen(request, timeout=30)
+        return failed.value.code, failed.value.read().decode("utf-8")
+
+    def wait_until_up(self) -> None:
+        deadline = time.monotonic() + 60
+        while True:
+            assert self.process.poll() is None, "tracker serve stopped"
+            try:
+                self.get("/-/versions.json")
+                return
+            except (urllib.error.URLError, ConnectionError):
+                assert time.monotonic() < deadline, "tracker serve did not answer within 60 s"
+                time.sleep(0.2)
+
+
+def serve_env(db: Path) -> dict:
+    # TRACKER_NOW as for the commands: the canned queries' "now" is fixed by it.
+    env = {**os.environ, "TRACKER_DB": str(db), "TRACKER_NOW": NEWS_NOW, "TZ": "Asia/Kolkata", "NO_COLOR": "1"}
+    env.pop("TRACKER_TZ", None)
+    return env
+
+
+@pytest.fixture
+def serve_logged(tmp_path):
+    """Start `tracker serve` on a database with its stdout and stderr in files; read them
+    after the server is stopped (Ctrl-C)."""
+    started = []
+
+    def start(db: Path) -> Served:
+        out, said = open(tmp_path / "stdout", "w"), open(tmp_path / "stderr", "w")
+        process = subprocess.Popen([str(TRACKER_BIN), "serve", "--port", str(free_port())], env=serve_env(db),
+                                   stdout=out, stderr=said, text=True)
+        out.close(), said.close()
+        server = Served(db, int(process.args[-1]), process)
+        started.append(server)
+        server.wait_until_up()
+        return server
+
+    def stop() -> tuple[str, str]:
+        process = started[-1].process
+        process.send_signal(signal.SIGINT)
+        assert process.wait(timeout=30) == 130
+        return (tmp_path / "stdout").read_text(), (tmp_path / "stderr").read_text()
+
+    start.stop = stop
+    yield start
+    for server in started:
+        if server.process.poll() is None:
+            server.process.kill()
+            server.process.wait()
+
 
 @pytest.fixture(scope="module")
 def served(tmp_path_factory):
     db = demo(tmp_path_factory.mktemp("served"))
     port = free_port()
-    env = {**os.environ, "TRACKER_DB": str(db), "TZ": "Asia/Kolkata", "NO_COLOR": "1"}
-    process = subprocess.Popen([str(TRACKER_BIN), "serve", "--port", str(port)], env=env,
+    process = subprocess.Popen([str(TRACKER_BIN), "serve", "--port", str(port)], env=serve_env(db),
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     server = Served(db, port, process)
-    deadline = time.monotonic() + 60
-    while True:
-        assert process.poll() is None, f"tracker serve stopped: {process.stderr.read()}"
-        try:
-            server.get("/-/versions.json")
-            break
-        except (urllib.error.URLError, ConnectionError):
-            assert time.monotonic() < deadline, "tracker serve did not answer within 60 s"
-            time.sleep(0.2)
+    server.wait_until_up()
     yield server
     if process.poll() is None:
         process.kill()
@@ -276,6 +366,122 @@ def test_datasette_cannot_write_to_the_database(served):
     assert rows(served.db, "SELECT count(*) AS n FROM changes") == before
 
 
+def test_failed_requests_print_no_traceback_and_nothing_on_stdout(served, serve_logged):
+    server = serve_logged(served.db)
+    assert server.failing("/tracker.json", sql="select nosuch")[0] == 400               # a typo in the SQL box
+    assert server.failing("/tracker/nosuch")[0] == 404
+    assert server.failing("/-/create-token")[0] == 404
+    assert server.failing("/tracker/agreements.json", _search="(", _searchmode="raw")[0] == 400
+    status, page = server.failing("/tracker/overdue", method="POST")
+    assert status >= 400 and "<html" in page.lower()                                  # its error page
+    assert server.failing("/tracker/agreements", method="POST")[0] >= 400
+    stdout, stderr = server_output = serve_logged.stop()
+    assert stdout == ""
+    assert "Traceback" not in stderr and "locals" not in stderr and "│" not in stderr, server_output
+    lines = stderr.splitlines()
+    assert lines[0].startswith("serving ") and len(lines) <= 1 + 6, stderr   # at most one a request
+
+
+@pytest.mark.parametrize("name", ["a#b.db", "c?mode=rw.db", "d%41.db"])
+def test_serve_refuses_a_path_datasette_would_misread(served, tmp_path, name):
+    odd = tmp_path / name
+    odd.write_bytes(served.db.read_bytes())
+    before = sorted(tmp_path.iterdir())
+    done = subprocess.run([str(TRACKER_BIN), "serve", "--port", str(free_port())], env=serve_env(odd),
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 1 and done.stdout == ""
+    assert done.stderr.startswith("tracker: error: tracker serve cannot serve a database whose path has ")
+    assert done.stderr.count("\n") == 1
+    assert sorted(tmp_path.iterdir()) == before            # no other file opened or made
+
+
+def test_serve_reads_a_path_with_spaces_and_accents_read_only(served, tmp_path, serve_logged):
+    odd = tmp_path / "desk of Zoë (copy) é.db"
+    odd.write_bytes(served.db.read_bytes())
+    server = serve_logged(odd)
+    assert server.json("/tracker.json", sql="select file from pragma_database_list") == [{"file": str(odd)}]
+    status, said = server.failing("/tracker.json", sql="with x as (select 1) insert into feeds(url) select 1")
+    assert status == 400 and "readonly" in said
+    assert len(server.json("/tracker/agreements.json", _col="ref", _size="max")) == \
+        len(rows(odd, "SELECT 1 FROM agreements"))
+    serve_logged.stop()
+    assert sorted(path.name for path in tmp_path.iterdir() if not path.name.startswith(odd.name)) == \
+        ["stderr", "stdout"]
+
+
+def test_serve_refuses_a_database_that_does_not_exist(tmp_path):
+    missing = tmp_path / "tpyo.db"
+    done = subprocess.run([str(TRACKER_BIN), "serve", "--port", str(free_port())], env=serve_env(missing),
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 1
+    assert done.stderr == f"tracker: error: no database at {missing}: give the path of an existing one " \
+                          "with --db or TRACKER_DB\n"
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_serve_refuses_a_request_for_another_host_name(served):
+    port = served.port
+    for forged in (f"evil.example.com:{port}", "evil.example.com", f"127.0.0.1.evil.example:{port}",
+                   f"localhost:{port + 1}"):
+        status, said = served.failing("/tracker/agreements.json", headers={"Host": forged})
+        assert status == 421 and said == f"tracker serve answers only at http://127.0.0.1:{port}/ " \
+                                         f"or http://localhost:{port}/\n", forged
+    for host in (f"127.0.0.1:{port}", f"localhost:{port}", f"LOCALHOST:{port}", f"[::1]:{port}"):
+        request = urllib.request.Request(served.base + "/tracker/agreements.json", headers={"Host": host})
+        with urllib.request.urlopen(request, timeout=30) as response:
+            assert response.status == 200, host
+
+
+def test_this_weeks_changes_is_the_week_in_the_desk_s_zone(served):
+    # TZ is Asia/Kolkata: Monday 8 December there starts on 7 December 18:30 UTC.
+    run(served.db, "update", "A5", "--status", "negotiating", "--on", "2025-12-08", "--note", "Monday talks")
+    for as_of in ("2025-12-08", "2025-12-14", "2025-W50", "2025-12-10T12:00:00+05:30", ""):
+        notes = [row["note"] for row in served.json("/tracker/this_weeks_changes.json", as_of=as_of)]
+        assert "Monday talks" in notes, as_of
+    assert "Monday talks" not in [row["note"] for row in
+                                  served.json("/tracker/this_weeks_changes.json", as_of="2025-12-07")]
+    week = served.json("/tracker/this_weeks_changes.json", as_of="2025-W50")
+    assert len(week) == len(rows(served.db, "SELECT 1 FROM changes WHERE happened_utc >= '2025-12-07T18:30:00Z' "
+                                            "AND happened_utc < '2025-12-14T18:30:00Z'"))
+    # Empty as_of: now, which TRACKER_NOW fixes (12 December, in week 50).
+    assert served.json("/tracker/this_weeks_changes.json", as_of="") == week
+    assert served.json("/tracker/overdue.json", as_of="") == served.json("/tracker/overdue.json", as_of=NEWS_NOW)
+
+
+@pytest.mark.parametrize("query", ["overdue", "this_weeks_changes"])
+@pytest.mark.parametrize("as_of", ["garbage", "12/12/2025", "2025-13-01"])
+def test_a_date_the_canned_queries_cannot_read_is_an_error(served, query, as_of):
+    status, said = served.failing(f"/tracker/{query}.json", as_of=as_of)
+    assert status == 400 and json.loads(said)["ok"] is False
+
+
+def test_ref_filters_through_datasette_find_the_same_rows(served):
+    for view, column, ref in (("agreements", "ref", "A3"), ("agreements", "event_ref", "E2"),
+                              ("events", "event_ref", "E2"), ("log", "ref", "A3"), ("log", "ref", "E2"),
+                              ("agreements", "ref", "E2"), ("agreements", "event_ref", "E99")):
+        found = served.json(f"/tracker/{view}.json", _size="max", **{column: ref})
+        assert [row["id"] for row in found] == \
+            [row["id"] for row in rows(served.db, f"SELECT id FROM {view} WHERE {column} = ?", (ref,))], (view, ref)
+    assert len(served.json("/tracker/agreements.json", event_ref="E2")) > 3
+
+def test_the_sql_box_cannot_reach_fts3_tokenizer_nor_build_huge_values(served):
+    for sql in ("select fts3_tokenizer('simple')", "select fts3_tokenizer('simple', x'4141414141414141')",
+                "select length(randomblob(20000000))"):
+        status, said = served.failing("/tracker.json", sql=sql)
+        assert status == 400 and json.loads(said)["ok"] is False, sql
+    assert served.json("/tracker.json", sql="select length(randomblob(1000)) as n") == [{"n": 1000}]
+
+
+def test_a_blank_search_is_no_search_and_the_log_searches_its_items(served):
+    everything = served.json("/tracker/items.json", _col="title", _size="max")
+    assert served.json("/tracker/items.json", _search="   ", _col="title", _size="max") == everything
+    listed = {row["ref"] for row in json.loads(run(served.db, "list", "--all", "--search", "Kudankulam", "--json").stdout)}
+    logged = served.json("/tracker/log.json", _search="kudankulam", _size="max")
+    assert logged and {row["ref"] for row in logged} == listed
+    assert len(logged) == len(rows(served.db, "SELECT 1 FROM log WHERE ref IN (%s)" % ",".join("?" * len(listed)),
+                                   sorted(listed)))
+    assert 'where its item matches search &#34;kudankulam&#34;' in served.get("/tracker/log", _search="kudankulam")
+
 def test_a_headless_chromium_screenshot_of_the_agreements_view(served, tmp_path):
     from test_report import CHROMIUM_FLAGS, _chromium
 
@@ -297,8 +503,11 @@ def test_serve_stops_on_ctrl_c(served):
     # Datasette's server shuts down cleanly, then tracker exits as on any Ctrl-C: 130, quietly.
     served.process.send_signal(signal.SIGINT)
     assert served.process.wait(timeout=30) == 130
-    said = served.process.stderr.read()
-    assert said == f"serving {served.db} read-only at {served.base}/tracker (Ctrl-C stops)\n"
+    said = served.process.stderr.read().splitlines()
+    assert said[0] == f"serving {served.db} read-only at {served.base}/tracker (Ctrl-C stops)"
+    # Then only Datasette's one line for each query that failed (the unreadable dates above).
+    assert all(line.startswith("ERROR: conn=") for line in said[1:]), said
+    assert served.process.stdout.read() == ""
 
 
 # -- what serve says when it cannot ------------------------------------------------------------
@@ -310,9 +519,11 @@ def test_serve_without_datasette_says_how_to_install_it(tracker, monkeypatch):
     assert done.code == 1
     assert done.stderr == 'tracker: error: tracker serve needs Datasette, which is not installed: ' \
                           'pip install "tracker[web]"\n'
+    assert not tracker.db.exists()        # nothing opened (nor made, nor migrated) to say so
 
 
-def test_serve_on_a_port_in_use_says_so(tracker):
+def test_serve_on_a_port_in_use_says_so(seeded):
+    tracker = seeded
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
         taken.listen(1)
