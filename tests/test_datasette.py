@@ -168,7 +168,8 @@ def test_sqlite_utils_reads_the_views(desk):
 # -- the metadata -----------------------------------------------------------------------------
 
 def test_the_metadata_ships_with_the_package_and_names_what_exists(desk):
-    from tracker.commands.serve import add_date_functions, metadata
+    from tracker.web.plugin import add_date_functions
+    from tracker.web.serve import metadata
 
     shipped = metadata()
     assert shipped["title"] and shipped["source"] and shipped["description"]
@@ -189,7 +190,7 @@ def test_the_metadata_ships_with_the_package_and_names_what_exists(desk):
 
 
 def test_filters_on_refs_read_the_indexes(desk):
-    from tracker.commands.serve import _ref_lookups
+    from tracker.web.plugin import _ref_lookups
 
     class Args(dict):
         def getlist(self, key):
