@@ -417,3 +417,31 @@ def test_no_user_and_a_user_with_a_colon_are_refused_before_any_request(summit):
             "(and TRACKER_CALDAV_PASSWORD)")
     assert colon.code == 2 and "holds a ':', which Basic authentication cannot carry" in colon.stderr
     assert PASSWORD not in nobody.stderr + password_only.stderr + colon.stderr
+
+
+@pytest.mark.slow
+def test_an_item_whose_uid_a_calendar_cannot_carry_is_named_and_the_others_published(summit, radicale):
+    import sqlite3
+
+    # A database from before import refused such uids.
+    with sqlite3.connect(summit.db) as database:
+        database.execute("UPDATE items SET uid = 'evil' || char(13, 10) || 'X-INJ:1' WHERE type = 'event' AND num = 1")
+    run = _publish(summit, radicale)
+    assert run.code == 0, run.stderr
+    assert "warning: 1 item left out (E1): its uid holds a control character, which a calendar entry cannot carry" \
+        in run.stderr
+    assert "published to" in run.stderr and "1 added" in run.stderr
+    assert set(_read_back(radicale)) == {"E2"}
+
+
+def test_apply_refuses_a_uid_with_a_line_break(summit, tmp_path):
+    import json
+
+    path = tmp_path / "updates.json"
+    path.write_text(json.dumps({"format": "tracker-updates", "version": 1, "updates": [
+        {"add": "event", "uid": "evil\nX-INJ:1", "on": "2025-11-28", "set": {"title": "Talks", "kind": "talks"}}]}))
+    before = summit.dump()
+    run = summit("apply", str(path))
+    assert run.code == 2 and run.stderr.strip().endswith(
+        '"uid" holds the control character U+000A: give a uid of printable characters, such as a UUID'), run.stderr
+    assert summit.dump() == before

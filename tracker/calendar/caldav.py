@@ -28,7 +28,7 @@ import http.client
 import socket
 import threading
 import urllib.parse
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from xml.etree import ElementTree
 
 from tracker.errors import BadArgument, TrackerError
@@ -64,6 +64,7 @@ class Outcome:
     updated: int = 0
     deleted: int = 0
     unchanged: int = 0
+    left_out: list[str] = field(default_factory=list)   # refs of items whose uid a calendar cannot carry
 
     def text(self) -> str:
         return (f"{self.added} added, {self.updated} updated, {self.deleted} deleted, "
@@ -354,6 +355,11 @@ def _send(store, calendar: Calendar, items, remote: dict[str, Remote], outcome: 
     published: set[str] = set()
     for item, entry in entries(store, items):
         published.add(item.uid)
+        if not item.uid.isprintable():
+            # A line break or other control cannot be in a calendar entry's name (the
+            # server refuses it), and one such item must not stop the others.
+            outcome.left_out.append(str(item.ref))
+            continue
         mark = digest(entry.to_ical())
         entry.add(HASH_PROPERTY, mark)
         there = remote.get(item.uid)

@@ -66,6 +66,11 @@ def caldav(
     listing = core.list_items(database, core.ListRequest(everything=True, limit=0))
     calendar = Calendar(address, user, password, timeout)
     outcome = publish(database, calendar, listing)
+    if outcome.left_out:
+        named = ", ".join(outcome.left_out[:5]) + (", ..." if len(outcome.left_out) > 5 else "")
+        err().print(cell(f"warning: {len(outcome.left_out)} item{'s' * (len(outcome.left_out) != 1)} left out "
+                         f"({named}): {'their uids hold' if len(outcome.left_out) != 1 else 'its uid holds'} a "
+                         "control character, which a calendar entry cannot carry"), soft_wrap=True)
     if calendar.outside:
         err().print(cell(f"warning: {len(calendar.outside)} entries the server listed outside "
                          f"{shown(address)} were left alone, such as {shown(calendar.outside[0])}"), soft_wrap=True)
