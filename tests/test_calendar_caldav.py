@@ -118,7 +118,7 @@ def test_a_wrong_password_is_one_line_that_never_shows_it(summit, radicale):
     for run in (_publish(summit, radicale, TRACKER_CALDAV_PASSWORD=wrong),
                 summit("publish", "caldav", str(radicale.url), "--user", USER, "--password", wrong)):
         assert run.code == 1
-        lines = run.stderr.strip().splitlines()
+        lines = [line for line in run.stderr.strip().splitlines() if not line.startswith("warning: --password")]
         assert len(lines) == 1, run.stderr
         assert lines[0].startswith("tracker: error: the CalDAV server at http://127.0.0.1:")
         assert "refused the user name or password (HTTP 401)" in lines[0]
@@ -445,3 +445,34 @@ def test_apply_refuses_a_uid_with_a_line_break(summit, tmp_path):
     assert run.code == 2 and run.stderr.strip().endswith(
         '"uid" holds the control character U+000A: give a uid of printable characters, such as a UUID'), run.stderr
     assert summit.dump() == before
+
+
+def test_a_redirect_is_refused_naming_where_it_points_and_password_and_undated_are_mentioned(summit):
+    summit.ok("add", "event", "Some talks")   # no start: not published, and said so
+
+    def moved(handler):
+        handler.send_response(301)
+        handler.send_header("Location", "/desk/calendar/")
+        handler.send_header("Content-Length", "0")
+        handler.end_headers()
+    server = _Scripted({"*": moved})
+    try:
+        run = summit("publish", "caldav", server.url + "c/", "--user", USER, "--password", PASSWORD)
+    finally:
+        server.close()
+    assert run.code == 1 and [method for method, _path, _auth in server.seen] == ["PROPFIND"]
+    assert run.stderr.strip().splitlines() == [
+        "warning: --password can be read by other users of this machine (ps) and stays in the shell's history: "
+        "set TRACKER_CALDAV_PASSWORD instead",
+        f"tracker: error: the CalDAV server at {server.url}c/ redirects PROPFIND {server.url}c/ to "
+        f"{server.url}desk/calendar/ (HTTP 301), which tracker does not follow: give that URL if it is the calendar"]
+
+    server = _Scripted({"PROPFIND": _a_calendar, "REPORT": lambda handler: _multistatus(
+        handler, '<?xml version="1.0"?><D:multistatus xmlns:D="DAV:"/>'), "*": _written})
+    try:
+        run = _publish(summit, server)
+    finally:
+        server.close()
+    assert run.code == 0, run.stderr
+    assert "1 event without a start left out (E3): give one with `tracker update REF --start WHEN`" in run.stderr
+    assert "warning: --password" not in run.stderr

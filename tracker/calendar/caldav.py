@@ -11,9 +11,10 @@ The tests read the calendar back with the caldav library all the same.
 What is on the server is compared before anything is sent: each entry carries
 X-TRACKER-HASH, a digest of the entry as tracker wrote it, so an entry whose digest
 matches is left alone however the server re-serialises it, and a second run sends
-nothing. Entries tracker put there are recognised by X-TRACKER-REF in the VEVENT
-together with a UID that is an item of this database: only those are ever updated
-or deleted; anything else on the calendar is left as it is.
+nothing. An entry with the UID of an item published is that item's (the same UID is
+the same event in iCalendar) and is updated to match it. Only entries with
+X-TRACKER-REF and the UID of an item of this database are ever deleted; anything else
+on the calendar is left as it is.
 
 The password goes in an Authorization header that is never printed, never put in a
 message, and only ever sent to the calendar's URL or under it: no redirect is followed,
@@ -332,14 +333,14 @@ def digest(entry_text: bytes) -> str:
     return hashlib.sha256(entry_text).hexdigest()
 
 
-def publish(store, calendar: Calendar, items) -> Outcome:
+def publish(store, calendar: Calendar, items, written=None) -> Outcome:
     """Make the calendar show these items: add what is missing, replace what differs,
     delete the entries tracker put there for items since removed (or no longer dated),
     leave the rest alone."""
     outcome = Outcome()
     remote = {entry.uid: entry for entry in calendar.entries()}
     try:
-        _send(store, calendar, items, remote, outcome)
+        _send(store, calendar, items, remote, outcome, written)
     except TrackerError as error:
         if outcome.added or outcome.updated or outcome.deleted:
             # What was sent stays sent: say so, and that a second run finishes the work.
@@ -349,11 +350,11 @@ def publish(store, calendar: Calendar, items) -> Outcome:
     return outcome
 
 
-def _send(store, calendar: Calendar, items, remote: dict[str, Remote], outcome: Outcome) -> None:
+def _send(store, calendar: Calendar, items, remote: dict[str, Remote], outcome: Outcome, written=None) -> None:
     from tracker.calendar.ics import entries, single_calendar
 
     published: set[str] = set()
-    for item, entry in entries(store, items):
+    for item, entry in entries(store, items, written):
         published.add(item.uid)
         if not item.uid.isprintable():
             # A line break or other control cannot be in a calendar entry's name (the

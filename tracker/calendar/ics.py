@@ -94,6 +94,14 @@ class Written:
     undated: int = 0                                        # events with no start: no entry
     undated_refs: list[Ref] = field(default_factory=list)  # the first few of them
 
+    def undated_note(self) -> str | None:
+        """What the export and publish say of the events they left out for want of a start."""
+        if not self.undated:
+            return None
+        refs = ", ".join(map(str, self.undated_refs)) + (" ..." if self.undated > len(self.undated_refs) else "")
+        return (f"{self.undated} event{'s' * (self.undated != 1)} without a start left out ({refs}): "
+                "give one with `tracker update REF --start WHEN`")
+
 
 def entries(store, items: Iterable[Item], written: Written | None = None) -> Iterator[tuple[Item, icalendar.Event]]:
     """Each item's calendar entry, read in batches: an event with a start, an agreement

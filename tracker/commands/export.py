@@ -72,9 +72,7 @@ def _export_ics(ctx, output, status, kind, sector, party, tag, event, start, end
         write_file(output, pieces, database=database.path)
     console = err()
     if written.undated:
-        refs = ", ".join(map(str, written.undated_refs)) + (" ..." if written.undated > len(written.undated_refs) else "")
-        console.print(cell(f"{written.undated} event{'s' * (written.undated != 1)} without a start "
-                           f"left out ({refs}): give one with `tracker update REF --start WHEN`"))
+        console.print(cell(written.undated_note()))
     if output is not None:
         entries = f"{written.entries} calendar entr{'ies' if written.entries != 1 else 'y'}"
         console.print(cell(f"exported {entries} to {output}"))

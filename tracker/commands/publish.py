@@ -43,10 +43,12 @@ def caldav(
     entries tracker put there for items since removed. Running it again changes nothing."""
     from tracker import core
     from tracker.calendar.caldav import Calendar, check_url, in_the_clear, publish, shown
+    from tracker.calendar.ics import Written
     from tracker.render.text import cell
 
     address = check_url(url)
     user = user if user is not None else os.environ.get(USER_ENV)
+    from_the_command_line = password is not None
     password = password if password is not None else os.environ.get(PASSWORD_ENV)
     # Said before anything is sent: a request without them only comes back as a 401
     # that reads like a wrong password.
@@ -58,6 +60,9 @@ def caldav(
                           "give the user name alone")
     if password is None:
         raise BadArgument(f"no password for {user!r}: set {PASSWORD_ENV} (or give --password)")
+    if from_the_command_line:
+        err().print(cell(f"warning: --password can be read by other users of this machine (ps) and stays in the "
+                         f"shell's history: set {PASSWORD_ENV} instead"), soft_wrap=True)
     if password and in_the_clear(address):
         err().print(cell(f"warning: the password goes to {shown(address)} unencrypted (http, not https)"),
                     soft_wrap=True)
@@ -65,7 +70,10 @@ def caldav(
     # Everything dated, held and cancelled events too: a cancellation must reach the calendar.
     listing = core.list_items(database, core.ListRequest(everything=True, limit=0))
     calendar = Calendar(address, user, password, timeout)
-    outcome = publish(database, calendar, listing)
+    written = Written()
+    outcome = publish(database, calendar, listing, written)
+    if written.undated:
+        err().print(cell(written.undated_note()), soft_wrap=True)
     if outcome.left_out:
         named = ", ".join(outcome.left_out[:5]) + (", ..." if len(outcome.left_out) > 5 else "")
         err().print(cell(f"warning: {len(outcome.left_out)} item{'s' * (len(outcome.left_out) != 1)} left out "
