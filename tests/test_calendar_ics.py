@@ -85,8 +85,8 @@ def test_a_timed_event_has_its_zone_and_the_vtimezone_it_needs(summit):
     # The VTIMEZONEs come before the entries that name them.
     assert run.stdout.index("BEGIN:VTIMEZONE") < run.stdout.index("BEGIN:VEVENT")
     call = _by_ref(calendar)["E4"]
-    # No end: it takes no time, said as DTEND = DTSTART.
-    assert call.decoded("DTSTART") == call.decoded("DTEND")
+    # No end: it takes no time, said as a zero duration (DTEND = DTSTART is forbidden by RFC 5545).
+    assert "DTEND" not in call and call.decoded("DURATION") == timedelta(0)
     assert call.decoded("DTSTART").utcoffset() == timedelta(hours=2)    # CEST from that morning
 
 
@@ -287,3 +287,36 @@ def test_an_events_entry_is_modified_when_an_agreement_expected_there_changes(su
     removed = _by_ref(_calendar(summit))["E1"]
     assert "A2" not in str(removed["DESCRIPTION"])
     assert removed.decoded("LAST-MODIFIED") == datetime.fromisoformat("2025-12-03T12:00:00+00:00")
+
+
+@pytest.mark.slow
+def test_khal_shows_a_time_with_no_end_on_its_one_day_from_new_york(tracker, tmp_path):
+    # 09:00 in Kolkata is 23:30 the day before in New York: one day, not two.
+    tracker.ok("add", "event", "Morning call", "--start", "2026-04-12T09:00", "--tz", "Asia/Kolkata")
+    tracker.ok("export", "--format", "ics", "-o", str(tmp_path / "desk.ics"))
+    khal = Khal(tmp_path / "khal", "America/New_York")
+    khal.import_file(tmp_path / "desk.ics")
+    days = khal.days("2026-04-01", "2026-04-30")
+    assert {day for day, lines in days.items() if any("Morning call" in line for line in lines)} == {"2026-04-11"}
+    assert days["2026-04-11"] == ["2026-04-11 23:30 | 2026-04-11 23:30 | Morning call"], days
+
+
+@pytest.mark.slow
+def test_the_repeated_hour_of_a_dst_change_keeps_two_events_an_hour_apart(tracker, tmp_path):
+    # 02:30 on 25 October 2026 happens twice in Brussels: first in summer time, then in winter time.
+    tracker.ok("add", "event", "First 02:30", "--start", "2026-10-25T02:30+02:00", "--end", "2026-10-25T02:50+02:00",
+               "--tz", "Europe/Brussels")
+    tracker.ok("add", "event", "Second 02:30", "--start", "2026-10-25T02:30+01:00", "--end", "2026-10-25T02:50+01:00",
+               "--tz", "Europe/Brussels")
+    tracker.ok("add", "event", "Breakfast", "--start", "2026-10-25T08:00", "--end", "2026-10-25T09:00",
+               "--tz", "Europe/Brussels")
+    run = tracker.ok("export", "--format", "ics")
+    assert "DTSTART:20261025T003000Z" in run.stdout and "DTSTART:20261025T013000Z" in run.stdout
+    assert "DTSTART;TZID=Europe/Brussels:20261025T080000" in run.stdout   # unambiguous: kept in its zone
+    (tmp_path / "desk.ics").write_text(run.stdout, encoding="utf-8", newline="")
+    khal = Khal(tmp_path / "khal", "UTC")
+    khal.import_file(tmp_path / "desk.ics")
+    assert khal.days("2026-10-25", "2026-10-25")["2026-10-25"] == [
+        "2026-10-25 00:30 | 2026-10-25 00:50 | First 02:30",
+        "2026-10-25 01:30 | 2026-10-25 01:50 | Second 02:30",
+        "2026-10-25 07:00 | 2026-10-25 08:00 | Breakfast"]

@@ -146,6 +146,8 @@ def _nested_events(count: int) -> list[dict]:
 HOSTILE_EXPORTS = [
     (lambda d: d["items"][0].update(title="\ud800"), 'item 1, "title" is not valid text (UTF-8)'),
     (lambda d: d["items"][0].update(uid="x\udfff"), 'item 1, "uid" is not valid text (UTF-8)'),
+    (lambda d: d["items"][0].update(uid="evil\r\nX-INJ:1"), 'item 1 (E1): "uid" holds the control character U+000D: '
+     "give a uid of printable characters, such as a UUID"),
     (lambda d: d["history"][0].update(note="\udc80"), 'history entry 1, "note" is not valid text (UTF-8)'),
     (lambda d: d["items"][0].update({"\ud800": 1}), "a key in item 1 is not valid text"),
     (lambda d: d["items"][0].update(series="S", series_number=99999999999999999999), "--number 99999999999999999999 is not a number in a series: give 1 or more, up to 1,000,000"),

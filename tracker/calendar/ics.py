@@ -94,6 +94,14 @@ class Written:
     undated: int = 0                                        # events with no start: no entry
     undated_refs: list[Ref] = field(default_factory=list)  # the first few of them
 
+    def undated_note(self) -> str | None:
+        """What the export and publish say of the events they left out for want of a start."""
+        if not self.undated:
+            return None
+        refs = ", ".join(map(str, self.undated_refs)) + (" ..." if self.undated > len(self.undated_refs) else "")
+        return (f"{self.undated} event{'s' * (self.undated != 1)} without a start left out ({refs}): "
+                "give one with `tracker update REF --start WHEN`")
+
 
 def entries(store, items: Iterable[Item], written: Written | None = None) -> Iterator[tuple[Item, icalendar.Event]]:
     """Each item's calendar entry, read in batches: an event with a start, an agreement
@@ -144,13 +152,16 @@ def event_entry(item: Item, facts, expected) -> icalendar.Event:
     else:
         # A time on either side: both as times in the event's zone. A day stands for
         # its first instant (start) or the end of it (end). A time with no end takes no
-        # time, as in tracker: said with DTEND = DTSTART, since clients read a DTSTART
-        # alone each their own way (khal as an hour).
-        entry.add("dtstart", _as_moment(start, zone))
+        # time, as in tracker: a zero DURATION. DTEND = DTSTART is forbidden (RFC 5545
+        # 3.8.2.2) and khal makes it an hour; DTSTART alone is allowed, but khal makes
+        # that an hour too (tried: shown on two days from New York); DURATION:P0D it
+        # shows as the instant it is.
+        entry.add("dtstart", _unambiguous(_as_moment(start, zone)))
         if end is None:
-            entry.add("dtend", _as_moment(start, zone))
+            entry.add("duration", timedelta(0))
         else:
-            entry.add("dtend", _as_moment(end + timedelta(days=1), zone) if not isinstance(end, datetime) else end)
+            moment = _as_moment(end + timedelta(days=1), zone) if not isinstance(end, datetime) else end
+            entry.add("dtend", _unambiguous(moment))
     if item.location:
         entry.add("location", clean(item.location))
     lines = [f"{item.ref} · {item.kind} · {item.status}"]
@@ -210,6 +221,15 @@ def _reading(text: str, zone: str) -> date | datetime:
     if len(text) == 10:
         return date.fromisoformat(text)
     return datetime.fromisoformat(text).astimezone(_zone(zone))
+
+
+def _unambiguous(moment: datetime) -> datetime:
+    """The moment in its zone, or in UTC where the zone's wall time names two instants
+    (the hour repeated when clocks go back): a TZID time carries no fold, and RFC 5545
+    (3.3.5) has clients take the first of the two."""
+    if moment.replace(fold=1 - moment.fold).utcoffset() != moment.utcoffset():
+        return moment.astimezone(timezone.utc)
+    return moment
 
 
 def _as_moment(value: date | datetime, zone: str) -> datetime:

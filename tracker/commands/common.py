@@ -88,6 +88,31 @@ ViewZone = Annotated[Optional[str], typer.Option(
     "--tz", metavar="ZONE", help="Show times in this IANA zone (default: each event's own, with yours beside it).")]
 
 
+class Filters:
+    """The filters of `tracker list` as option types, declared once for each command that
+    takes them. `prefix` goes before each help text (export's "ics: "); `search` and
+    `series` end those two help texts, which say more on list."""
+
+    def __init__(self, prefix: str = "", search: str = "", series: str = ""):
+        def option(name: str, metavar: str, text: str):
+            return typer.Option(name, metavar=metavar, help=prefix + (text[0].lower() + text[1:] if prefix else text))
+
+        self.status = Annotated[Optional[list[str]], option("--status", "STATUS", "Only with this status; repeat for several.")]
+        self.kind = Annotated[Optional[list[str]], option("--kind", "KIND", "Only of this kind; repeat for several.")]
+        self.sector = Annotated[Optional[list[str]], option("--sector", "SECTOR", "Only agreements in this sector.")]
+        self.party = Annotated[Optional[list[str]], option(
+            "--party", "NAME", "Only items involving this party (all of those given).")]
+        self.tag = Annotated[Optional[list[str]], option("--tag", "TAG", "Only items with this tag (all of those given).")]
+        self.event = Annotated[Optional[str], option("--event", "EVENT", "Only what belongs to this event.")]
+        self.start = Annotated[Optional[str], option(
+            "--from", "WHEN", "Only events from this day on, and agreements due then.")]
+        self.end = Annotated[Optional[str], option(
+            "--to", "WHEN", "Only events up to this day (inclusive), and agreements due by then.")]
+        self.search = Annotated[Optional[str], option(
+            "--search", "WORDS", f"Items whose title, notes or sources hold these words{search}.")]
+        self.series = Annotated[Optional[str], option("--series", "NAME", f"Only the events of this series{series}.")]
+
+
 def zones(view_zone: str | None) -> tuple[str | None, str]:
     """The zone asked for with --tz (checked), and the user's own."""
     return (dates.check_zone(view_zone, what="--tz") if view_zone else None), dates.user_zone_name()

@@ -7,10 +7,12 @@ from typing import Annotated, Optional
 
 import typer
 
-from tracker.commands.common import err, store
+from tracker.commands.common import Filters, err, store
 from tracker.errors import BadArgument, closest, did_you_mean, excerpt
 
 FORMATS = ("json", "ics")
+# list's filters, for the iCalendar export only.
+FILTERS = Filters(prefix="ics: ")
 
 
 def export(
@@ -20,16 +22,16 @@ def export(
         "--format", metavar="FORMAT",
         help="json: everything, items and history, for `tracker import`. ics: an iCalendar file of the "
              "events and the agreements' due dates, for calendar apps (the filters below apply).")] = "json",
-    status: Annotated[Optional[list[str]], typer.Option("--status", metavar="STATUS", help="ics: only with this status; repeat for several.")] = None,
-    kind: Annotated[Optional[list[str]], typer.Option("--kind", metavar="KIND", help="ics: only of this kind; repeat for several.")] = None,
-    sector: Annotated[Optional[list[str]], typer.Option("--sector", metavar="SECTOR", help="ics: only agreements in this sector.")] = None,
-    party: Annotated[Optional[list[str]], typer.Option("--party", metavar="NAME", help="ics: only items involving this party (all of those given).")] = None,
-    tag: Annotated[Optional[list[str]], typer.Option("--tag", metavar="TAG", help="ics: only items with this tag (all of those given).")] = None,
-    event: Annotated[Optional[str], typer.Option("--event", metavar="EVENT", help="ics: only what belongs to this event.")] = None,
-    start: Annotated[Optional[str], typer.Option("--from", metavar="WHEN", help="ics: only events from this day on, and agreements due then.")] = None,
-    end: Annotated[Optional[str], typer.Option("--to", metavar="WHEN", help="ics: only events up to this day (inclusive), and agreements due by then.")] = None,
-    search: Annotated[Optional[str], typer.Option("--search", metavar="WORDS", help="ics: items whose title, notes or sources hold these words.")] = None,
-    series: Annotated[Optional[str], typer.Option("--series", metavar="NAME", help="ics: only the events of this series.")] = None,
+    status: FILTERS.status = None,
+    kind: FILTERS.kind = None,
+    sector: FILTERS.sector = None,
+    party: FILTERS.party = None,
+    tag: FILTERS.tag = None,
+    event: FILTERS.event = None,
+    start: FILTERS.start = None,
+    end: FILTERS.end = None,
+    search: FILTERS.search = None,
+    series: FILTERS.series = None,
 ) -> None:
     """Everything as JSON for `tracker import`, or the events and due dates as an iCalendar file."""
     chosen = (format or "").strip().lower()
@@ -72,9 +74,7 @@ def _export_ics(ctx, output, status, kind, sector, party, tag, event, start, end
         write_file(output, pieces, database=database.path)
     console = err()
     if written.undated:
-        refs = ", ".join(map(str, written.undated_refs)) + (" ..." if written.undated > len(written.undated_refs) else "")
-        console.print(cell(f"{written.undated} event{'s' * (written.undated != 1)} without a start "
-                           f"left out ({refs}): give one with `tracker update REF --start WHEN`"))
+        console.print(cell(written.undated_note()))
     if output is not None:
         entries = f"{written.entries} calendar entr{'ies' if written.entries != 1 else 'y'}"
         console.print(cell(f"exported {entries} to {output}"))

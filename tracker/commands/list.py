@@ -8,11 +8,12 @@ import typer
 
 from tracker import core
 from tracker.commands.common import (
-    Bom, check_bom, COUNT_CAP, SCREENFUL, Json, TableFormat, ViewZone, err, out, store, table_format, zones,
+    Bom, check_bom, COUNT_CAP, SCREENFUL, Filters, Json, TableFormat, ViewZone, err, out, store, table_format, zones,
 )
 from tracker.errors import BadArgument, closest, did_you_mean, excerpt
 from tracker.model import MAX_LIMIT
 
+FILTERS = Filters(search=": open ones first, then the rest", series=", in order, past ones too")
 EMPTY_HINT = ("Nothing to list: the database is empty. Add an item with `tracker add event TITLE` "
               "or `tracker add agreement TITLE`, or load a file with `tracker import FILE`.")
 
@@ -21,16 +22,16 @@ def list_command(
     ctx: typer.Context,
     what: Annotated[Optional[str], typer.Argument(
         metavar="[events|agreements]", help="Only events, or only agreements.")] = None,
-    status: Annotated[Optional[list[str]], typer.Option("--status", metavar="STATUS", help="Only with this status; repeat for several.")] = None,
-    kind: Annotated[Optional[list[str]], typer.Option("--kind", metavar="KIND", help="Only of this kind; repeat for several.")] = None,
-    sector: Annotated[Optional[list[str]], typer.Option("--sector", metavar="SECTOR", help="Only agreements in this sector.")] = None,
-    party: Annotated[Optional[list[str]], typer.Option("--party", metavar="NAME", help="Only items involving this party (all of those given).")] = None,
-    tag: Annotated[Optional[list[str]], typer.Option("--tag", metavar="TAG", help="Only items with this tag (all of those given).")] = None,
-    event: Annotated[Optional[str], typer.Option("--event", metavar="EVENT", help="Only what belongs to this event.")] = None,
-    start: Annotated[Optional[str], typer.Option("--from", metavar="WHEN", help="Only events from this day on, and agreements due then.")] = None,
-    end: Annotated[Optional[str], typer.Option("--to", metavar="WHEN", help="Only events up to this day (inclusive), and agreements due by then.")] = None,
-    search: Annotated[Optional[str], typer.Option("--search", metavar="WORDS", help="Items whose title, notes or sources hold these words: open ones first, then the rest.")] = None,
-    series: Annotated[Optional[str], typer.Option("--series", metavar="NAME", help="Only the events of this series, in order, past ones too.")] = None,
+    status: FILTERS.status = None,
+    kind: FILTERS.kind = None,
+    sector: FILTERS.sector = None,
+    party: FILTERS.party = None,
+    tag: FILTERS.tag = None,
+    event: FILTERS.event = None,
+    start: FILTERS.start = None,
+    end: FILTERS.end = None,
+    search: FILTERS.search = None,
+    series: FILTERS.series = None,
     everything: Annotated[bool, typer.Option("--all", "-a", help="Held, settled and past items too.")] = False,
     limit: Annotated[Optional[int], typer.Option(
         "--limit", "-n", metavar="N", min=0, max=MAX_LIMIT, show_default=False,

@@ -9,7 +9,7 @@ from tracker import core
 from tracker.errors import BadArgument, TrackerError, closest, did_you_mean, excerpt
 from tracker.model import Ref, parse_ref
 from tracker.store import Store
-from tracker.transfer.document import UPDATES_FORMAT, _counted, _name, _names, _number, _text, _within, read_document
+from tracker.transfer.document import UPDATES_FORMAT, _counted, _name, _names, _number, _text, _uid, _within, read_document
 
 
 _FIELD_KEYS = {"title", "kind", "status", "parties", "tags", "start", "end", "tz", "location",
@@ -74,10 +74,10 @@ def apply_file(store: Store, path: Path) -> tuple[str, str | None]:
                     kind = entry["add"]
                     if kind not in ("event", "agreement"):
                         raise BadArgument(f"\"add\" must be \"event\" or \"agreement\", not {excerpt(kind)}")
-                    if _added_before(store, kind, _text(entry, "uid")):
+                    uid = _uid(entry)
+                    if _added_before(store, kind, uid):
                         already += 1
                         continue
-                    uid = _text(entry, "uid")
                     core.add(store, kind, given, said, uid=uid)
                     added += 1
                     without_uid += uid is None

@@ -120,6 +120,18 @@ def _check_text(document: Any, text: str, name: str) -> None:
 # The readers of one field: their errors name the field, and the caller adds
 # which entry of which file (only when something is wrong: a large import reads
 # a million fields).
+def _uid(entry: dict) -> str | None:
+    """An item's uid from a file: printable text only. A uid names the item in other
+    programs too (a calendar entry's UID and its address on a CalDAV server), where a
+    line break or other control cannot go; tracker's own are UUIDs."""
+    uid = _text(entry, "uid")
+    if uid is not None and not uid.isprintable():
+        bad = next(char for char in uid if not char.isprintable())
+        raise BadArgument(f"\"uid\" holds the control character U+{ord(bad):04X}: give a uid of printable "
+                          "characters, such as a UUID")
+    return uid
+
+
 def _text(entry: dict, key: str, required: bool = False) -> str | None:
     value = entry.get(key)
     if value.__class__ is str:

@@ -14,7 +14,7 @@ from tracker.errors import BadArgument
 from tracker.model import PREFIX, Ref, check_source, parse_ref
 from tracker.store import Store
 from tracker.store.log import to_log
-from tracker.transfer.document import _names, _number, _stamp, _text, _within
+from tracker.transfer.document import _names, _number, _stamp, _text, _uid, _within
 
 # From this many items on, an import fills the search index and the counts in
 # one pass at the end instead of row by row.
@@ -58,6 +58,8 @@ def _check_item(entry: Any, index: int, name: str) -> tuple[str, Ref, str]:
     try:
         uid = entry.get("uid")
         uid = (uid if uid.__class__ is str else _text(entry, "uid", True)).strip()
+        if not uid.isprintable():
+            _uid(entry)   # says which character
     except BadArgument as error:
         raise _within(where, error) from None
     return where, ref, uid
