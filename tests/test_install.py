@@ -23,6 +23,7 @@ def test_wheel_installs_and_runs_from_anywhere(tmp_path):
     wheel = next(wheels.glob("tracker-*.whl"))
     names = zipfile.ZipFile(wheel).namelist()
     assert "tracker/schema.sql" in names
+    assert "tracker/schema.pg.sql" in names
     assert "tracker/web/metadata.json" in names      # read by `tracker serve`, beside its package
     assert not any(name.startswith("tests/") for name in names)
 
