@@ -136,15 +136,13 @@ def announce(verb: str, outcome: "core.Outcome", as_json: bool) -> None:
 
 def table_format(given: str | None, as_json: bool) -> str:
     """The format asked for with --format (table, json, csv, tsv) or --json, checked."""
-    from tracker.errors import BadArgument, closest, did_you_mean, excerpt
+    from tracker.errors import BadArgument
+    from tracker.model import check_choice
     from tracker.render.sheet import TABLE_FORMATS
 
     if given is None:
         return "json" if as_json else "table"
-    kind = given.strip().lower()
-    if kind not in TABLE_FORMATS:
-        raise BadArgument(f"--format {excerpt(given)} is not one of: {', '.join(TABLE_FORMATS)}"
-                          f"{did_you_mean(closest(kind, list(TABLE_FORMATS)))}")
+    kind = check_choice(given, TABLE_FORMATS, "--format")
     if as_json and kind != "json":
         raise BadArgument(f"--json and --format {kind} do not go together: use one")
     return kind

@@ -8,7 +8,8 @@ from typing import Annotated, Optional
 import typer
 
 from tracker.commands.common import Filters, err, store
-from tracker.errors import BadArgument, closest, did_you_mean, excerpt
+from tracker.errors import BadArgument
+from tracker.model import check_choice
 
 FORMATS = ("json", "ics")
 # list's filters, for the iCalendar export only.
@@ -34,10 +35,7 @@ def export(
     series: FILTERS.series = None,
 ) -> None:
     """Everything as JSON for `tracker import`, or the events and due dates as an iCalendar file."""
-    chosen = (format or "").strip().lower()
-    if chosen not in FORMATS:
-        raise BadArgument(f"--format {excerpt(format)} is not one of: {', '.join(FORMATS)}"
-                          f"{did_you_mean(closest(chosen, FORMATS))}")
+    chosen = check_choice(format, FORMATS, "--format")
     filters = {"--status": status, "--kind": kind, "--sector": sector, "--party": party, "--tag": tag,
                "--event": event, "--from": start, "--to": end, "--search": search, "--series": series}
     if chosen == "json":

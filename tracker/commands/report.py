@@ -82,13 +82,7 @@ def report_command(
 
 
 def _report_table(table: str | None) -> str:
-    from tracker.errors import closest, did_you_mean
+    from tracker.model import check_choice
     from tracker.render.sheet import REPORT_TABLES
 
-    if table is None:
-        return "changes"
-    chosen = table.strip().lower()
-    if chosen not in REPORT_TABLES:
-        raise BadArgument(f"--table {excerpt(table)} is not one of: {', '.join(REPORT_TABLES)}"
-                          f"{did_you_mean(closest(chosen, list(REPORT_TABLES)))}")
-    return chosen
+    return "changes" if table is None else check_choice(table, REPORT_TABLES, "--table")
