@@ -1,0 +1,110 @@
+"""What differs between the engines a store can sit on: SQLite (the embedded default,
+tracker/store/sqlite.py) and PostgreSQL (a desk's shared log, tracker/store/postgres.py).
+
+The concerns of the store (items, log, report, writes ...) hold their SQL once, written
+with `?` and `:name` placeholders; a dialect gives them a connection that takes that
+SQL, and the few fragments the engines spell differently. Where a whole query must
+differ, the concern keeps both texts side by side and asks `dialect.name`: a reader
+sees the twins together, and the dialect keeps only the mechanics.
+
+Modelled on taskchampion's storage module: one interface, one implementation per
+engine, one behaviour suite run against each (tests/conftest.py `--backend`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from tracker.errors import TrackerError
+
+
+class Dialect:
+    """One database, on one engine: how to reach it, keep its shape, and speak to it."""
+
+    #: "sqlite" or "postgres": for the few queries a concern must write twice.
+    name: str
+    #: The driver's base error, and the error of a refused row (a UNIQUE, CHECK, FK).
+    Error: type[Exception]
+    IntegrityError: type[Exception]
+    #: How messages name the database: a file's path, or a URL without its password.
+    where: str
+
+    # -- the connection ----------------------------------------------------------
+
+    def connect(self) -> Any:
+        """A DB-API connection that takes tracker's SQL (`?` and `:name` placeholders):
+        `execute(sql, params)` and `executemany(sql, rows)` returning a cursor
+        (`fetchone`, `fetchmany`, `fetchall`, iteration, `description`, `rowcount`),
+        `in_transaction`, `close()`. Transactions are begun and ended by executing
+        "BEGIN"/"COMMIT"/"ROLLBACK" (the connection never opens one on its own)."""
+        raise NotImplementedError
+
+    def trouble(self, error: Exception, writing: bool = False) -> TrackerError:
+        """What a driver error means for the user, in one line that says what to do
+        (a full disk, a damaged file, a refused login, a read-only role ...). Never
+        holds a password."""
+        raise NotImplementedError
+
+    # -- the shape ---------------------------------------------------------------
+
+    def schema_version(self, conn) -> int:
+        """The database's schema version; 0 for an empty database."""
+        raise NotImplementedError
+
+    def make_schema(self, conn) -> None:
+        """An empty database made at the latest version (refusing one that holds
+        someone else's tables). Runs inside a write transaction."""
+        raise NotImplementedError
+
+    def migrate(self, conn, to_version: int) -> None:
+        """One step, from version `to_version` - 1. Runs inside a write transaction."""
+        raise NotImplementedError
+
+    def changed_safeguards(self, conn) -> str | None:
+        """Which of the triggers that keep the log append-only and the derived tables
+        in step is missing, altered or not tracker's; None when all are as shipped."""
+        raise NotImplementedError
+
+    def begin_write(self, conn) -> None:
+        """Begin the one write transaction of a command, queued behind any other
+        writer's (SQLite: BEGIN IMMEDIATE; PostgreSQL: BEGIN and an advisory lock),
+        so that max(num) + 1 is the next ref, gap-free, whoever else is writing."""
+        raise NotImplementedError
+
+    # -- fragments of SQL spelt differently ----------------------------------------
+
+    def in_list(self, column: str, param: str = "?") -> str:
+        """`column` is one of the values of the list bound to `param` (see list_value):
+        one parameter however many values."""
+        raise NotImplementedError
+
+    def list_value(self, values: Iterable) -> Any:
+        """The parameter in_list() reads: ints or strings."""
+        raise NotImplementedError
+
+    def unindexed(self, column: str) -> str:
+        """`column`, kept from steering the planner to its indexes (SQLite's unary +)."""
+        raise NotImplementedError
+
+    def nocase_equals(self, column: str, param: str = "?") -> str:
+        """`column` equals the parameter, ASCII letters compared without case (SQLite's
+        NOCASE: É and é stay different, on both engines)."""
+        raise NotImplementedError
+
+    def json_text(self, column: str, key: str) -> str:
+        """The text member `key` of the JSON object held (as text) in `column`."""
+        raise NotImplementedError
+
+    def days_apart(self, first: str, second: str) -> str:
+        """How many days (a real number) lie between two of tracker's written instants."""
+        raise NotImplementedError
+
+    def search_ids(self, param: str = "?") -> str:
+        """A SELECT of the ids of items whose title, notes or sources match the search
+        bound to `param` (see search_value)."""
+        raise NotImplementedError
+
+    def search_value(self, text: str) -> str:
+        """The parameter search_ids() reads, from what the user typed."""
+        raise NotImplementedError
