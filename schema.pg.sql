@@ -20,12 +20,19 @@
 -- - RAISE(ABORT, ...) triggers: PL/pgSQL functions raising the same messages, plus
 --   BEFORE TRUNCATE triggers (row triggers do not fire on TRUNCATE).
 
-CREATE SCHEMA tracker;
+-- IF NOT EXISTS: an administrator may have made the schema for the owner role
+-- (CREATE SCHEMA tracker AUTHORIZATION ...); tracker refuses one that holds tables.
+CREATE SCHEMA IF NOT EXISTS tracker;
 SET search_path TO tracker;
 
--- Which shape this database has (SQLite: PRAGMA user_version): one row.
+-- Which shape this database has (SQLite: PRAGMA user_version): one row. `safeguards`
+-- is what tracker's triggers were when tracker made or migrated the schema (each
+-- one's name, state and a digest of its definition and function: see
+-- tracker/store/postgres.py), compared on every open, as SQLite's triggers are
+-- compared with schema.sql.
 CREATE TABLE tracker_schema (
-    version     integer NOT NULL
+    version     integer NOT NULL,
+    safeguards  text
 );
 INSERT INTO tracker_schema (version) VALUES (10);
 
@@ -33,6 +40,28 @@ INSERT INTO tracker_schema (version) VALUES (10);
 CREATE FUNCTION tracker_nocase(value text) RETURNS text
 LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
 RETURN translate(value, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz');
+
+-- SQLite's julianday() for the instants tracker writes (2025-12-04, 2025-12-04T10:30:00+05:30,
+-- 2025-12-04T05:00:00Z), as days since 1970-01-01 UTC: differences are the same. A day
+-- starts at 00:00 UTC and a time without an offset is UTC, as julianday() reads them;
+-- anything else is NULL, as there. The offset is always explicit, so the result does
+-- not depend on the session's TimeZone: IMMUTABLE holds.
+CREATE FUNCTION tracker_days(written text) RETURNS double precision
+LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE AS $$
+BEGIN
+    IF written !~ '^\d{4}-\d\d-\d\d(T\d\d:\d\d(:\d\d(\.\d+)?)?(Z|[+-]\d\d:\d\d)?)?$' THEN
+        RETURN NULL;
+    END IF;
+    IF length(written) = 10 THEN
+        written := written || 'T00:00:00Z';
+    ELSIF written !~ '(Z|[+-]\d\d:\d\d)$' THEN
+        written := written || 'Z';
+    END IF;
+    RETURN extract(epoch FROM written::timestamptz) / 86400;
+EXCEPTION WHEN datetime_field_overflow OR invalid_datetime_format THEN
+    RETURN NULL;   -- a 13th month, a 30 February
+END;
+$$;
 
 -- Events and agreements share one table (see schema.sql for the columns' meaning).
 CREATE TABLE items (
