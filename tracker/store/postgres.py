@@ -305,13 +305,18 @@ class PostgresConnection:
 
     def __init__(self, raw):
         self.raw = raw
+        # psycopg's own rule (None): a statement is prepared on the server from its 5th
+        # use in this session on. A command's one-shot statements never are (one round
+        # trip each, as with prepare=False), loops are: measured 1.7x faster a statement
+        # (notes/pgconn-report.md). True prepares at once, False never.
+        self.prepare: bool | None = None
 
     def execute(self, sql: str, params=()):
         """A cursor (psycopg's: fetchone, fetchmany, fetchall, iteration, description,
         rowcount). Without parameters the text goes as it is (several statements may)."""
         if params:
-            return self.raw.execute(placeholders(sql), params, prepare=False)
-        return self.raw.execute(sql, prepare=False)
+            return self.raw.execute(placeholders(sql), params, prepare=self.prepare)
+        return self.raw.execute(sql, prepare=self.prepare)
 
     def executemany(self, sql: str, rows):
         cursor = self.raw.cursor()
