@@ -334,8 +334,9 @@ class PostgresConnection:
 
 
 # The pieces of a statement placeholders() looks at: quoted text and comments (left
-# alone), casts, named and positional parameters, and percent signs.
-_PIECES = re.compile(r"""
+# alone), casts, named and positional parameters, and percent signs. Compiled on first
+# use (by re's own cache), not on import.
+_PIECES = r"""
       (?<![A-Za-z0-9_$])[Ee]'(?:[^'\\]|\\.|'')*'     # an escape string: E'it\'s'
     | '(?:[^']|'')*'                                 # a string: 'it''s'
     | "(?:[^"]|"")*"                                 # a quoted name: "on"
@@ -346,7 +347,7 @@ _PIECES = re.compile(r"""
     | :(?P<name>[A-Za-z_][A-Za-z_0-9]*)              # :name
     | \?                                             # ?
     | %
-""", re.VERBOSE | re.DOTALL)
+"""
 
 
 @lru_cache(maxsize=1024)
@@ -363,7 +364,7 @@ def placeholders(sql: str) -> str:
             return f"%({piece.group('name')})s"
         return text.replace("%", "%%")
 
-    return _PIECES.sub(swap, sql)
+    return re.sub(_PIECES, swap, sql, flags=re.VERBOSE | re.DOTALL)
 
 
 def _numbers_as_sqlite_gives_them(raw) -> None:
