@@ -19,6 +19,9 @@
 -- - LIKE is case-insensitive for ASCII on SQLite: ILIKE here.
 -- - RAISE(ABORT, ...) triggers: PL/pgSQL functions raising the same messages, plus
 --   BEFORE TRUNCATE triggers (row triggers do not fire on TRUNCATE).
+-- - A function's body finds tables by the search_path of the session that fires it:
+--   trigger functions name them as tracker.<table>, so that a write by hand (psql, whose
+--   search_path is not tracker's) keeps the same rules.
 
 -- IF NOT EXISTS: an administrator may have made the schema for the owner role
 -- (CREATE SCHEMA tracker AUTHORIZATION ...); tracker refuses one that holds tables.
@@ -127,7 +130,7 @@ CREATE FUNCTION items_event_must_be_event() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
     IF NEW.event_id IS NOT NULL
-       AND (SELECT type FROM items WHERE id = NEW.event_id) IS DISTINCT FROM 'event' THEN
+       AND (SELECT type FROM tracker.items WHERE id = NEW.event_id) IS DISTINCT FROM 'event' THEN
         RAISE EXCEPTION 'an item can only belong to an event';
     END IF;
     RETURN NEW;
@@ -231,7 +234,7 @@ CREATE TABLE agreement_counts (
 CREATE FUNCTION agreement_counts_on_insert() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
-    INSERT INTO agreement_counts (event_id, status, n)
+    INSERT INTO tracker.agreement_counts (event_id, status, n)
     VALUES (coalesce(NEW.event_id, 0), NEW.status, 1), (-1, NEW.status, 1)
     ON CONFLICT (event_id, status) DO UPDATE SET n = agreement_counts.n + 1;
     RETURN NULL;
@@ -246,9 +249,9 @@ EXECUTE FUNCTION agreement_counts_on_insert();
 CREATE FUNCTION agreement_counts_on_update() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
-    UPDATE agreement_counts SET n = n - 1
+    UPDATE tracker.agreement_counts SET n = n - 1
      WHERE OLD.removed IS NULL AND status = OLD.status AND event_id IN (coalesce(OLD.event_id, 0), -1);
-    INSERT INTO agreement_counts (event_id, status, n)
+    INSERT INTO tracker.agreement_counts (event_id, status, n)
     SELECT coalesce(NEW.event_id, 0), NEW.status, 1 WHERE NEW.removed IS NULL
     UNION ALL SELECT -1, NEW.status, 1 WHERE NEW.removed IS NULL
     ON CONFLICT (event_id, status) DO UPDATE SET n = agreement_counts.n + 1;

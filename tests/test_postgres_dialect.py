@@ -238,6 +238,25 @@ def test_a_tracker_schema_that_is_not_trackers_is_refused(postgres_server):
     conn.close()
 
 
+def test_the_triggers_work_whatever_the_session_s_search_path(postgres_server):
+    """An administrator's psql session (search_path public, say) writing by hand: the
+    triggers' functions name tracker's tables themselves."""
+    url = new_url(postgres_server)
+    made(url)[1].close()
+    with superuser(url) as admin:
+        admin.execute("SET search_path TO public")     # the superuser is named tracker: "$user" would do
+        columns = "(uid, type, num, title, kind, status, event_id, created, updated)"
+        admin.execute(f"INSERT INTO tracker.items {columns} VALUES "
+                      "('e1', 'event', 1, 'summit', 'summit', 'announced', NULL, '2025', '2025'), "
+                      "('a1', 'agreement', 1, 'pact', 'pact', 'expected', NULL, '2025', '2025')")
+        admin.execute("UPDATE tracker.items SET status = 'signed' WHERE uid = 'a1'")
+        assert admin.execute("SELECT event_id, status, n FROM tracker.agreement_counts WHERE n > 0 "
+                             "ORDER BY event_id").fetchall() == [(-1, "signed", 1), (0, "signed", 1)]
+        with pytest.raises(Exception, match="an item can only belong to an event"):
+            admin.execute(f"INSERT INTO tracker.items {columns} SELECT 'a2', 'agreement', 2, 'deal', 'deal', "
+                          "'expected', id, '2025', '2025' FROM tracker.items WHERE uid = 'a1'")
+
+
 def test_the_migration_runner_finds_and_runs_a_step(postgres_server, tmp_path):
     dialect, conn = made(new_url(postgres_server))
     step = SCHEMA_VERSION + 1
