@@ -155,7 +155,7 @@ def test_placeholders_are_translated_outside_quotes(sql, expected):
 
 
 def test_the_connection_has_sqlite3s_face(postgres_server):
-    _, conn = made(new_url(postgres_server))
+    dialect, conn = made(new_url(postgres_server))
     conn.execute("CREATE TEMPORARY TABLE notes (id bigint PRIMARY KEY, body text, weight bigint)")
     conn.executemany("INSERT INTO notes VALUES (?, ?, ?)", [(1, "100% sure?", 2), (2, "maybe", 3), (3, None, 5)])
     cursor = conn.execute("SELECT id, body FROM notes WHERE body LIKE '%sure%' OR id = :id ORDER BY id", {"id": 3})
@@ -173,6 +173,9 @@ def test_the_connection_has_sqlite3s_face(postgres_server):
     conn.execute("ROLLBACK")
     assert not conn.in_transaction
     assert conn.execute("SELECT count(*) FROM notes").fetchone() == (3,)
+    with pytest.raises(dialect.IntegrityError):
+        conn.execute("INSERT INTO notes VALUES (?, ?, ?)", (1, "again", 1))
+    assert issubclass(dialect.IntegrityError, dialect.Error)
     # In the tracker schema, and waiting at most tracker's busy timeout for a lock.
     assert conn.execute("SHOW search_path").fetchone()[0] == "tracker"
     assert conn.execute("SHOW lock_timeout").fetchone()[0] == "10s"
