@@ -20,13 +20,23 @@
 -- - LIKE is case-insensitive for ASCII on SQLite: ILIKE here.
 -- - RAISE(ABORT, ...) triggers: PL/pgSQL functions raising the same messages, plus
 --   BEFORE TRUNCATE triggers (row triggers do not fire on TRUNCATE).
+-- - A function's body finds tables by the search_path of the session that fires it:
+--   trigger functions name them as tracker.<table>, so that a write by hand (psql, whose
+--   search_path is not tracker's) keeps the same rules.
 
-CREATE SCHEMA tracker;
+-- IF NOT EXISTS: an administrator may have made the schema for the owner role
+-- (CREATE SCHEMA tracker AUTHORIZATION ...); tracker refuses one that holds tables.
+CREATE SCHEMA IF NOT EXISTS tracker;
 SET search_path TO tracker;
 
--- Which shape this database has (SQLite: PRAGMA user_version): one row.
+-- Which shape this database has (SQLite: PRAGMA user_version): one row. `safeguards`
+-- is what tracker's triggers were when tracker made or migrated the schema (each
+-- one's name, state and a digest of its definition and function: see
+-- tracker/store/postgres.py), compared on every open, as SQLite's triggers are
+-- compared with schema.sql.
 CREATE TABLE tracker_schema (
-    version     integer NOT NULL
+    version     integer NOT NULL,
+    safeguards  text
 );
 INSERT INTO tracker_schema (version) VALUES (10);
 
@@ -34,6 +44,28 @@ INSERT INTO tracker_schema (version) VALUES (10);
 CREATE FUNCTION tracker_nocase(value text) RETURNS text
 LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
 RETURN translate(value, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz');
+
+-- SQLite's julianday() for the instants tracker writes (2025-12-04, 2025-12-04T10:30:00+05:30,
+-- 2025-12-04T05:00:00Z), as days since 1970-01-01 UTC: differences are the same. A day
+-- starts at 00:00 UTC and a time without an offset is UTC, as julianday() reads them;
+-- anything else is NULL, as there. The offset is always explicit, so the result does
+-- not depend on the session's TimeZone: IMMUTABLE holds.
+CREATE FUNCTION tracker_days(written text) RETURNS double precision
+LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE AS $$
+BEGIN
+    IF written !~ '^\d{4}-\d\d-\d\d(T\d\d:\d\d(:\d\d(\.\d+)?)?(Z|[+-]\d\d:\d\d)?)?$' THEN
+        RETURN NULL;
+    END IF;
+    IF length(written) = 10 THEN
+        written := written || 'T00:00:00Z';
+    ELSIF written !~ '(Z|[+-]\d\d:\d\d)$' THEN
+        written := written || 'Z';
+    END IF;
+    RETURN extract(epoch FROM written::timestamptz) / 86400;
+EXCEPTION WHEN datetime_field_overflow OR invalid_datetime_format THEN
+    RETURN NULL;   -- a 13th month, a 30 February
+END;
+$$;
 
 -- Events and agreements share one table (see schema.sql for the columns' meaning).
 CREATE TABLE items (
@@ -99,7 +131,7 @@ CREATE FUNCTION items_event_must_be_event() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
     IF NEW.event_id IS NOT NULL
-       AND (SELECT type FROM items WHERE id = NEW.event_id) IS DISTINCT FROM 'event' THEN
+       AND (SELECT type FROM tracker.items WHERE id = NEW.event_id) IS DISTINCT FROM 'event' THEN
         RAISE EXCEPTION 'an item can only belong to an event';
     END IF;
     RETURN NEW;
@@ -203,7 +235,7 @@ CREATE TABLE agreement_counts (
 CREATE FUNCTION agreement_counts_on_insert() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
-    INSERT INTO agreement_counts (event_id, status, n)
+    INSERT INTO tracker.agreement_counts (event_id, status, n)
     VALUES (coalesce(NEW.event_id, 0), NEW.status, 1), (-1, NEW.status, 1)
     ON CONFLICT (event_id, status) DO UPDATE SET n = agreement_counts.n + 1;
     RETURN NULL;
@@ -218,9 +250,9 @@ EXECUTE FUNCTION agreement_counts_on_insert();
 CREATE FUNCTION agreement_counts_on_update() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
-    UPDATE agreement_counts SET n = n - 1
+    UPDATE tracker.agreement_counts SET n = n - 1
      WHERE OLD.removed IS NULL AND status = OLD.status AND event_id IN (coalesce(OLD.event_id, 0), -1);
-    INSERT INTO agreement_counts (event_id, status, n)
+    INSERT INTO tracker.agreement_counts (event_id, status, n)
     SELECT coalesce(NEW.event_id, 0), NEW.status, 1 WHERE NEW.removed IS NULL
     UNION ALL SELECT -1, NEW.status, 1 WHERE NEW.removed IS NULL
     ON CONFLICT (event_id, status) DO UPDATE SET n = agreement_counts.n + 1;
