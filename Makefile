@@ -70,8 +70,13 @@ tools:
 	        apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
 	    else echo "missing and cannot be installed here:$$missing: their tests will be skipped"; fi; fi
 
+# The database the CLI tests run against: sqlite, postgres or both (tests/conftest.py's
+# --backend; `make test TEST_BACKEND=postgres` for one run). Both once PostgreSQL's
+# dialect has landed (issue 14): then this default becomes `both`.
+TEST_BACKEND ?= sqlite
+
 test: install tools
-	$(BIN)/pytest -p no:cacheprovider
+	TRACKER_TEST_BACKEND=$(TEST_BACKEND) $(BIN)/pytest -p no:cacheprovider
 
 clean:
 	rm -rf $(VENV) demo build dist

@@ -27,6 +27,7 @@ def check(path) -> tuple[int, int]:
         conn.close()
 
 
+@pytest.mark.sqlite_only
 def test_a_backup_is_a_complete_tracker_database(summit, tmp_path):
     copy = tmp_path / "backup.db"
     run = summit.ok("backup", str(copy))
@@ -37,6 +38,7 @@ def test_a_backup_is_a_complete_tracker_database(summit, tmp_path):
     assert summit.ok("--db", str(copy), "export").json()["history"] == summit.ok("export").json()["history"]
 
 
+@pytest.mark.sqlite_only
 def test_a_backup_does_not_overwrite_without_force(summit, tmp_path):
     copy = tmp_path / "backup.db"
     copy.write_text("precious")
@@ -53,6 +55,7 @@ def test_a_backup_does_not_overwrite_without_force(summit, tmp_path):
     assert nowhere.code == 2 and "does not exist" in nowhere.stderr
 
 
+@pytest.mark.sqlite_only
 def test_a_backup_taken_while_another_process_writes_is_consistent(summit, tmp_path):
     env = {**os.environ, "TRACKER_DB": str(summit.db), "TRACKER_NOW": "2025-11-29T10:00:00Z", "TRACKER_TZ": "UTC"}
     # Another process adds items and notes as fast as it can, until told to stop.
@@ -86,6 +89,7 @@ while not os.path.exists({str(tmp_path / 'stop')!r}):
 
 @pytest.mark.parametrize("suffix", ["", "-wal", "-shm", "-journal"])
 @pytest.mark.parametrize("command", [["export", "-o"], ["report", "--format", "json", "-o"], ["backup", "--force"]])
+@pytest.mark.sqlite_only
 def test_no_output_replaces_the_database_or_its_sqlite_files(summit, tmp_path, command, suffix):
     # Its WAL holds saved changes until a checkpoint: replacing it loses them.
     summit.ok("update", "A1", "--note", "saved in the WAL")
@@ -99,6 +103,7 @@ def test_no_output_replaces_the_database_or_its_sqlite_files(summit, tmp_path, c
     assert summit.dump() == before
 
 
+@pytest.mark.sqlite_only
 def test_a_link_to_the_database_is_refused_as_an_output(summit, tmp_path):
     link = tmp_path / "looks-like-a-report.json"
     link.symlink_to(summit.db)

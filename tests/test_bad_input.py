@@ -111,6 +111,7 @@ def test_import_of_a_file_that_is_not_json(tracker, tmp_path):
     check_one_line_error(tracker("import", str(tmp_path / "missing.json")), 2, "no file")
 
 
+@pytest.mark.sqlite_only
 def test_a_database_file_that_is_not_sqlite(tracker, tmp_path):
     path = tmp_path / "notes.db"
     path.write_bytes(b"This is a text file, not a database.\n" * 100)
@@ -119,6 +120,7 @@ def test_a_database_file_that_is_not_sqlite(tracker, tmp_path):
     assert path.read_bytes() == b"This is a text file, not a database.\n" * 100
 
 
+@pytest.mark.sqlite_only
 def test_an_sqlite_database_of_another_program(tracker, tmp_path):
     import sqlite3
 

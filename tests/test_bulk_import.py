@@ -82,6 +82,7 @@ def export_file(tmp_path: Path) -> Path:
     return path
 
 
+@pytest.mark.sqlite_only
 def test_a_large_import_ends_where_the_row_by_row_import_ends(tracker, export_file, tmp_path, monkeypatch):
     tracker.ok("import", str(export_file))                       # the bulk road
     monkeypatch.setattr(load, "BULK_ITEMS", 10 ** 9)

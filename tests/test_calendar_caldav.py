@@ -420,6 +420,7 @@ def test_no_user_and_a_user_with_a_colon_are_refused_before_any_request(summit):
 
 
 @pytest.mark.slow
+@pytest.mark.sqlite_only
 def test_an_item_whose_uid_a_calendar_cannot_carry_is_named_and_the_others_published(summit, radicale):
     import sqlite3
 

@@ -150,6 +150,7 @@ NOT_REPAIRED = {"orphan log row", "junk happened", "impossible due date", "date 
 
 
 @pytest.mark.parametrize("harm", HARM)
+@pytest.mark.sqlite_only
 def test_check_finds_each_kind_of_harm(followed, harm):
     statements, (kind, ref, field), words = HARM[harm]
     sql(followed, *statements)
@@ -163,6 +164,7 @@ def test_check_finds_each_kind_of_harm(followed, harm):
 
 
 @pytest.mark.parametrize("harm", sorted(set(HARM) - NOT_REPAIRED))
+@pytest.mark.sqlite_only
 def test_repair_mends_each_kind_of_harm_without_deleting_a_logged_change(followed, harm):
     sql(followed, *HARM[harm][0])
     logged = log_rows(followed)
@@ -174,6 +176,7 @@ def test_repair_mends_each_kind_of_harm_without_deleting_a_logged_change(followe
     followed.ok("update", "A1", "--note", "writes work again")
 
 
+@pytest.mark.sqlite_only
 def test_a_drifted_field_is_logged_as_what_the_item_holds(followed):
     sql(followed, "UPDATE items SET status = 'signed' WHERE type = 'agreement' AND num = 2")
     followed.ok("check", "--repair", TRACKER_NOW="2025-11-30T08:00:00Z")
@@ -185,6 +188,7 @@ def test_a_drifted_field_is_logged_as_what_the_item_holds(followed):
     assert followed.ok("show", "A2", "--json").json()["status"] == "signed"     # the item is left as it is
 
 
+@pytest.mark.sqlite_only
 def test_an_item_added_outside_gets_its_creation_logged(followed):
     sql(followed, *HARM["added outside"][0])
     followed.ok("check", "--repair")
@@ -193,6 +197,7 @@ def test_an_item_added_outside_gets_its_creation_logged(followed):
     assert created[0]["note"].startswith("added outside tracker")
 
 
+@pytest.mark.sqlite_only
 def test_a_dropped_table_of_counts_is_made_and_filled_again(followed):
     sql(followed, "DROP TABLE agreement_counts")
     followed.ok("check", "--repair")
@@ -200,6 +205,7 @@ def test_a_dropped_table_of_counts_is_made_and_filled_again(followed):
 
 
 
+@pytest.mark.sqlite_only
 def test_a_dropped_search_index_is_made_and_filled_again(followed):
     sql(followed, "DROP TABLE item_search")
     assert followed("list", "--search", "banquet").code == 1
@@ -208,6 +214,7 @@ def test_a_dropped_search_index_is_made_and_filled_again(followed):
     assert "Labour mobility pact" in followed.ok("list", "--search", "signed", "--all").stdout   # from a note
 
 
+@pytest.mark.sqlite_only
 def test_a_dropped_log_is_made_again_and_every_item_gets_its_creation(followed):
     sql(followed, "DROP TABLE changes")
     assert "schema: table changes is missing" in followed("check").stdout
@@ -215,6 +222,7 @@ def test_a_dropped_log_is_made_again_and_every_item_gets_its_creation(followed):
     assert [c["note"][:22] for c in followed.ok("history", "A1", "--json").json()] == ["added outside tracker:"]
 
 
+@pytest.mark.sqlite_only
 def test_a_junk_instant_is_worked_out_again_from_its_date(followed):
     before = rows(followed, "SELECT starts_utc, ends_utc FROM items WHERE id = 1")
     sql(followed, "UPDATE items SET starts_utc = 'zzz' WHERE id = 1")
@@ -224,6 +232,7 @@ def test_a_junk_instant_is_worked_out_again_from_its_date(followed):
 
 
 @pytest.mark.parametrize("harm", sorted(NOT_REPAIRED))
+@pytest.mark.sqlite_only
 def test_what_a_repair_cannot_mend_is_left_and_said(followed, harm):
     sql(followed, *HARM[harm][0])
     logged = log_rows(followed)
@@ -233,6 +242,7 @@ def test_what_a_repair_cannot_mend_is_left_and_said(followed, harm):
     assert log_rows(followed) == logged
 
 
+@pytest.mark.sqlite_only
 def test_an_orphan_change_says_how_to_leave_it_behind(followed, tmp_path):
     sql(followed, *HARM["orphan log row"][0])
     line = followed("check").stdout
@@ -243,6 +253,7 @@ def test_an_orphan_change_says_how_to_leave_it_behind(followed, tmp_path):
     followed.ok("check", TRACKER_DB=str(tmp_path / "new.db"))
 
 
+@pytest.mark.sqlite_only
 def test_orphan_parties_are_dropped_by_a_repair(followed):
     sql(followed, "INSERT INTO item_parties (item_id, position, party) VALUES (9999, 0, 'Atlantis')")
     assert "item_parties: 1 row of item 9999, which does not exist" in followed("check").stdout
@@ -250,6 +261,7 @@ def test_orphan_parties_are_dropped_by_a_repair(followed):
     assert rows(followed, "SELECT count(*) FROM item_parties WHERE item_id = 9999") == [(0,)]
 
 
+@pytest.mark.sqlite_only
 def test_a_damaged_file_is_not_repaired(followed):
     # A page of the items table overwritten: SQLite's own check finds it.
     conn = sqlite3.connect(followed.db)
@@ -277,6 +289,7 @@ def test_a_damaged_file_is_not_repaired(followed):
     (["CREATE TRIGGER erase AFTER INSERT ON changes BEGIN DELETE FROM item_tags; END"],
      "trigger erase is not tracker's"),
 ])
+@pytest.mark.sqlite_only
 def test_writes_wait_for_a_repair_when_a_safeguard_was_changed(followed, tmp_path, statements, said):
     sql(followed, *statements)
     before = followed.dump()
@@ -301,6 +314,7 @@ def test_writes_wait_for_a_repair_when_a_safeguard_was_changed(followed, tmp_pat
     assert followed.ok("list").stderr == ""
 
 
+@pytest.mark.sqlite_only
 def test_the_check_on_open_costs_well_under_a_millisecond(followed):
     store = Store(Path(followed.db))
     try:
@@ -327,12 +341,14 @@ def test_an_import_drops_and_makes_its_triggers_unseen_by_the_check(tracker, tmp
     tracker.ok("update", "A1", "--note", "still writable")
 
 
+@pytest.mark.sqlite_only
 def test_a_repair_is_named_check_in_the_list_of_commands(followed):
     sql(followed, "UPDATE items SET status = 'signed' WHERE type = 'agreement' AND num = 2")
     followed.ok("check", "--repair")
     assert followed.ok("undo", "--list", "--limit", "1", "--json").json()[0]["name"] == "check"
 
 
+@pytest.mark.sqlite_only
 def test_a_trigger_with_a_comment_added_is_found_and_repaired(followed):
     # The check every command makes on open and `tracker check` follow one rule: a
     # trigger the first refuses to write under, the second reports and remakes.
@@ -348,6 +364,7 @@ def test_a_trigger_with_a_comment_added_is_found_and_repaired(followed):
     followed.ok("update", "A1", "--note", "writes work again")
 
 
+@pytest.mark.sqlite_only
 def test_the_summary_advises_a_repair_for_what_a_repair_mends(followed):
     sql(followed, "INSERT INTO item_parties (item_id, position, party) VALUES (9999, 0, 'Nobody')")
     run = followed("check")
@@ -392,6 +409,7 @@ def _open_proposal(tracker, agreement: bool = True) -> int:
     ("decided = '2025-12-31T12:00:00+00:00'", "is open, but has a decision recorded: 2025-12-31T12:00:00+00:00"),
     ("entry_id = 99999", "comes from feed entry 99999, which does not exist (written with foreign keys off)"),
 ])
+@pytest.mark.sqlite_only
 def test_a_proposal_written_outside_tracker_is_found(informed, change, words):
     proposal = _open_proposal(informed)
     sql(informed, f"UPDATE proposals SET {change} WHERE id = {proposal}")
@@ -411,6 +429,7 @@ def test_a_proposal_written_outside_tracker_is_found(informed, change, words):
     informed.ok("inbox", "dismiss", str(proposal))
 
 
+@pytest.mark.sqlite_only
 def test_a_decided_proposal_is_found_as_tracker_would_not_write_it(informed):
     decided = rows(informed, "SELECT id, command_id FROM proposals WHERE state = 'accepted' ORDER BY id")[0]
     sql(informed, f"UPDATE proposals SET decided = NULL WHERE id = {decided[0]}",

@@ -60,6 +60,7 @@ def test_bash_completes_commands_and_options(shell_env):
     assert "--install-completion" in bash_answer(shell_env, "tracker --")
 
 
+@pytest.mark.sqlite_only
 def test_bash_completes_references_newest_first_and_by_prefix(shell_env):
     assert bash_answer(shell_env, "tracker show A") == ["A3", "A2", "A1"]
     assert bash_answer(shell_env, "tracker update E") == ["E2", "E1"]
@@ -67,6 +68,7 @@ def test_bash_completes_references_newest_first_and_by_prefix(shell_env):
     assert bash_answer(shell_env, "tracker add agreement X --event ") == ["E2", "E1"]
 
 
+@pytest.mark.sqlite_only
 def test_statuses_and_kinds_are_those_of_the_item_at_hand(shell_env):
     assert bash_answer(shell_env, "tracker update A1 --status s") == ["signed", "stalled"]
     assert bash_answer(shell_env, "tracker update E1 --status ") == [
@@ -77,6 +79,7 @@ def test_statuses_and_kinds_are_those_of_the_item_at_hand(shell_env):
     assert bash_answer(shell_env, "tracker update A1 --clear e") == ["event"]
 
 
+@pytest.mark.sqlite_only
 def test_values_from_the_database_and_zones(shell_env):
     assert bash_answer(shell_env, "tracker list --party ") == ["India", "Russia", "United\\ States"]
     assert bash_answer(shell_env, "tracker list --party r") == ["Russia"]
@@ -85,6 +88,7 @@ def test_values_from_the_database_and_zones(shell_env):
     assert bash_answer(shell_env, "tracker report --format m") == ["md"]
 
 
+@pytest.mark.sqlite_only
 def test_zsh_and_fish_show_each_reference_with_its_title_literally(shell_env):
     zsh = typed_answer(shell_env, "zsh", "tracker show A")
     assert r"$'A1\x3aLabour\x20mobility\x20pact'" in zsh
@@ -103,6 +107,7 @@ def test_completion_never_creates_a_database(tmp_path):
     assert not (tmp_path / "none.db").exists()
 
 
+@pytest.mark.sqlite_only
 def test_completion_through_click_in_process(summit):
     """The same answers through CliRunner: the mechanism, not only the installed script."""
     run = summit(_TRACKER_COMPLETE="complete_bash", COMP_WORDS="tracker update A1 --status sig",
@@ -259,6 +264,7 @@ def zsh_tab(env, tmp_path, line: str, last: str, installed: bool = False) -> lis
 
 
 @needs_shell("zsh")
+@pytest.mark.sqlite_only
 def test_zsh_at_the_keyboard_shows_titles_literally_and_newest_first(shell_env, tmp_path, summit):
     summit.ok("add", "agreement", "It's \"quoted\" $HOME `id` a:b back\\slash")    # A4: what a shell would read
     for number in range(5, 11):
@@ -274,6 +280,7 @@ def test_zsh_at_the_keyboard_shows_titles_literally_and_newest_first(shell_env, 
 
 
 @needs_shell("zsh")
+@pytest.mark.sqlite_only
 def test_zsh_at_the_keyboard_inserts_a_value_quoted_for_the_command_line(shell_env, tmp_path, summit):
     summit.ok("add", "agreement", "X", "--party", "a:b\\c it's")
     shown = zsh_tab(shell_env, tmp_path, "tracker list --party a", "it\\'s")
@@ -281,6 +288,7 @@ def test_zsh_at_the_keyboard_inserts_a_value_quoted_for_the_command_line(shell_e
 
 
 @needs_shell("zsh")
+@pytest.mark.sqlite_only
 def test_zsh_reads_back_through_typers_eval_exactly_what_tracker_meant(shell_env, tmp_path, summit):
     """Typer's script runs `eval $(tracker ...)`, which splits the answer at blanks and joins it
     again: what reaches _describe (here a stand-in that prints it) is each value as it was."""

@@ -73,6 +73,7 @@ def test_the_views_lead_with_the_ref_and_end_with_the_id(desk):
         assert columns[0] == "ref" and columns[-1] == "id", (view, columns)
 
 
+@pytest.mark.sqlite_only
 def test_a_version_9_database_gains_the_views_in_the_new_order(tracker):
     tracker.ok("import", str(SEED))
     conn = sqlite3.connect(tracker.db)
@@ -131,6 +132,7 @@ def test_a_page_of_a_view_and_its_count_read_few_rows(desk):
     conn.close()
 
 
+@pytest.mark.sqlite_only
 def test_a_version_8_database_gains_the_views(tracker):
     from test_series import _shape
 
@@ -513,6 +515,7 @@ def test_serve_stops_on_ctrl_c(served):
 
 # -- what serve says when it cannot ------------------------------------------------------------
 
+@pytest.mark.sqlite_only
 def test_serve_without_datasette_says_how_to_install_it(tracker, monkeypatch):
     monkeypatch.setitem(sys.modules, "datasette", None)
     monkeypatch.setitem(sys.modules, "datasette.app", None)
@@ -523,6 +526,7 @@ def test_serve_without_datasette_says_how_to_install_it(tracker, monkeypatch):
     assert not tracker.db.exists()        # nothing opened (nor made, nor migrated) to say so
 
 
+@pytest.mark.sqlite_only
 def test_serve_on_a_port_in_use_says_so(seeded):
     tracker = seeded
     with socket.socket() as taken:

@@ -147,6 +147,7 @@ def test_a_proposal_about_an_item_not_in_the_file_is_named(informed, tmp_path):
     assert run.code == 2 and "\"ref\" is A999, which is not among the file's items" in run.stderr
 
 
+@pytest.mark.sqlite_only
 def test_an_export_reads_a_proposal_written_outside_tracker(informed, tmp_path):
     conn = sqlite3.connect(informed.db)
     conn.execute("UPDATE proposals SET evidence = 'nope' WHERE id = 1")

@@ -194,6 +194,7 @@ def _completions(db, shell: str, line: str) -> subprocess.CompletedProcess:
 @pytest.mark.parametrize("shell", ["bash", "zsh", "fish"])
 @pytest.mark.parametrize("line", ["tracker list --party ", "tracker list --tag ", "tracker list --sector ",
                                   "tracker list --series ", "tracker show ", "tracker update A"])
+@pytest.mark.sqlite_only
 def test_completions_send_no_control_characters(hostile, shell, line):
     run = _completions(hostile.db, shell, line)
     assert run.returncode == 0 and run.stderr == "", run.stderr

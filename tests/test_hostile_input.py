@@ -288,6 +288,7 @@ DAMAGED_READS = [(sql, words, args) for sql, words in DAMAGE for args in READS
 
 @pytest.mark.parametrize("sql, words, args", DAMAGED_READS,
                          ids=[f"{' '.join(args)}: {words}" for _, words, args in DAMAGED_READS])
+@pytest.mark.sqlite_only
 def test_a_read_of_damaged_data_shows_the_rest_and_names_it(seeded, sql, words, args):
     _damage(seeded.db, sql)
     run = seeded(*args)
@@ -301,6 +302,7 @@ def test_a_read_of_damaged_data_shows_the_rest_and_names_it(seeded, sql, words, 
 
 @pytest.mark.parametrize("sql, words", DAMAGE, ids=[w for _, w in DAMAGE])
 @pytest.mark.parametrize("args", [["update", "E1", "--note", "x"], ["remove", "E1", "--detach"]], ids=["update", "remove"])
+@pytest.mark.sqlite_only
 def test_a_write_to_a_damaged_item_is_refused_whole(seeded, sql, words, args):
     # On top of damage, a change would log what was never there; and a write that then
     # exits 1 (for the damage) would be tried again by a script.
@@ -324,6 +326,7 @@ def _raw(db) -> dict:
         conn.close()
 
 
+@pytest.mark.sqlite_only
 def test_a_damaged_log_row_is_left_out_and_named(seeded):
     conn = sqlite3.connect(seeded.db)
     conn.execute("DROP TRIGGER IF EXISTS changes_are_append_only")
@@ -339,6 +342,7 @@ def test_a_damaged_log_row_is_left_out_and_named(seeded):
     assert "A1" in run.stdout
 
 
+@pytest.mark.sqlite_only
 def test_a_truncated_database_is_called_damaged(seeded, tmp_path):
     conn = sqlite3.connect(seeded.db)
     conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")

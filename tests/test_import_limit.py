@@ -65,6 +65,7 @@ def both(tracker: Tracker, export: Path, tmp_path: Path) -> Tracker:
     return other
 
 
+@pytest.mark.sqlite_only
 def test_the_limit_writes_what_tracker_imports_from_a_lived_in_database(seeded, tmp_path):
     # The news of December (updates, notes, sources), a sub-event at a time of day,
     # listed before the event it belongs to, and a removed agreement.
@@ -85,6 +86,7 @@ def test_the_limit_writes_what_tracker_imports_from_a_lived_in_database(seeded, 
 
 
 @pytest.mark.parametrize("agreements", [50, 1_200])
+@pytest.mark.sqlite_only
 def test_the_limit_writes_what_tracker_imports_from_a_generated_export(tracker, tmp_path, agreements):
     # 1,200 agreements take the bulk road of an import (transfer.load.BULK_ITEMS), 50 the row-by-row one.
     export = tmp_path / "generated.json"

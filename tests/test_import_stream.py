@@ -65,6 +65,7 @@ def test_a_streamed_import_writes_what_a_whole_one_writes(tracker, tmp_path, mon
     assert contents(tracker.db) == contents(tmp_path / "whole.db")
 
 
+@pytest.mark.sqlite_only
 def test_an_import_from_stdin_is_streamed_within_the_limit(tracker):
     text = SEED.read_text()
     assert "imported 13 items" in tracker.ok("import", "-", input=text).stderr
@@ -103,6 +104,7 @@ def test_an_item_whose_event_is_not_in_the_file_is_named(tracker, tmp_path):
     assert run.stderr.count("\n") == 1
 
 
+@pytest.mark.sqlite_only
 def test_a_uid_repeated_far_apart_is_named(tracker, tmp_path, monkeypatch):
     # The database finds it (uids are unique there) in a later batch than the first.
     monkeypatch.setattr(load, "BATCH", 100)

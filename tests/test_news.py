@@ -251,6 +251,7 @@ def test_dismissed_and_accepted_proposals_never_come_back(reader):
 # -- hostile feeds ---------------------------------------------------------------------------
 
 @pytest.mark.parametrize("name", ["billion-laughs.xml", "external-entity.xml"])
+@pytest.mark.sqlite_only
 def test_entity_declarations_are_refused_never_expanded(reader, name):
     run = reader("news", "--file", str(HOSTILE / name))
     assert run.code == 1 and "Traceback" not in run.stderr
@@ -270,6 +271,7 @@ def test_one_refused_file_does_not_stop_the_others(reader):
     assert states == {"billion-laughs.xml": "failing", "mea-press.xml": "read"}
 
 
+@pytest.mark.sqlite_only
 def test_hostile_text_is_printed_literally_and_bad_links_never_become_sources(reader):
     reader.ok("news", "--quiet", "--file", str(HOSTILE / "markup-and-escapes.xml"),
               str(HOSTILE / "atom-xhtml-script.xml"))
@@ -309,6 +311,7 @@ def test_the_corpus_is_read_to_the_targets():
 
 # -- the database's shape ------------------------------------------------------------------------
 
+@pytest.mark.sqlite_only
 def test_a_version_7_database_knows_entries_by_feed_and_id(reader):
     reader.ok("news", "--quiet", "--file", str(FEEDS / "mea-press.xml"))
     proposals = len(inbox(reader))
@@ -349,6 +352,7 @@ def test_an_id_is_known_within_its_feed_and_a_link_across_feeds(reader, tmp_path
     assert [p["ref"] for p in inbox(reader)] == ["A2"]
 
 
+@pytest.mark.sqlite_only
 def test_a_version_6_database_gains_the_feed_tables(tracker):
     from test_series import _shape
 
@@ -694,6 +698,7 @@ def _drip(head: bytes, stop):
     return send
 
 
+@pytest.mark.sqlite_only
 def test_a_hostile_answer_is_that_feeds_one_error_and_the_others_are_saved(reader, server, raw_server):
     routes, base, stop = raw_server
     routes.update({

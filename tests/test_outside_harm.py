@@ -209,6 +209,7 @@ def _files(folder: Path) -> dict[str, bytes]:
     return {path.name: path.read_bytes() for path in sorted(folder.iterdir())}
 
 
+@pytest.mark.sqlite_only
 def test_an_sqlite_file_of_another_program_is_refused_untouched(tracker, tmp_path):
     folder = tmp_path / "theirs"
     folder.mkdir()
@@ -227,6 +228,7 @@ def test_an_sqlite_file_of_another_program_is_refused_untouched(tracker, tmp_pat
         assert _files(folder) == before, "the file changed, or -wal/-shm files were left"
 
 
+@pytest.mark.sqlite_only
 def test_a_file_that_is_not_sqlite_is_refused_untouched(tracker, tmp_path):
     folder = tmp_path / "junk"
     folder.mkdir()

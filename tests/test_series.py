@@ -5,6 +5,8 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
+import pytest
+
 
 V1_SCHEMA = Path(__file__).resolve().parent / "data" / "schema-v1.sql"
 SERIES = "India-Russia Annual Summit"
@@ -58,6 +60,7 @@ def test_the_seed_summit_is_the_23rd_of_its_series(seeded):
     assert [(i["title"], i["series_number"]) for i in summit] == [("23rd India-Russia Annual Summit", 23)]
 
 
+@pytest.mark.sqlite_only
 def test_a_version_1_database_is_migrated_without_loss(tracker):
     conn = sqlite3.connect(tracker.db)
     conn.executescript(V1_SCHEMA.read_text())
@@ -94,6 +97,7 @@ def _shape(path: Path) -> dict:
     }
 
 
+@pytest.mark.sqlite_only
 def test_a_migrated_database_keeps_the_series_rules(tracker):
     conn = sqlite3.connect(tracker.db)
     conn.executescript(V1_SCHEMA.read_text())

@@ -53,6 +53,7 @@ def test_an_overdue_agreement_alone_is_not_nothing(tracker):
     assert "overdue by 1 day" in run.stdout and "Nothing coming" not in run.stderr
 
 
+@pytest.mark.sqlite_only
 def test_overdue_agreements_are_read_from_the_due_date_index(summit, monkeypatch):
     monkeypatch.setenv("TRACKER_NOW", "2025-11-29T10:00:00Z")
     dates.set_now(None)

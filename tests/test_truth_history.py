@@ -299,6 +299,7 @@ def test_rows_past_the_sample_keep_the_widths_and_wrap_within_them():
 @pytest.mark.parametrize("since", [None, "2025-11-02"])
 @pytest.mark.parametrize("before", [None, "id", "2025-11-04"])
 @pytest.mark.parametrize("limit", [0, 7])
+@pytest.mark.sqlite_only
 def test_history_reads_the_log_in_order(tracker, tmp_path, monkeypatch, ref, since, before, limit):
     from tracker.model import parse_ref
 

@@ -9,6 +9,8 @@ import json
 import tracemalloc
 from pathlib import Path
 
+import pytest
+
 from tracker import dates
 from tracker.core import ListRequest, list_items
 from tracker.store import Store
@@ -133,6 +135,7 @@ def test_open_events_are_listed_by_start_undated_last(tracker):
                      if e["title"] != "Over already"]
 
 
+@pytest.mark.sqlite_only
 def test_the_list_queries_read_indexes_in_order(summit, monkeypatch):
     monkeypatch.setenv("TRACKER_TZ", "UTC")
     monkeypatch.setenv("TRACKER_NOW", "2025-11-29T10:00:00Z")
@@ -159,6 +162,7 @@ def test_an_empty_database_suggests_adding_or_importing(tracker):
     assert "Nothing to list" in run.stderr and "--all" in run.stderr and "tracker add" not in run.stderr
 
 
+@pytest.mark.sqlite_only
 def test_what_belongs_to_an_event_is_read_from_its_index(summit):
     """`show E1` and `list --event E1`: the members found by items_by_event, a handful to
     sort, not every item of the type walked to find them (0.23 s at 1M, now 1 ms)."""

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from conftest import NEWS
 
 NEWS_NOW = "2025-12-12T09:00:00Z"
@@ -94,6 +96,7 @@ def test_remove_names_the_first_few_and_counts_the_rest(summit):
     assert "E1 has 8 live items in it" in run.stderr and "and 3 more" in run.stderr
 
 
+@pytest.mark.sqlite_only
 def test_remove_detach_unlinks_and_logs_on_each(summit):
     summit.ok("remove", "A2")         # removed already: left alone
     summit.ok("remove", "E1", "--detach", "--note", "summit called off")

@@ -1,0 +1,167 @@
+"""The log stays append-only on PostgreSQL by privilege as well as by trigger: the roles
+the README gives (tests/roles.sql, run here as written) on a real server. An editor
+writes items and appends to the log but cannot rewrite it; a reader reads and is
+refused every write (SQLSTATE 42501); even the owner meets the triggers."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+ROLES = Path(__file__).resolve().parent / "roles.sql"
+SCHEMA_PG = Path(__file__).resolve().parent.parent / "schema.pg.sql"
+PART_2 = "-- Part 2,"
+LOGINS = ("tracker_owner", "anna", "desk_viewer")
+ROLE_NAMES = ("anna", "desk_viewer", "tracker_editor", "tracker_reader", "tracker_owner")
+INSUFFICIENT_PRIVILEGE = "42501"
+
+
+def roles_sql() -> tuple[str, str]:
+    """The file's two parts: as a superuser before tracker's first run, as the owner after."""
+    text = ROLES.read_text(encoding="utf-8")
+    assert text.count(PART_2) == 1
+    before, after = text.split(PART_2)
+    return before, PART_2 + after
+
+
+@pytest.fixture(scope="module")
+def desk(postgres_server):
+    """The database `desk` with the README's roles, its schema made by tracker_owner;
+    a function connecting as one of its logins (search_path set to tracker's schema)."""
+    import psycopg
+
+    def url(role: str, database: str = "desk") -> str:
+        return f"postgresql://{role}@/{database}?host={postgres_server.socket_dir}"
+
+    postgres_server.create_database("desk")
+    before, after = roles_sql()
+    with psycopg.connect(postgres_server.url("desk"), autocommit=True) as conn:
+        conn.execute(before)
+    with psycopg.connect(url("tracker_owner"), autocommit=True) as conn:
+        conn.execute(SCHEMA_PG.read_text(encoding="utf-8"))     # what tracker's first run does
+        conn.execute(after)
+    opened = []
+
+    def connect(role: str):
+        conn = psycopg.connect(url(role), autocommit=True)
+        conn.execute("SET search_path TO tracker")
+        opened.append(conn)
+        return conn
+
+    yield connect
+    for conn in opened:
+        conn.close()
+    # Roles belong to the whole server: leave it as it was for the rest of the run.
+    with psycopg.connect(postgres_server.url("postgres"), autocommit=True) as conn:
+        conn.execute("DROP DATABASE desk WITH (FORCE)")
+        for role in ROLE_NAMES:
+            conn.execute(f"DROP ROLE {role}")
+
+
+def refusal(conn, statement: str):
+    """The error a statement meets (psycopg's exception), its transaction rolled back."""
+    import psycopg
+
+    with pytest.raises(psycopg.Error) as refused:
+        conn.execute(statement)
+    return refused.value
+
+
+EVENT = ("INSERT INTO items (uid, type, num, title, kind, status, starts, starts_utc, ends_utc, created, updated) "
+         "VALUES ('{uid}', 'event', {num}, 'Summit', 'summit', 'announced', '2025-12-04', '2025-12-04T00:00:00Z', "
+         "'2025-12-05T00:00:00Z', 'x', 'x') RETURNING id")
+AGREEMENT = ("INSERT INTO items (uid, type, num, title, kind, status, event_id, created, updated) "
+             "VALUES ('{uid}', 'agreement', {num}, 'Deal', 'deal', 'expected', {event}, 'x', 'x') RETURNING id")
+REWRITES = [
+    "UPDATE changes SET note = 'rewritten'",
+    "DELETE FROM changes",
+    "TRUNCATE changes",
+    "UPDATE commands SET name = 'rewritten'",
+    "DELETE FROM commands",
+    "TRUNCATE commands",
+    "DELETE FROM items",
+    "TRUNCATE items",
+]
+
+
+def test_the_files_two_parts_are_the_readmes_sql():
+    before, after = roles_sql()
+    assert "CREATE ROLE tracker_editor NOLOGIN IN ROLE tracker_reader" in before
+    assert "GRANT INSERT ON tracker.changes, tracker.commands TO tracker_editor" in after
+    # No grant lets the editor rewrite the log.
+    assert "UPDATE ON tracker.changes" not in after and "DELETE ON tracker.changes" not in after
+
+
+def test_the_editor_writes_items_and_appends_to_the_log(desk):
+    anna = desk("anna")
+    (event,) = anna.execute(EVENT.format(uid="e-anna", num=1)).fetchone()
+    (agreement,) = anna.execute(AGREEMENT.format(uid="a-anna", num=1, event=event)).fetchone()
+    (command,) = anna.execute("INSERT INTO commands (name, recorded) VALUES ('add', 'x') RETURNING id").fetchone()
+    anna.execute("INSERT INTO changes (item_id, field, new, happened, happened_utc, recorded, command_id) "
+                 "VALUES (%s, 'created', 'Deal', 'x', 'x', 'x', %s)", (agreement, command))
+    anna.execute("UPDATE items SET status = 'signed', updated = 'y' WHERE id = %s", (agreement,))
+    anna.execute("INSERT INTO item_parties (item_id, position, party) VALUES (%s, 0, 'India')", (agreement,))
+    anna.execute("DELETE FROM item_parties WHERE item_id = %s", (agreement,))
+    # The counts the trigger keeps, as anna: the editor may write them.
+    assert anna.execute("SELECT status, n FROM agreement_counts WHERE event_id = %s ORDER BY status",
+                        (event,)).fetchall() == [("expected", 0), ("signed", 1)]
+    assert anna.execute("SELECT count(*) FROM changes WHERE command_id = %s", (command,)).fetchone() == (1,)
+
+
+@pytest.mark.parametrize("statement", REWRITES)
+def test_the_editor_cannot_rewrite_the_log_nor_delete_items(desk, statement):
+    anna = desk("anna")
+    error = refusal(anna, statement)
+    assert error.sqlstate == INSUFFICIENT_PRIVILEGE, error
+    assert "permission denied" in str(error)
+
+
+@pytest.mark.parametrize("statement", ["DROP TRIGGER changes_are_never_updated ON changes",
+                                       "ALTER TABLE changes DISABLE TRIGGER USER",
+                                       "ALTER TABLE changes OWNER TO anna"])
+def test_the_editor_cannot_lift_the_safeguards(desk, statement):
+    error = refusal(desk("anna"), statement)
+    assert error.sqlstate == INSUFFICIENT_PRIVILEGE, error
+
+
+@pytest.mark.parametrize("statement", REWRITES)
+def test_even_the_owner_meets_the_triggers(desk, statement):
+    owner = desk("tracker_owner")
+    (event,) = owner.execute(EVENT.format(uid=f"e-owner-{REWRITES.index(statement)}",
+                                          num=100 + REWRITES.index(statement))).fetchone()
+    owner.execute("INSERT INTO commands (name, recorded) VALUES ('add', 'x')")
+    owner.execute("INSERT INTO changes (item_id, field, happened, happened_utc, recorded) "
+                  "VALUES (%s, 'created', 'x', 'x', 'x')", (event,))
+    # CASCADE: the owner's strongest truncate, past the foreign keys that refuse it first.
+    error = refusal(owner, statement + " CASCADE" if statement.startswith("TRUNCATE") else statement)
+    assert error.sqlstate == "P0001", error        # RAISE EXCEPTION in tracker_refuse()
+    assert "append-only" in str(error) or "never deleted" in str(error)
+
+
+def test_the_reader_reads(desk):
+    viewer = desk("desk_viewer")
+    for table in ("items", "changes", "commands", "item_parties", "item_tags", "agreement_counts",
+                  "feeds", "feed_entries", "proposals", "tracker_schema"):
+        viewer.execute(f"SELECT count(*) FROM {table}").fetchone()
+
+
+@pytest.mark.parametrize("statement", [
+    EVENT.format(uid="e-viewer", num=50),
+    "INSERT INTO changes (item_id, field, happened, happened_utc, recorded) VALUES (1, 'created', 'x', 'x', 'x')",
+    "INSERT INTO commands (name, recorded) VALUES ('add', 'x')",
+    "UPDATE items SET title = 'Renamed'",
+    "INSERT INTO feeds (name, url, added) VALUES ('f', 'https://example.org/f', 'x')",
+    "DELETE FROM item_tags",
+])
+def test_the_reader_is_refused_every_write(desk, statement):
+    error = refusal(desk("desk_viewer"), statement)
+    assert error.sqlstate == INSUFFICIENT_PRIVILEGE, error
+
+
+@pytest.mark.parametrize("role", ["tracker_editor", "tracker_reader"])
+def test_the_group_roles_cannot_log_in(desk, role):
+    import psycopg
+
+    with pytest.raises(psycopg.OperationalError, match="not permitted to log in"):
+        desk(role)
