@@ -320,7 +320,7 @@ CREATE INDEX item_search_by_word ON item_search USING gin (document);
 CREATE FUNCTION item_search_on_insert() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
-    INSERT INTO item_search (item_id, title) VALUES (NEW.id, NEW.title);
+    INSERT INTO tracker.item_search (item_id, title) VALUES (NEW.id, NEW.title);
     RETURN NULL;
 END;
 $$;
@@ -332,7 +332,7 @@ FOR EACH ROW EXECUTE FUNCTION item_search_on_insert();
 CREATE FUNCTION item_search_on_title() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
-    UPDATE item_search SET title = NEW.title WHERE item_id = NEW.id;
+    UPDATE tracker.item_search SET title = NEW.title WHERE item_id = NEW.id;
     RETURN NULL;
 END;
 $$;
@@ -344,7 +344,7 @@ FOR EACH ROW EXECUTE FUNCTION item_search_on_title();
 CREATE FUNCTION item_search_on_change() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
-    UPDATE item_search
+    UPDATE tracker.item_search
        SET notes = notes || chr(10) || coalesce(NEW.note, ''),
            sources = sources || chr(10) || coalesce(NEW.source, '')
      WHERE item_id = NEW.item_id;

@@ -22,7 +22,7 @@ GRANT USAGE ON SCHEMA tracker TO tracker_reader;
 GRANT SELECT ON ALL TABLES IN SCHEMA tracker TO tracker_reader;
 -- Tables a later version of tracker adds can be read too.
 ALTER DEFAULT PRIVILEGES IN SCHEMA tracker GRANT SELECT ON TABLES TO tracker_reader;
-GRANT INSERT, UPDATE ON tracker.items, tracker.agreement_counts,
+GRANT INSERT, UPDATE ON tracker.items, tracker.item_search, tracker.agreement_counts,
       tracker.feeds, tracker.feed_entries, tracker.proposals TO tracker_editor;
 GRANT INSERT, DELETE ON tracker.item_parties, tracker.item_tags TO tracker_editor;
 -- `tracker feeds remove`
