@@ -38,7 +38,7 @@ CREATE TABLE tracker_schema (
     version     integer NOT NULL,
     safeguards  text
 );
-INSERT INTO tracker_schema (version) VALUES (10);
+INSERT INTO tracker_schema (version) VALUES (11);
 
 -- SQLite's NOCASE: ASCII letters folded, nothing else.
 CREATE FUNCTION tracker_nocase(value text) RETURNS text
@@ -204,7 +204,8 @@ CREATE TABLE changes (
     recorded     text NOT NULL,
     source       text CHECK (source IS NULL OR source ILIKE 'http://_%' OR source ILIKE 'https://_%'),
     note         text,
-    command_id   bigint REFERENCES commands (id)
+    command_id   bigint REFERENCES commands (id),
+    recorded_by  text
 );
 CREATE INDEX changes_by_item ON changes (item_id, id);
 CREATE INDEX changes_by_command ON changes (command_id) WHERE command_id IS NOT NULL;
@@ -223,6 +224,27 @@ FOR EACH ROW EXECUTE FUNCTION tracker_refuse('the change log is append-only: its
 CREATE TRIGGER changes_are_never_truncated
 BEFORE TRUNCATE ON changes
 FOR EACH STATEMENT EXECUTE FUNCTION tracker_refuse('the change log is append-only: its rows are never deleted');
+
+-- Who made a change is said by the database, not the client: the role that logged in
+-- (session_user: SET ROLE does not change it), whatever the INSERT gave, so that no
+-- one can write another's name (and UPDATE is refused above). Only in a transaction of
+-- the role that owns the log, which said SET LOCAL tracker.keep_by = 'on' (an import,
+-- `tracker copy`: each change keeps its file's author), is the given name kept.
+-- SQLite has no roles: there tracker writes TRACKER_USER or the OS user itself.
+CREATE FUNCTION changes_recorded_by() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    IF coalesce(current_setting('tracker.keep_by', true), '') <> 'on'
+       OR NOT pg_has_role(session_user, (SELECT relowner FROM pg_class WHERE oid = TG_RELID), 'USAGE') THEN
+        NEW.recorded_by := session_user;
+    END IF;
+    RETURN NEW;
+END;
+$$;
+
+CREATE TRIGGER changes_recorded_by
+BEFORE INSERT ON changes
+FOR EACH ROW EXECUTE FUNCTION changes_recorded_by();
 
 -- Live agreements per status, per event (0: at no event) and overall (-1).
 CREATE TABLE agreement_counts (

@@ -5,7 +5,7 @@
 -- (0002-series.sql takes version 1 to 2, 0003-counts.sql 2 to 3, 0004-indexes.sql
 -- 3 to 4, 0005-commands.sql 4 to 5, 0006-history.sql 5 to 6, 0007-feeds.sql 6 to 7,
 -- 0008-entries-per-feed.sql 7 to 8, 0009-views.sql 8 to 9,
--- 0010-view-columns.sql 9 to 10), and PRAGMA user_version (last line) says which
+-- 0010-view-columns.sql 9 to 10, 0011-by.sql 10 to 11), and PRAGMA user_version (last line) says which
 -- shape a file has. A change here needs its step there too.
 --
 -- Dates are kept twice: as written for people (`starts`, `due`, `happened`:
@@ -126,7 +126,10 @@ CREATE INDEX item_tags_by_tag ON item_tags (tag COLLATE NOCASE, item_id);
 -- The change log: one row per field changed, written in the same transaction
 -- as the change. `field` is 'created' for the creation of an item, 'removed'
 -- for its removal, and NULL for a note that changed no field. List values
--- (parties, tags) are JSON arrays.
+-- (parties, tags) are JSON arrays. `recorded_by` is who made the change, shown as
+-- `by` (itself a keyword): TRACKER_USER, else the OS user; an import keeps its file's.
+-- NULL for rows logged before version 11, and where no name was to be had. On the
+-- row, not on the command: an import or a copy keeps each change's own author.
 CREATE TABLE changes (
     id           INTEGER PRIMARY KEY,
     item_id      INTEGER NOT NULL REFERENCES items (id),
@@ -140,7 +143,10 @@ CREATE TABLE changes (
     note         TEXT,
     -- The command that wrote it (see `commands`); NULL for rows logged before
     -- version 5. Last, where ALTER TABLE put it.
-    command_id   INTEGER REFERENCES commands (id)
+    command_id   INTEGER REFERENCES commands (id),
+    -- Who made the change (see above). Last where ALTER TABLE put it. No commas in
+    -- these lines: SQLite's DROP COLUMN would take one for the column's own.
+    recorded_by  TEXT
 );
 CREATE INDEX changes_by_item ON changes (item_id, id);
 -- A command's rows, for `tracker undo` (version 5).
@@ -369,8 +375,9 @@ SELECT (SELECT CASE type WHEN 'event' THEN 'E' ELSE 'A' END || num FROM items
        changes.source AS source,
        changes.note AS note,
        changes.recorded AS recorded,
+       changes.recorded_by AS "by",
        changes.happened_utc AS on_utc,
        changes.id AS id
   FROM changes;
 
-PRAGMA user_version = 10;
+PRAGMA user_version = 11;

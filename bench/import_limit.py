@@ -37,7 +37,7 @@ ITEM_COLUMNS = ("id", "uid", "type", "num", "title", "kind", "status", "event_id
                 "ends_utc", "tz", "location", "sector", "due", "due_utc", "created", "updated", "removed",
                 "series", "series_number")
 CHANGE_COLUMNS = ("item_id", "field", "old", "new", "happened", "happened_utc", "recorded", "source", "note",
-                  "command_id")
+                  "recorded_by", "command_id")
 
 
 def user_zone() -> str:
@@ -153,7 +153,7 @@ def import_limit(export_path: str, db_path: str) -> tuple[int, int]:
             # The file names the retracted entry by its place; here it is the id of its row.
             old, new = (None if value is None else str(int(value)) for value in (old, new))
         changes.append((item_id, entry.get("field"), stored(old), stored(new), happened, happened_utc,
-                        entry["recorded"], entry.get("source"), entry.get("note"), command_id))
+                        entry["recorded"], entry.get("source"), entry.get("note"), entry.get("by"), command_id))
         logged.add(item_id)
     insert(conn, "changes", CHANGE_COLUMNS, changes)
 

@@ -62,7 +62,7 @@ class Tracker:
         self.runner = CliRunner()
         self.env = {"TRACKER_DB": str(db), "TRACKER_NOW": "2025-11-29T10:00:00Z",
                     "TRACKER_TZ": "Europe/Brussels", "NO_COLOR": None, "FORCE_COLOR": None,
-                    "COLUMNS": "200"}
+                    "COLUMNS": "200", "TRACKER_USER": "analyst"}     # who changes are `by`: not the machine's user
 
     def __call__(self, *args: str, input: str | None = None, **env: str | None) -> Run:
         result = self.runner.invoke(app, list(args), env={**self.env, **env}, input=input,

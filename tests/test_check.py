@@ -183,7 +183,8 @@ def test_a_drifted_field_is_logged_as_what_the_item_holds(followed):
     last = followed.ok("history", "A2", "--json").json()[-1]
     assert isinstance(last.pop("id"), int) and last.pop("retracted") is False
     assert last == {"ref": "A2", "field": "status", "old": "negotiating", "new": "signed",
-                    "on": "2025-11-30T13:30:00+05:30", "recorded": "2025-11-30T08:00:00+00:00", "source": None,
+                    "on": "2025-11-30T13:30:00+05:30", "recorded": "2025-11-30T08:00:00+00:00", "by": "analyst",
+                    "source": None,
                     "note": "changed outside tracker: found signed, log said negotiating"}
     assert followed.ok("show", "A2", "--json").json()["status"] == "signed"     # the item is left as it is
 

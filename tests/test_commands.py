@@ -125,7 +125,7 @@ def test_update_logs_old_new_when_source_and_note(summit):
               "--source", "https://example.org/signed", "--note", "exchanged at the summit")
     entry = next(e for e in summit.ok("history", "A1", "--json").json() if e["field"] == "status")
     assert entry == {"ref": "A1", "field": "status", "old": "expected", "new": "signed",
-                     "on": "2025-11-29", "recorded": "2025-11-29T10:00:00+00:00",
+                     "on": "2025-11-29", "recorded": "2025-11-29T10:00:00+00:00", "by": "analyst",
                      "source": "https://example.org/signed", "note": "exchanged at the summit",
                      "id": entry["id"], "retracted": False}
 

@@ -76,7 +76,10 @@ def test_the_views_lead_with_the_ref_and_end_with_the_id(desk):
 @pytest.mark.sqlite_only
 def test_a_version_9_database_gains_the_views_in_the_new_order(tracker):
     tracker.ok("import", str(SEED))
+    from test_series import WITHOUT_BY
+
     conn = sqlite3.connect(tracker.db)
+    conn.executescript(WITHOUT_BY)
     conn.executescript((Path(__file__).parent.parent / "tracker" / "migrations" / "0009-views.sql").read_text())
     conn.close()
     assert rows(tracker.db, "PRAGMA user_version") == [{"user_version": 9}]
@@ -112,7 +115,7 @@ def test_events_view_has_refs_dates_and_agreements_expected(desk):
 def test_log_view_is_the_history_with_refs(desk):
     logged = rows(desk, "SELECT * FROM log WHERE ref = 'A2' ORDER BY id")
     assert list(logged[0]) == ["ref", "title", "field", "old", "new", "on", "source", "note",
-                               "recorded", "on_utc", "id"]
+                               "recorded", "by", "on_utc", "id"]
     assert logged[0]["field"] == "created"
     assert any(row["field"] == "status" and row["new"] == "signed" and row["on"] == "2025-12-05"
                for row in logged)
@@ -134,11 +137,11 @@ def test_a_page_of_a_view_and_its_count_read_few_rows(desk):
 
 @pytest.mark.sqlite_only
 def test_a_version_8_database_gains_the_views(tracker):
-    from test_series import _shape
+    from test_series import WITHOUT_BY, _shape
 
     tracker.ok("import", str(SEED))
     conn = sqlite3.connect(tracker.db)
-    conn.executescript("DROP VIEW agreements; DROP VIEW events; DROP VIEW log; PRAGMA user_version = 8;")
+    conn.executescript(WITHOUT_BY + "DROP VIEW agreements; DROP VIEW events; PRAGMA user_version = 8;")
     conn.close()
     tracker.ok("list")
     fresh = tracker.db.parent / "fresh.db"

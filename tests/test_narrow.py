@@ -175,7 +175,7 @@ def test_a_japanese_title_breaks_between_characters_and_loses_none(world, width)
 DROP_ORDER = {
     "Events": ["Parties", "Where", "Kind", "When"],
     "Agreements": ["Parties", "Due", "Sector", "Kind", "Event"],
-    "History": ["Source", "Note", "Title"],
+    "History": ["Source", "By", "Note", "Title"],
     "Coming up": ["When", "Status"],
 }
 

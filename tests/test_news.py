@@ -315,7 +315,10 @@ def test_the_corpus_is_read_to_the_targets():
 def test_a_version_7_database_knows_entries_by_feed_and_id(reader):
     reader.ok("news", "--quiet", "--file", str(FEEDS / "mea-press.xml"))
     proposals = len(inbox(reader))
+    from test_series import WITHOUT_BY
+
     conn = sqlite3.connect(reader.db)
+    conn.executescript(WITHOUT_BY)
     conn.executescript("""
         PRAGMA legacy_alter_table = ON;
         ALTER TABLE feed_entries RENAME TO old_entries;
@@ -354,11 +357,12 @@ def test_an_id_is_known_within_its_feed_and_a_link_across_feeds(reader, tmp_path
 
 @pytest.mark.sqlite_only
 def test_a_version_6_database_gains_the_feed_tables(tracker):
-    from test_series import _shape
+    from test_series import WITHOUT_BY, _shape
 
     tracker.ok("list")
     conn = sqlite3.connect(tracker.db)
-    conn.executescript("DROP TABLE proposals; DROP TABLE feed_entries; DROP TABLE feeds; PRAGMA user_version = 6;")
+    conn.executescript(WITHOUT_BY + "DROP TABLE proposals; DROP TABLE feed_entries; DROP TABLE feeds; "
+                       "PRAGMA user_version = 6;")
     conn.close()
     tracker.ok("feeds", "add", "https://mea.example/rss.xml")
     fresh = tracker.db.parent / "fresh.db"

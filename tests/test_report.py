@@ -610,7 +610,7 @@ def test_a_narrow_report_keeps_change_whole_and_says_what_it_leaves_out(after_ne
         short = [phrase for phrase in phrases if len(phrase) <= CHANGE_WHOLE_UP_TO]
         assert [phrase for phrase in sorted(re.findall(r"status \S+ → \S+|created as \S+", changed))
                 if len(phrase) <= CHANGE_WHOLE_UP_TO] == short
-    said = re.sub(r"(Title, )?\S+( and \S+)? (is|are)\s+left\s+out.*?FILE`\.", "", changed, flags=re.S)
+    said = re.sub(r"(\S+, )*\S+( and \S+)? (is|are)\s+left\s+out.*?FILE`\.", "", changed, flags=re.S)
     if width < 80:      # (at 80 a URL is cut to its Source column, as at 120)
         assert {word for word in said.split() if "─" not in word} <= set(wide_changed.split())
     assert all(word in changed.split() for phrase in phrases for word in phrase.split())
@@ -618,16 +618,16 @@ def test_a_narrow_report_keeps_change_whole_and_says_what_it_leaves_out(after_ne
     headers = {" ".join(line.split()) for line in changed.splitlines() if line.strip().startswith("On ")}
     assert len(headers) == 1
     header = headers.pop().split()
-    left_out = [name for name in ("Title", "Note", "Source") if name not in header]
+    left_out = [name for name in ("Title", "By", "Note", "Source") if name not in header]
     if left_out:
-        assert re.search(f"{' and '.join(left_out) if len(left_out) < 3 else 'Title, Note and Source'} "
-                         r"(is|are)\s+left\s+out\s+at\s+this\s+width", changed)
+        listed = left_out[0] if len(left_out) == 1 else f"{', '.join(left_out[:-1])} and {left_out[-1]}"
+        assert re.search(listed.replace(" ", r"\s+") + r"\s+(is|are)\s+left\s+out\s+at\s+this\s+width", changed)
     else:
         assert "left out" not in changed
     if width == 80:
         # Rich's ratios gave Change 14 cells here ("status / confirmed → / held"): the
-        # column that goes first (Source) goes, so that it is whole, and Note stays.
-        assert "Source" not in header and "Note" in header and "Title" in header
+        # columns that go first (By, Source) go, so that it is whole, and Note stays.
+        assert "By" not in header and "Source" not in header and "Note" in header and "Title" in header
 
 
 def test_the_report_and_countdown_start_without_the_core_of_writes(after_news, tmp_path):

@@ -363,3 +363,50 @@ def test_the_installed_package_ships_the_postgresql_schema():
     installed = Path(tracker.__file__).parent
     assert "site-packages" in str(installed), "the tests must run against the installed package"
     assert (installed / "schema.pg.sql").read_text(encoding="utf-8") == PG_SCHEMA
+
+
+# -- who made a change: said by PostgreSQL itself --------------------------------------
+# SQLite has no roles: tracker writes TRACKER_USER or the OS user there (tests/test_by.py).
+# On PostgreSQL a trigger writes the role that logged in, whatever the INSERT gave, and
+# keeps a given name only in a transaction of the log's owner that asked for it
+# (SET LOCAL tracker.keep_by = 'on': an import or a copy keeps its file's authors).
+
+def test_postgresql_records_the_role_that_logged_in_and_keeps_a_name_only_for_the_owner(postgres_server):
+    import psycopg
+
+    from pgserver import SUPERUSER
+
+    name = f"by_{next(_databases)}"
+    url = postgres_server.create_database(name)
+    editor = f"{name}_editor"
+    with psycopg.connect(url, autocommit=True) as owner:
+        owner.execute(PG_SCHEMA)
+        owner.execute("SET search_path TO tracker")
+        for statement in SEED[:3]:
+            owner.execute(statement)
+        owner.execute(f'CREATE ROLE "{editor}" LOGIN')
+        owner.execute(f'GRANT USAGE ON SCHEMA tracker TO "{editor}"')
+        owner.execute(f'GRANT SELECT, INSERT ON tracker.changes TO "{editor}"')
+        owner.execute(f'GRANT USAGE ON ALL SEQUENCES IN SCHEMA tracker TO "{editor}"')
+        insert = ("INSERT INTO changes (item_id, field, new, happened, happened_utc, recorded, recorded_by) "
+                  "VALUES (1, 'status', 'held', 'x', 'x', 'x', %s) RETURNING recorded_by")
+
+        def logged(conn, given, keep=False):
+            with conn.transaction():
+                if keep:
+                    conn.execute("SET LOCAL tracker.keep_by = 'on'")
+                return conn.execute(insert, (given,)).fetchone()[0]
+
+        assert logged(owner, "mallory") == SUPERUSER                # not the client's word
+        assert logged(owner, "anna", keep=True) == "anna"            # an import's author, kept
+        assert logged(owner, None, keep=True) is None                # an old export's: none
+        assert logged(owner, "anna") == SUPERUSER                    # SET LOCAL: that transaction only
+        with psycopg.connect(url.replace(f"{SUPERUSER}@", f"{editor}@"), autocommit=True) as desk:
+            desk.execute("SET search_path TO tracker")
+            assert logged(desk, "mallory") == editor
+            assert logged(desk, "mallory", keep=True) == editor       # only the owner may keep a name
+            with pytest.raises(psycopg.Error, match="permission denied|append-only"):
+                with desk.transaction():
+                    desk.execute("UPDATE changes SET recorded_by = 'mallory'")
+        owner.execute(f'DROP OWNED BY "{editor}"')
+        owner.execute(f'DROP ROLE "{editor}"')

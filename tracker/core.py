@@ -415,7 +415,8 @@ def _outcome(store: Store, ref: Ref, rows: list[dict]) -> Outcome:
     _, item = store.item(ref)
     return Outcome(item, [
         Change(ref=ref, field=row["field"], old=row["old"], new=row["new"], on=row["happened"],
-               recorded=row["recorded"], source=row["source"], note=row["note"], title=item.title)
+               recorded=row["recorded"], source=row["source"], note=row["note"], title=item.title,
+               by=row.get("by"))
         for row in rows
     ])
 

@@ -138,6 +138,30 @@ def check_names(values: list[str] | None, what: str) -> list[str]:
     return list(seen.values())
 
 
+# The longest name a change is recorded `by`: a user name, an e-mail address, a role.
+MAX_BY = 100
+
+
+def check_by(value, what: str) -> str | None:
+    """Who made a change, as TRACKER_USER or a file gives it: a name on one line of
+    printable characters, at most MAX_BY long; None when blank (no name known)."""
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise BadArgument(f"{what} must be a name (a string), not {excerpt(value)}")
+    name = value.strip()
+    if not name:
+        return None
+    if not readable(name):
+        raise not_text(what, name)
+    if not name.isprintable():
+        raise BadArgument(f"{what} {excerpt(name)} holds a control character: give a name on one line "
+                          "without them")
+    if len(name) > MAX_BY:
+        raise BadArgument(f"{what} is {len(name):,} characters long: give a name of at most {MAX_BY}")
+    return name
+
+
 def check_sector(value: str) -> str:
     sector = (value or "").strip().lower()
     if not sector:
@@ -204,3 +228,4 @@ class Change:
     early: bool = False         # it happened before the item's creation (logged late, dated back)
     id: int | None = None       # its row in the log: how `tracker retract` names it
     retracted: bool = False     # a note withdrawn since (`tracker retract`, `tracker undo`)
+    by: str | None = None       # who made it (None: logged before version 11, or no name known)

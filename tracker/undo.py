@@ -285,5 +285,6 @@ def _retraction(store: Store, item_id: int, change_id: int, entry: core.Entry, w
 def _as_changes(store: Store, rows: list[dict]) -> list[Change]:
     refs = {item_id: ref for ref, item_id in store.refs_by_id(sorted({row["item_id"] for row in rows})).items()}
     return [Change(ref=refs[row["item_id"]], field=row["field"], old=row["old"], new=row["new"],
-                        on=row["happened"], recorded=row["recorded"], source=row["source"], note=row["note"])
+                        on=row["happened"], recorded=row["recorded"], source=row["source"], note=row["note"],
+                   by=row.get("by"))
             for row in rows]

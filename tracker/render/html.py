@@ -263,9 +263,9 @@ def _changes(report) -> str:
         else:
             parts.append("<h3>Not at an event</h3>")
         rows = [[_text(on_text(report, c)), str(c.ref), _prose(c.title),
-                 _prose(change_text(c).plain), _prose(c.note), _source(c.source)] for c in group.changes]
-        parts.append(_table(["On", "Ref", "Title", "Change", "Note", "Source"], rows,
-                            {0: "keep", 1: "keep", 5: "keep"}))
+                 _prose(change_text(c).plain), _text(c.by), _prose(c.note), _source(c.source)] for c in group.changes]
+        parts.append(_table(["On", "Ref", "Title", "Change", "By", "Note", "Source"], rows,
+                            {0: "keep", 1: "keep", 4: "keep", 6: "keep"}))
     if report.more_changes:
         parts.append(f'<p class="muted">{_text(more_changes_text(report))}</p>')
     return "".join(parts) + "</section>"

@@ -27,7 +27,8 @@ def item_data(item: Item) -> dict[str, Any]:
 def change_data(change: Change) -> dict[str, Any]:
     return {
         "ref": str(change.ref), "field": change.field, "old": change.old, "new": change.new,
-        "on": change.on, "recorded": change.recorded, "source": change.source, "note": change.note,
+        "on": change.on, "recorded": change.recorded, "by": change.by, "source": change.source,
+        "note": change.note,
     }
 
 

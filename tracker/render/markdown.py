@@ -84,10 +84,10 @@ def render_report(report) -> str:
                              f"({escape(span_text(group.event, local_zone=report.period.zone), table=False)})")
             else:
                 lines.append("### Not at an event")
-            lines += ["", "| On | Ref | Title | Change | Note | Source |", "|---|---|---|---|---|---|"]
+            lines += ["", "| On | Ref | Title | Change | By | Note | Source |", "|---|---|---|---|---|---|---|"]
             for change in group.changes:
                 lines.append(f"| {escape(on_text(report, change))} | {change.ref} | {escape(change.title)} "
-                             f"| {_change(change)} | {escape(change.note)} | {link(change.source)} |")
+                             f"| {_change(change)} | {escape(change.by)} | {escape(change.note)} | {link(change.source)} |")
             lines.append("")
         if report.more_changes:
             lines += [more_changes_text(report), ""]

@@ -115,16 +115,18 @@ def render(report) -> RenderableType:
             if group.event:
                 heading.append(f"  {span_text(group.event, local_zone=report.period.zone)}", style="dim")
             # The note gets the most room; words are wrapped whole, and only one longer
-            # than its column (a URL) is cut. On a narrow screen, as in history, Source
-            # goes first, then Note, then Title; Change, a phrase of tracker's, stays whole.
+            # than its column (a URL) is cut. On a narrow screen By goes first (the report's
+            # 80 columns are for what changed; Markdown, HTML and JSON say who), then, as
+            # in history, Source, then Note, then Title; Change, a phrase of tracker's,
+            # stays whole. By, a name, is never wrapped.
             table = Table(simple=True)
-            for name, ratio, drop in (("On", 0, 0), ("Ref", 0, 0), ("Title", 3, 3), ("Change", 3, 0), ("Note", 4, 2),
-                                      ("Source", 3, 1)):
+            for name, ratio, drop in (("On", 0, 0), ("Ref", 0, 0), ("Title", 3, 4), ("Change", 3, 0), ("By", 0, 1),
+                                      ("Note", 4, 3), ("Source", 3, 2)):
                 table.add_column(name, no_wrap=not ratio, ratio=ratio, drop=drop, min_width=10 if ratio else 0,
                                  whole_up_to=CHANGE_WHOLE_UP_TO if name == "Change" else 0)
             for change in group.changes:
                 table.add_row(on_text(report, change), str(change.ref), cell(change.title),
-                              change_text(change), note_cell(change.note), cell(change.source))
+                              change_text(change), cell(change.by), note_cell(change.note), cell(change.source))
             groups.append((heading, table))
         parts.append(_ChangeTables(groups))
         if report.more_changes:

@@ -75,12 +75,12 @@ def item_row(item) -> dict[str, Any]:
     return data
 
 
-HISTORY_COLUMNS = ["id", "ref", "field", "old", "new", "on", "recorded", "source", "note", "retracted"]
+HISTORY_COLUMNS = ["id", "ref", "field", "old", "new", "on", "recorded", "by", "source", "note", "retracted"]
 
 COUNTDOWN_COLUMNS = ["ref", "type", "title", "what", "status", "start", "end", "tz", "seconds", "state", "left"]
 
 REPORT_TABLES = ("changes", "upcoming", "pipeline", "overdue", "quiet")
-_CHANGE_COLUMNS = ["ref", "title", "event", "field", "old", "new", "on", "recorded", "source", "note"]
+_CHANGE_COLUMNS = ["ref", "title", "event", "field", "old", "new", "on", "recorded", "by", "source", "note"]
 
 
 def report_table(report, table: str) -> tuple[list[str], Iterable[dict[str, Any]]]:

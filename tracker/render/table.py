@@ -274,7 +274,12 @@ class Table:
         while True:
             widths = self._ratio_widths(max_width, naturals, {}, gone)
             if widths is None:
-                return None
+                # Too narrow for every ratio column's minimum: a column of fixed width
+                # (no_wrap) that can be left out goes first, if it is the next to go.
+                if not droppable or not self.columns[droppable[0]].no_wrap:
+                    return None
+                gone.add(droppable.pop(0))
+                continue
             short = False
             for index, column in enumerate(self.columns):
                 if index in gone:

@@ -235,14 +235,16 @@ _LONGEST_CHANGE = max((f"{field} {old} → {new}" for field, vocabulary in
 def history_frame(with_ref: bool = True) -> Table:
     """The log's table without its rows."""
     table = Table(title="History")
-    # On a narrow screen, Source goes first, then Note, then Title; a date wraps before its time.
+    # On a narrow screen, Source goes first, then By (short, but on one user's database the
+    # same on every row), then Note, then Title; a date wraps before its time.
     # The note, the substance of a change, gets a double part of the width.
     table.add_column("On")
     if with_ref:
         table.add_column("Ref", no_wrap=True)
-        table.add_column("Title", drop=3, min_width=16)
+        table.add_column("Title", drop=4, min_width=16)
     table.add_column("Change", longest=_LONGEST_CHANGE)
-    table.add_column("Note", drop=2, min_width=20, share=2)
+    table.add_column("By", drop=2)
+    table.add_column("Note", drop=3, min_width=20, share=2)
     table.add_column("Source", drop=1, min_width=20)
     return table
 
@@ -256,7 +258,7 @@ def history_row(change: Change, with_ref: bool = True, zone: str = "UTC") -> lis
         text.append(" (dated before it was added)", style="dim")
     if change.retracted:
         text.append(" (retracted)", style="dim")
-    return row + [text, note_cell(change.note), cell(change.source)]
+    return row + [text, cell(change.by), note_cell(change.note), cell(change.source)]
 
 
 def countdown_table(entries, now: datetime, view_zone: str | None = None,

@@ -21,7 +21,7 @@ from typing import Self
 from tracker.errors import TrackerError
 from tracker.model import Ref
 
-SCHEMA_VERSION = 10
+SCHEMA_VERSION = 11
 BUSY_TIMEOUT_MS = 10_000
 
 

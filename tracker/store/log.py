@@ -141,7 +141,9 @@ class LogReads(Connection):
                     on=row["happened"], recorded=row["recorded"], source=row["source"],
                     note=row["note"], title=row["title"],
                     within=Ref(row["parent_type"], row["parent_num"]) if row["parent_num"] else None,
-                    early=bool(row["early"]), id=row["id"], retracted=bool(row["retracted"]))
+                    early=bool(row["early"]), id=row["id"], retracted=bool(row["retracted"]),
+                    # Another program's non-text name is no name: shown empty, the change kept.
+                    by=row["recorded_by"] if type(row["recorded_by"]) is str else None)
 
     def last_page(self, item_id: int | None, span: Span, before: Place | None, count: int,
                   beyond: int) -> tuple[Place | None, int]:

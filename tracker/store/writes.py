@@ -16,10 +16,41 @@ from tracker.store.log import to_log
 # The (zone, no event) pairs of a load's events, one per zone (see Writes.loaded).
 _ALONE_IN: dict[str | None, tuple[str | None, None]] = {}
 _CHANGE_COLUMNS = ("item_id", "field", "old", "new", "happened", "happened_utc", "recorded", "source", "note",
-                   "command_id")
+                   "recorded_by", "command_id")
+# Not decided yet: who writes is read from the environment on the run's first write.
+_UNDECIDED = object()
+
+
+def current_by() -> str | None:
+    """Who this run's changes are recorded by: TRACKER_USER if set and not blank (refused
+    if it is no name: a control character, overlong), else the OS user (cleaned, not
+    refused: no one typed it), else None. On PostgreSQL the database says, not this."""
+    import os
+
+    from tracker.model import MAX_BY, check_by
+
+    given = os.environ.get("TRACKER_USER")
+    if given is not None and given.strip():
+        return check_by(given, "TRACKER_USER")
+    import getpass
+
+    try:
+        name = getpass.getuser()
+    except Exception:       # no login name, no passwd entry (a container's bare uid), no pwd module
+        return None
+    name = "".join(character for character in name if character.isprintable()).strip()[:MAX_BY]
+    return name or None
 
 
 class Writes(Connection):
+    _recorded_by = _UNDECIDED
+
+    def recorded_by(self) -> str | None:
+        """Who this run writes as (see current_by), decided once, on the first write."""
+        if self._recorded_by is _UNDECIDED:
+            self._recorded_by = current_by()
+        return self._recorded_by
+
     def next_num(self, item_type: ItemType) -> int:
         return self.conn.execute(
             "SELECT coalesce(max(num), 0) + 1 FROM items WHERE type = ?", (item_type,)
@@ -102,24 +133,28 @@ class Writes(Connection):
 
     def log_rows(self, rows: list[tuple], recorded: str) -> None:
         """Append rows already in the log's shape (id, item_id, field, old, new, happened,
-        happened_utc, recorded, source, note), values as stored, for this transaction's
-        command (its row written with the first, `recorded` then)."""
+        happened_utc, recorded, source, note, recorded_by), values as stored (an import's:
+        each keeps its file's author), for this transaction's command (its row written
+        with the first, `recorded` then)."""
         if not rows:
             return
         command_id = self.command(recorded)
         self._insert_many("changes", ["id", *_CHANGE_COLUMNS], [(*row, command_id) for row in rows])
 
     def log(self, rows: list[dict]) -> None:
-        """Append to the change log; list values are stored as JSON arrays. The rows
-        belong to the command of this transaction (its row written with the first)."""
+        """Append to the change log, recorded by this run's author (each row gains it as
+        "by", for what the command shows of them); list values are stored as JSON arrays.
+        The rows belong to the command of this transaction (its row written with the first)."""
         if not rows:
             return
+        by = self.recorded_by()
         command_id = self.command(rows[0]["recorded"])
+        for row in rows:
+            row["by"] = by
         self._insert_many(
-            "changes", ["item_id", "field", "old", "new", "happened", "happened_utc", "recorded", "source", "note",
-                        "command_id"],
+            "changes", list(_CHANGE_COLUMNS),
             [(row["item_id"], row["field"], to_log(row["old"]), to_log(row["new"]), row["happened"],
-              row["happened_utc"], row["recorded"], row["source"], row["note"], command_id) for row in rows],
+              row["happened_utc"], row["recorded"], row["source"], row["note"], by, command_id) for row in rows],
         )
 
     def command(self, recorded: str, undoes: int | None = None) -> int:

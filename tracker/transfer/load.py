@@ -11,7 +11,7 @@ from typing import Any
 
 from tracker import core, dates
 from tracker.errors import BadArgument
-from tracker.model import PREFIX, Ref, check_source, parse_ref
+from tracker.model import PREFIX, Ref, check_by, check_source, parse_ref
 from tracker.store import Store
 from tracker.store.log import to_log
 from tracker.transfer.document import _names, _number, _stamp, _text, _uid, _within
@@ -158,7 +158,7 @@ def _fields(entry: dict, link: str | None) -> core.Fields:
 
 
 # The keys of a log entry, in the order _history_row reads them.
-_LOG_KEYS = ("ref", "old", "new", "on", "field", "recorded", "source", "note")
+_LOG_KEYS = ("ref", "old", "new", "on", "field", "recorded", "source", "note", "by")
 
 
 class _Load:
@@ -188,6 +188,10 @@ class _Load:
         # A log names the same few thousand days again and again.
         self.happened: dict[tuple[str, int], tuple[str, str]] = {}
         self.user_zone = dates.user_zone_name()
+        self.authors: dict[str, str | None] = {}      # a file's `by` names, as checked (see _by)
+        # Who imports, for the changes the import logs itself; a TRACKER_USER that is no
+        # name is refused before anything is read.
+        store.recorded_by()
 
     # -- items ------------------------------------------------------------------
 
@@ -378,7 +382,8 @@ class _Load:
             for offset in (offset for offset, done in enumerate(logged) if not done):
                 item_id = self.first_id + offset
                 rows.append((change_id, item_id, "created", None, store.columns(item_id)["status"], dates.stamp(now),
-                             dates.utc_text(now), dates.stamp(now), None, f"imported from {name}"))
+                             dates.utc_text(now), dates.stamp(now), None, f"imported from {name}",
+                             store.recorded_by()))
                 change_id += 1
         if rows:
             store.log_rows(rows, recorded or rows[0][7])
@@ -409,7 +414,7 @@ class _Load:
         the same things in the same order, so the first problem found is the same."""
         if entry.__class__ is not dict:
             return self._checked_history_row(entry)
-        ref_text, old, new, on, field, recorded, source, note = map(entry.get, _LOG_KEYS)
+        ref_text, old, new, on, field, recorded, source, note, by = map(entry.get, _LOG_KEYS)
         if not (ref_text.__class__ is str and on.__class__ is str and recorded.__class__ is str
                 and (old is None or old.__class__ is str) and (new is None or new.__class__ is str)
                 and (field is None or (field.__class__ is str and field != "parent" and field != "event"))
@@ -430,7 +435,7 @@ class _Load:
                 self.happened.clear()
             self.happened[on, zone] = reading
         return (item_id, field, old, new, *reading, dates.read_stamp(recorded, what="recorded"),
-                None if source is None else check_source(source), note)
+                None if source is None else check_source(source), note, self._by(by))
 
     def _checked_history_row(self, entry: Any) -> tuple | None:
         """_history_row for any entry, each field read by the readers that name a problem."""
@@ -455,7 +460,18 @@ class _Load:
             # The event as it is numbered here: an import renumbers what it cannot keep.
             old, new = self._renumbered(old), self._renumbered(new)
         return (item_id, field, to_log(old), to_log(new), happened.text, happened.utc_start,
-                _stamp(entry, "recorded"), check_source(_text(entry, "source")), _text(entry, "note"))
+                _stamp(entry, "recorded"), check_source(_text(entry, "source")), _text(entry, "note"),
+                self._by(entry.get("by")))
+
+    def _by(self, by: Any) -> str | None:
+        """Who made a file's change, kept as the file says (an export's `by`; none in an
+        older one's). A desk has a few authors: each name is checked once."""
+        if by is None:
+            return None
+        if by.__class__ is str and by in self.authors:
+            return self.authors[by]
+        checked = self.authors[by] = check_by(by, '"by"')     # a string: check_by refuses anything else
+        return checked
 
     def _renumbered(self, value):
         """A file's reference in a logged value, as that item is numbered here."""
