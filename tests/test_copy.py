@@ -326,3 +326,24 @@ def test_a_url_is_named_without_its_password_in_errors(seeded):
     run = seeded("copy", "--to", "postgresql://desk:s3cret@db.invalid/tracker")
     assert run.code in (1, 2) and "s3cret" not in run.stderr + run.stdout
     assert run.stderr.count("\n") == 1 and "postgresql://desk@db.invalid/tracker" in run.stderr
+
+
+def test_memory_stays_flat_as_the_log_grows(tmp_path, monkeypatch):
+    """Python's peak while copying 4,000 agreements is about that of 1,000: the rows
+    pass through in batches (SQLite's page cache, outside this count, is capped by
+    bulk_loading as an import's is)."""
+    import tracemalloc
+
+    from tracker import copying
+
+    monkeypatch.setattr(copying, "BATCH", 200)
+    monkeypatch.setenv("TRACKER_NOW", "2025-11-29T10:00:00Z")
+    peaks = []
+    for items in (1000, 4000):
+        source = tmp_path / f"s{items}.db"
+        _big(source, items)
+        tracemalloc.start()
+        copying.copy(str(source), str(tmp_path / f"t{items}.db"))
+        peaks.append(tracemalloc.get_traced_memory()[1])
+        tracemalloc.stop()
+    assert peaks[1] < peaks[0] * 1.3, peaks

@@ -17,8 +17,9 @@ from tracker.store.connection import Connection
 # written after the rows it refers to. The derived tables (item_search,
 # agreement_counts) are not copied: the target fills them itself (bulk_loading).
 COPIED = ("commands", "items", "item_parties", "item_tags", "changes", "feeds", "feed_entries", "proposals")
-# Each table read in the order of its primary key: the order it was written in.
-_KEY = {"item_parties": "item_id, position", "item_tags": "item_id, position"}
+# Each table's primary key: read in its order (the order rows were written in), a batch
+# at a time from where the last one ended.
+_KEY = {"item_parties": ("item_id", "position"), "item_tags": ("item_id", "position")}
 
 
 def _quoted(name: str) -> str:
@@ -43,13 +44,22 @@ class CopyReads(Connection):
         return [column[0] for column in cursor.description]
 
     def row_batches(self, table: str, columns: list[str], size: int) -> Iterator[list[tuple]]:
-        """The table's rows in key order, `size` at a time: one statement read as it goes,
-        so memory holds one batch whatever the table's size."""
-        order = _KEY.get(table, "id")
-        cursor = self.conn.execute(
-            f"SELECT {', '.join(map(_quoted, columns))} FROM {_quoted(table)} ORDER BY {order}")
-        while batch := cursor.fetchmany(size):
+        """The table's rows in key order, `size` at a time. Each batch is a query of its
+        own that starts after the last key read (an index seek), so that memory holds one
+        batch with any driver: PostgreSQL's would fetch a single query's result whole."""
+        key = _KEY.get(table, ("id",))
+        at = [columns.index(name) for name in key]
+        listed, keyed = ", ".join(map(_quoted, columns)), ", ".join(map(_quoted, key))
+        first = f"SELECT {listed} FROM {_quoted(table)} ORDER BY {keyed} LIMIT ?"
+        after = (f"SELECT {listed} FROM {_quoted(table)} WHERE ({keyed}) > ({', '.join('?' for _ in key)}) "
+                 f"ORDER BY {keyed} LIMIT ?")
+        batch = self.conn.execute(first, (size,)).fetchall()
+        while batch:
             yield batch
+            if len(batch) < size:
+                return
+            last = batch[-1]
+            batch = self.conn.execute(after, (*(last[place] for place in at), size)).fetchall()
 
     def copied_counts(self) -> dict[str, int]:
         """How many rows each copied table holds."""
