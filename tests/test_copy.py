@@ -257,8 +257,10 @@ def test_rows_the_target_refuses_stop_the_copy(seeded, tmp_path):
     assert "run `tracker check` on" in run.stderr and not target.exists()
 
 
-def test_an_interrupted_copy_leaves_the_target_as_it_was(tmp_path):
-    """Ctrl-C (SIGINT) to a real copy midway: exit 130, one line, the target untouched."""
+@pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGKILL], ids=["Ctrl-C", "killed"])
+def test_an_interrupted_copy_leaves_the_target_as_it_was(tmp_path, stop):
+    """Ctrl-C (SIGINT) to a real copy midway: exit 130, one line, the target untouched.
+    Killed (SIGKILL): no word, and the target as it was all the same."""
     source, target = tmp_path / "big.db", tmp_path / "desk.db"
     env = {**os.environ, "TRACKER_NOW": "2025-11-29T10:00:00Z", "TRACKER_TZ": "UTC"}
     subprocess.run([TRACKER_BIN, "--db", str(target), "list"], env=env, check=True, capture_output=True)
@@ -272,10 +274,13 @@ def test_an_interrupted_copy_leaves_the_target_as_it_was(tmp_path):
     while process.poll() is None and (not wal.exists() or wal.stat().st_size < 1 << 20):
         assert time.monotonic() - started < 60
         time.sleep(0.005)
-    process.send_signal(signal.SIGINT)
+    process.send_signal(stop)
     out, err = process.communicate(timeout=60)
-    assert process.returncode == 130, err
-    assert err == f"tracker: error: interrupted: nothing was copied; {target} is as it was\n"
+    if stop == signal.SIGINT:
+        assert process.returncode == 130, err
+        assert err == f"tracker: error: interrupted: nothing was copied; {target} is as it was\n"
+    else:
+        assert process.returncode == -signal.SIGKILL
     assert sorted(sqlite3.connect(target).iterdump()) == before
 
 
@@ -347,3 +352,23 @@ def test_memory_stays_flat_as_the_log_grows(tmp_path, monkeypatch):
         peaks.append(tracemalloc.get_traced_memory()[1])
         tracemalloc.stop()
     assert peaks[1] < peaks[0] * 1.3, peaks
+
+
+def test_a_column_a_migration_adds_is_carried_without_being_named(seeded, tmp_path):
+    """Who recorded each change (changes.recorded_by, another part of issue 14) is copied
+    as any column is: the columns are read from the databases, not listed in tracker."""
+    seeded.ok("list")
+    target = at(seeded, tmp_path / "desk.db")
+    target.ok("list")
+    for db, added in ((seeded.db, "recorded_by TEXT DEFAULT 'ana'"), (target.db, "recorded_by TEXT")):
+        conn = sqlite3.connect(db)
+        conn.execute(f"ALTER TABLE changes ADD COLUMN {added}")
+        conn.commit()
+        conn.close()
+    seeded.ok("copy", "--to", str(target.db))
+    copied = sqlite3.connect(target.db).execute("SELECT DISTINCT recorded_by FROM changes").fetchall()
+    assert copied == [("ana",)]
+    check_one_line_error(seeded("copy", "--to", str(tmp_path / "plain.db")), 1,
+                         f"{seeded.db} and {tmp_path / 'plain.db'} have different columns in changes: "
+                         "run `tracker check` on both")
+    assert not (tmp_path / "plain.db").exists()
