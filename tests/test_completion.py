@@ -54,7 +54,8 @@ def typed_answer(env, shell: str, line: str, **extra: str) -> str:
 
 
 def test_bash_completes_commands_and_options(shell_env):
-    assert bash_answer(shell_env, "tracker co") == ["countdown"]
+    assert bash_answer(shell_env, "tracker co") == ["countdown", "copy"]
+    assert bash_answer(shell_env, "tracker cou") == ["countdown"]
     assert bash_answer(shell_env, "tracker add ") == ["event", "agreement"]
     assert bash_answer(shell_env, "tracker list --st") == ["--status"]
     assert "--install-completion" in bash_answer(shell_env, "tracker --")

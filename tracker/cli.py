@@ -43,6 +43,7 @@ COMMANDS = {
     "undo": "undo:undo",
     "retract": "undo:retract",
     "backup": "backup:backup",
+    "copy": "copy:copy",
     "feeds": "feeds:app",
     "news": "news:news",
     "inbox": "inbox:app",

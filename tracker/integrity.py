@@ -286,6 +286,13 @@ def _derived_findings(store: Store) -> list[Finding]:
     return findings
 
 
+def logical(store: Store) -> list[Finding]:
+    """The checks of the rows themselves (not of the file, nor of the schema, nor of the
+    form of dates): rows that refer to nothing, items against their log, the derived
+    tables, the inbox. What `tracker copy` asks of its target before committing."""
+    return _orphan_findings(store) + _drift_findings(store) + _derived_findings(store) + _news_findings(store)
+
+
 def check(store: Store, quick: bool = False) -> list[Finding]:
     """Everything wrong with the database, damage first (and alone: nothing else can be
     trusted in a damaged file)."""

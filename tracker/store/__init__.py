@@ -23,6 +23,7 @@ from __future__ import annotations
 
 from tracker.store.calendar import CalendarReads
 from tracker.store.feeds import FeedStore
+from tracker.store.copying import CopyReads, CopyWrites
 from tracker.store.connection import BUSY_TIMEOUT_MS, SCHEMA_VERSION, Connection, migration, schema_sql, statements
 from tracker.store.integrity import Integrity
 from tracker.store.items import ItemQuery, ItemReads, fts_query
@@ -35,5 +36,5 @@ __all__ = ["BUSY_TIMEOUT_MS", "DAY_SLACK_HOURS", "SCHEMA_VERSION", "ItemQuery", 
            "migration", "schema_sql", "statements"]
 
 
-class Store(CalendarReads, FeedStore, UndoReads, ReportReads, ItemReads, LogReads, Writes, Integrity, Connection):
+class Store(CopyReads, CopyWrites, CalendarReads, FeedStore, UndoReads, ReportReads, ItemReads, LogReads, Writes, Integrity, Connection):
     """The database of one tracker: `Store(path)` opens it (making or migrating it)."""
