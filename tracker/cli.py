@@ -334,7 +334,7 @@ def _database_errors() -> tuple[type[Exception], ...]:
     return ((dialect.Error,) if dialect else ()) + ((sqlite.Error,) if sqlite else ())
 
 
-def _database_trouble(error: Exception) -> Exception:
+def _database_trouble(error: Exception) -> TrackerError:
     """What a driver's error means, said by the dialect of this run's database (the run's
     store is gone by then); an SQLite error met without a store, by SQLite's."""
     dialect = Session.current.dialect if Session.current else None
@@ -384,7 +384,7 @@ class Session:
         self.db = db
         self.command = command      # its name, for the log: what `tracker undo` reverses
         self.path: Path | None = None       # the database, once opened (or tried)
-        self.dialect = None                 # its dialect (tracker.store.Dialect), then
+        self.dialect = None                 # the database's engine (a store Dialect), likewise
         self._store = None
         Session.current = self
 
