@@ -132,7 +132,7 @@ def test_bulk_loading_refuses_an_item_that_belongs_to_an_agreement(tmp_path):
 
 def test_the_indexes_of_a_bulk_load_are_sorted_within_a_small_cache(tmp_path):
     # SQLite's sorter holds as much as the page cache may: the index builds run with less.
-    from tracker.store.connection import LARGE_LOAD, LARGE_LOAD_KIB, LOAD_KIB, SORT_KIB
+    from tracker.store.sqlite import LARGE_LOAD, LARGE_LOAD_KIB, LOAD_KIB, SORT_KIB
 
     store = Store(tmp_path / "t.db")
     sizes = []

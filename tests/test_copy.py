@@ -231,11 +231,11 @@ def test_a_target_that_made_the_copy_fail_is_as_it_was(full, tmp_path, monkeypat
 def test_the_copy_is_checked_before_its_commit(full, tmp_path, monkeypatch):
     """What the checks find in the copy and not in the source stops it (a derived table
     filled wrong, here): nothing is committed."""
-    from tracker.store.connection import Connection
+    from tracker.store.sqlite import SQLiteDialect
 
-    filled = Connection._fill_derived
-    monkeypatch.setattr(Connection, "_fill_derived", lambda self, *args: self.conn.execute(
-        "INSERT INTO agreement_counts VALUES (-1, 'signed', 99)") and filled(self, *args))
+    filled = SQLiteDialect.fill_derived
+    monkeypatch.setattr(SQLiteDialect, "fill_derived", lambda self, conn, *args: conn.execute(
+        "INSERT INTO agreement_counts VALUES (-1, 'signed', 99)") and filled(self, conn, *args))
     target = tmp_path / "desk.db"
     run = full("copy", "--to", str(target))
     check_one_line_error(run, 1, f"the copy in {target} does not check out (agreement counts: ")

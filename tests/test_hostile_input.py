@@ -361,18 +361,18 @@ def test_a_truncated_database_is_called_damaged(seeded, tmp_path):
 
 
 def test_a_full_disk_says_so_and_that_nothing_changed(summit, monkeypatch, tmp_path):
-    from tracker.store import connection
+    from tracker.store.sqlite import SQLiteDialect
 
-    original = connection.Connection._connect
+    original = SQLiteDialect.connect
 
-    def small_disk(path, make_folder):
-        conn = original(path, make_folder)
+    def small_disk(dialect):
+        conn = original(dialect)
         # SQLite's own limit on the file's pages: writing past it is SQLITE_FULL, as a full disk is.
         pages = conn.execute("PRAGMA page_count").fetchone()[0]
         conn.execute(f"PRAGMA max_page_count = {pages}")
         return conn
 
-    monkeypatch.setattr(connection.Connection, "_connect", staticmethod(small_disk))
+    monkeypatch.setattr(SQLiteDialect, "connect", small_disk)
     before = summit.dump()
     path = tmp_path / "large.json"
     path.write_text(json.dumps({"format": "tracker-export", "version": 1, "items": _nested_events(2000)}))
@@ -382,7 +382,7 @@ def test_a_full_disk_says_so_and_that_nothing_changed(summit, monkeypatch, tmp_p
 
 
 def test_a_disk_io_error_on_a_full_disk_is_called_full(monkeypatch, tmp_path):
-    from tracker.store import connection
+    from tracker.store import sqlite as connection
 
     class FakeStats:
         f_bavail, f_frsize = 3, 4096

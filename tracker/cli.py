@@ -6,7 +6,6 @@ of a `tracker list`. `tracker --help` still builds them all, to list them.
 """
 
 import os
-import sqlite3
 import sys
 from functools import cache
 from importlib import import_module
@@ -301,10 +300,8 @@ class TrackerGroup(TrackerSubGroup):
             if isinstance(leaving.__context__, BrokenPipeError):
                 _reader_gone()
             raise
-        except sqlite3.Error as error:
-            from tracker.store.connection import database_trouble
-
-            _fail(str(database_trouble(_database_path(), error)), 1)
+        except _database_errors() as error:
+            _fail(str(_database_trouble(error)), 1)
         except StdoutLost as lost:
             _stdout_lost(lost)
         # Flushed here, not at exit, where a closed pipe would be exit 120.
@@ -329,9 +326,24 @@ def _command_target(name: str):
     return getattr(import_module(f"tracker.commands.{module}"), attribute)
 
 
-def _database_path() -> Path | None:
-    """The database of this run, for a message about it (the run's own is gone by then)."""
-    return Session.current.path if Session.current else None
+def _database_errors() -> tuple[type[Exception], ...]:
+    """The base errors of the database drivers this run has loaded: its store's dialect's,
+    and SQLite's wherever else a file was read (backup, completion, serve). Known without
+    importing a driver: a run that loaded none has none to catch."""
+    dialect = Session.current.dialect if Session.current else None
+    sqlite = sys.modules.get("sqlite3")
+    return ((dialect.Error,) if dialect else ()) + ((sqlite.Error,) if sqlite else ())
+
+
+def _database_trouble(error: Exception) -> TrackerError:
+    """What a driver's error means, said by the dialect of this run's database (the run's
+    store is gone by then); an SQLite error met without a store, by SQLite's."""
+    dialect = Session.current.dialect if Session.current else None
+    if dialect is not None and isinstance(error, dialect.Error):
+        return dialect.trouble(error)
+    from tracker.store.sqlite import database_trouble
+
+    return database_trouble(None, error)
 
 
 def _flush_stdout() -> None:
@@ -373,6 +385,7 @@ class Session:
         self.db = db
         self.command = command      # its name, for the log: what `tracker undo` reverses
         self.path: Path | None = None       # the database, once opened (or tried)
+        self.dialect = None                 # the database's engine (a store Dialect), likewise
         self._store = None
         Session.current = self
 
@@ -382,10 +395,11 @@ class Session:
     @property
     def store(self):
         if self._store is None:
-            from tracker.store import Store
+            from tracker.store import Store, dialect_for
 
             self.path = self.db or default_db_path()
-            self._store = Store(self.path, make_folder=self.db is None)
+            self.dialect = dialect_for(self.path, make_folder=self.db is None)
+            self._store = Store(self.dialect)
             self._store.command_name = self.command or "tracker"
         return self._store
 

@@ -27,13 +27,12 @@ from __future__ import annotations
 
 import json
 import re
-import sqlite3
 from dataclasses import asdict, dataclass, field
 
 from tracker import core, dates
 from tracker.errors import TrackerError
 from tracker.store import Store, schema_sql, statements
-from tracker.store.connection import expected_triggers, same_trigger
+from tracker.store.sqlite import expected_triggers, same_trigger
 from tracker.store.integrity import LIST_FIELDS
 
 # Longest excerpt of a found value a message quotes.
@@ -306,7 +305,7 @@ def check(store: Store, quick: bool = False) -> list[Finding]:
 def _check(store: Store, quick: bool, progress) -> list[Finding]:
     try:
         damage = store.damage(quick)
-    except sqlite3.DatabaseError as error:
+    except store.dialect.Error as error:
         damage = [str(error)]
     if damage:
         # SQLite's lines may hold several, under a heading: one line each here.
@@ -325,7 +324,7 @@ def _check(store: Store, quick: bool, progress) -> list[Finding]:
         if not names.intersection(needs):
             try:
                 findings += part(store)
-            except sqlite3.DatabaseError as error:
+            except store.dialect.Error as error:
                 findings.append(Finding("damage", None, None, str(error), None, f"file: {error}"))
         progress.advance()
     return findings

@@ -7,7 +7,6 @@ from __future__ import annotations
 from typing import NamedTuple
 
 from tracker.model import Ref
-from tracker.store.connection import id_list
 from tracker.store.log import RETRACTED
 
 
@@ -33,10 +32,8 @@ def _instant(stamp: str):
 class CalendarReads:
     def item_ids_by_uid(self, uids: list[str]) -> dict[str, int]:
         """The row ids of these items (removed ones too), by uid."""
-        import json
-
         return dict(self.conn.execute(
-            "SELECT uid, id FROM items WHERE uid IN (SELECT value FROM json_each(?))", (json.dumps(uids),)))
+            f"SELECT uid, id FROM items WHERE {self.dialect.in_list('uid')}", (self.dialect.list_value(uids),)))
 
     def log_facts(self, item_ids: list[int]) -> dict[int, LogFacts]:
         """Per item, from its log (the changes_by_item index): how many field changes
@@ -63,8 +60,8 @@ class CalendarReads:
         latest: dict[int, str] = {}
         for event_id, num, title, status, due, updated, removed in self.conn.execute(
                 "SELECT event_id, num, title, status, due, updated, removed FROM items INDEXED BY items_by_event "
-                "WHERE event_id IN (SELECT value FROM json_each(?)) AND type = 'agreement' "
-                "ORDER BY event_id, num", (id_list(event_ids),)):
+                f"WHERE {self.dialect.in_list('event_id')} AND type = 'agreement' "
+                "ORDER BY event_id, num", (self.dialect.list_value(event_ids),)):
             # Stamps with offsets: compared as instants, not as text.
             latest[event_id] = max(latest.get(event_id, updated), updated, key=_instant)
             if removed is None:

@@ -46,6 +46,12 @@ class Dialect:
         holds a password."""
         raise NotImplementedError
 
+    def open_trouble(self, error: Exception) -> TrackerError:
+        """As trouble(), for an error met while opening the database and reading its
+        shape (SQLite names a file it may not write in; an engine with nothing more to
+        say about opening than trouble() keeps this default)."""
+        return self.trouble(error)
+
     # -- the shape ---------------------------------------------------------------
 
     def schema_version(self, conn) -> int:
@@ -71,6 +77,22 @@ class Dialect:
         writer's (SQLite: BEGIN IMMEDIATE; PostgreSQL: BEGIN and an advisory lock),
         so that max(num) + 1 is the next ref, gap-free, whoever else is writing."""
         raise NotImplementedError
+
+    # -- bulk loading --------------------------------------------------------------
+
+    def bulk_begin(self, conn, rows: int) -> Any:
+        """Inside a write transaction, before about `rows` items are inserted at once (an
+        import): make ready for many inserts, and return what bulk_end() needs. SQLite
+        drops the row triggers that keep the derived tables (and, for a load larger than
+        the database, most indexes) and sizes its page cache. An engine whose triggers
+        work per statement keeps them on and does nothing: this default."""
+        return None
+
+    def bulk_end(self, conn, begun: Any) -> None:
+        """After the inserts, still inside the transaction: what bulk_begin() set aside
+        done at once (SQLite: the indexes built again, the derived rows written in
+        set-based SQL, the triggers made again), refusing (TrackerError) an item put in
+        one that is not an event. If the load fails, the rollback undoes bulk_begin()."""
 
     # -- fragments of SQL spelt differently ----------------------------------------
 

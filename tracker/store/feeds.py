@@ -14,6 +14,8 @@ FEED_COLUMNS = "name, url, added, checked, status, etag, last_modified, retry_af
 PROPOSAL_COLUMNS = ('proposals.id, ref, item_type, "set", "on", source, headline, proposals.feed, confidence, '
                     'evidence, state, decided')
 
+# The proposal's columns that SQL keywords name, quoted.
+_SET, _ON = '"set"', '"on"'
 # Candidates for one entry: at most this many items found by words, however large the database.
 CANDIDATES = 200
 
@@ -65,16 +67,16 @@ class FeedStore(Connection):
     def add_entry(self, row: dict) -> int:
         return self.conn.execute(
             "INSERT INTO feed_entries (feed, entry_key, link, title, published, summary, seen) "
-            "VALUES (:feed, :entry_key, :link, :title, :published, :summary, :seen)", row).lastrowid
+            "VALUES (:feed, :entry_key, :link, :title, :published, :summary, :seen) RETURNING id", row).fetchone()[0]
 
     # -- proposals ---------------------------------------------------------------
 
     def add_proposal(self, row: dict) -> int:
         return self.conn.execute(
             'INSERT INTO proposals (entry_id, ref, item_type, "set", "on", source, headline, feed, confidence, evidence) '
-            "VALUES (:entry_id, :ref, :item_type, :set, :on, :source, :headline, :feed, :confidence, :evidence)",
-            {**row, "set": _dumps(row["set"], ensure_ascii=False),
-             "evidence": _dumps(row["evidence"], ensure_ascii=False)}).lastrowid
+            "VALUES (:entry_id, :ref, :item_type, :set, :on, :source, :headline, :feed, :confidence, :evidence) "
+            "RETURNING id", {**row, "set": _dumps(row["set"], ensure_ascii=False),
+                             "evidence": _dumps(row["evidence"], ensure_ascii=False)}).fetchone()[0]
 
     def proposals(self, everything: bool = False, ids: list[int] | None = None,
                   above: float | None = None) -> list[dict]:
@@ -83,8 +85,8 @@ class FeedStore(Connection):
         if not everything:
             where.append("state = 'open'")
         if ids is not None:
-            where.append("proposals.id IN (SELECT value FROM json_each(?))")
-            params.append(_dumps(ids))
+            where.append(self.dialect.in_list("proposals.id"))
+            params.append(self.dialect.list_value(ids))
         if above is not None:
             where.append("confidence >= ?")
             params.append(above)
@@ -110,16 +112,17 @@ class FeedStore(Connection):
     def same_change_open(self, ref: str, status: str, on: str | None, days: int) -> list[int]:
         """The open proposals of the same change to the same item, dated within `days` of `on`."""
         return [row[0] for row in self.conn.execute(
-            "SELECT id FROM proposals WHERE state = 'open' AND ref = ? AND json_extract(\"set\", '$.status') = ? "
-            f"AND {_NEAR} ORDER BY id", (ref, status, on, on, days))]
+            "SELECT id FROM proposals WHERE state = 'open' AND ref = ? "
+            f"AND {self.dialect.json_text(_SET, 'status')} = ? AND {self._near()} ORDER BY id",
+            (ref, status, on, on, days))]
 
     def same_item_open(self, item_type: str, title: str, event: str | None, on: str | None, days: int) -> list[int]:
         """The open proposals of a new item with the same title, at the same event (or none),
         dated within `days` of `on`."""
         return [row[0] for row in self.conn.execute(
             "SELECT id FROM proposals WHERE state = 'open' AND ref IS NULL AND item_type = ? "
-            "AND lower(json_extract(\"set\", '$.title')) = lower(?) "
-            f"AND coalesce(json_extract(\"set\", '$.event'), '') = ? AND {_NEAR} ORDER BY id",
+            f"AND lower({self.dialect.json_text(_SET, 'title')}) = lower(?) "
+            f"AND coalesce({self.dialect.json_text(_SET, 'event')}, '') = ? AND {self._near()} ORDER BY id",
             (item_type, title, event or "", on, on, days))]
 
     def reopen_accepted(self, command_id: int) -> int:
@@ -134,6 +137,7 @@ class FeedStore(Connection):
         if not words:
             return None
         query = " AND ".join('"' + word + '"' for word in words)
+        # SQLite's side: an FTS5 query on the title column (PostgreSQL's twin comes with its search).
         for row in self.conn.execute(
                 "SELECT items.type, items.num, items.title FROM item_search JOIN items ON items.id = item_search.rowid "
                 "WHERE item_search MATCH ? AND items.type = ? AND items.removed IS NULL LIMIT 200",
@@ -180,6 +184,7 @@ class FeedStore(Connection):
         costs no more than a small one."""
         ids: set[int] = set()
         if words:
+            # SQLite's side: an FTS5 query on the title column (PostgreSQL's twin comes with its search).
             query = " OR ".join('"' + word.replace('"', '""') + '"' for word in words)
             ids.update(row[0] for row in self.conn.execute(
                 "SELECT rowid FROM item_search WHERE item_search MATCH ? LIMIT ?",
@@ -190,14 +195,17 @@ class FeedStore(Connection):
         ids.update(events)
         if events:
             ids.update(row[0] for row in self.conn.execute(
-                "SELECT id FROM items WHERE event_id IN (SELECT value FROM json_each(?)) LIMIT ?",
-                (_dumps(events), CANDIDATES)))
+                f"SELECT id FROM items WHERE {self.dialect.in_list('event_id')} LIMIT ?",
+                (self.dialect.list_value(events), CANDIDATES)))
         if not ids:
             return []
-        rows = self.query(f"SELECT {ITEM_COLUMNS} FROM {ITEM_FROM} WHERE items.id IN "
-                          "(SELECT value FROM json_each(?)) AND items.removed IS NULL ORDER BY items.id",
-                          (_dumps(sorted(ids)),))
+        rows = self.query(f"SELECT {ITEM_COLUMNS} FROM {ITEM_FROM} WHERE {self.dialect.in_list('items.id')} "
+                          "AND items.removed IS NULL ORDER BY items.id", (self.dialect.list_value(sorted(ids)),))
         return self._items(rows)
+
+    def _near(self) -> str:
+        """A proposal's date near another's (both undated counts as near): parameters on, on, days."""
+        return f"(coalesce({_ON}, ?) IS NULL OR abs({self.dialect.days_apart(_ON, '?')}) <= ?)"
 
     def agreements_at(self, event: Ref) -> int:
         return self.conn.execute(
@@ -207,8 +215,6 @@ class FeedStore(Connection):
 
 # json is loaded by the news commands that use these, not by every command that opens
 # the store (start-up is a feature: 2-9 ms here).
-# A proposal's date near another's (both undated counts as near): parameters on, on, days.
-_NEAR = '(coalesce("on", ?) IS NULL OR abs(julianday("on") - julianday(?)) <= ?)'
 
 
 def _dumps(value, **options) -> str:

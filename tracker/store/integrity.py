@@ -6,6 +6,11 @@ Each read is one pass in SQL over the table it checks (a GROUP BY, a scan with d
 functions), not a query per item: at 100,000 agreements (190,000 log rows) the log's
 last word on every field takes 0.6 s, the dates 0.5 s, the derived tables 0.3 s, the
 foreign keys 0.2 s, beside SQLite's own integrity_check (2.1 s; quick_check 0.9 s).
+
+Much here is SQLite's side, marked so where it is (PRAGMA integrity_check and
+foreign_key_check, sqlite_master, FTS5's item_search_content, GLOB, json_valid and
+json_type, julianday and date() for the date forms, rowid): tracker check on
+PostgreSQL gets its twins beside these (issue 14), not a layer over them.
 """
 
 from __future__ import annotations
@@ -35,6 +40,7 @@ _FOUND["event"] = _FOUND["parent"]
 LOGGED_FIELDS = tuple(_FOUND)
 LIST_FIELDS = ("parties", "tags")
 
+# SQLite's side (julianday, date()).
 # The forms tracker writes dates in. A day or a time with its offset (starts, due,
 # happened); a UTC instant that sorts as text (*_utc); a bookkeeping stamp (created,
 # recorded). julianday() reads the whole of each (and refuses a 13th month, a 25th hour,
@@ -65,12 +71,14 @@ DATED = {
 
 
 class Integrity(Connection):
+    # SQLite's side: PRAGMA integrity_check / quick_check.
     def damage(self, quick: bool = False) -> list[str]:
         """What SQLite's own check finds wrong with the file (pages, indexes, NOT NULL
         and CHECK constraints); quick_check leaves out the indexes' contents."""
         found = [row[0] for row in self.conn.execute("PRAGMA quick_check" if quick else "PRAGMA integrity_check")]
         return [] if found == ["ok"] else found
 
+    # SQLite's side: sqlite_master and FTS5's shadow tables.
     def schema_objects(self) -> dict[str, tuple[str, str]]:
         """Each named object of the file: name -> (type, SQL), leaving out SQLite's own
         and the tables FTS5 keeps behind a virtual table."""
@@ -80,6 +88,7 @@ class Integrity(Connection):
         shadow = {f"{name}_{part}" for name in virtual for part in ("data", "idx", "content", "docsize", "config")}
         return {name: (kind, sql or "") for kind, name, sql in rows if name not in shadow}
 
+    # SQLite's side: PRAGMA foreign_key_check / foreign_key_list, rowid.
     def orphans(self) -> Iterator[tuple[str, int | None, str, object]]:
         """Rows that refer to a row that is not there, from PRAGMA foreign_key_check
         (foreign keys are off in other clients, such as the sqlite3 shell): (table, rowid,
@@ -114,7 +123,7 @@ class Integrity(Connection):
         the order changes were written), one row each: item, field, found, expected."""
         found = "CASE last.field " + " ".join(
             f"WHEN '{name}' THEN {value}" for name, value in _FOUND.items()) + " END"
-        # List values are compared as JSON, however they were spaced.
+        # List values are compared as JSON, however they were spaced (SQLite's json functions).
         expected = ("CASE WHEN last.field IN ('parties', 'tags') AND json_valid(last.new) "
                     "THEN json(last.new) ELSE last.new END")
         fields = ", ".join(f"'{name}'" for name in ("created", *LOGGED_FIELDS))
@@ -143,6 +152,7 @@ class Integrity(Connection):
             "SELECT id, type, num, status FROM items WHERE NOT EXISTS "
             "(SELECT 1 FROM changes WHERE changes.item_id = items.id AND field = 'created') ORDER BY id").fetchall()
 
+    # SQLite's side: FORMS (julianday, date()), rowid.
     def malformed(self) -> Iterator[tuple[str, int, str, str, object, int | None]]:
         """Dated values not in the form tracker writes them: (table, rowid, column, form,
         value, item id). One pass over each table; which column is wrong is worked out
@@ -157,6 +167,7 @@ class Integrity(Connection):
                     if bad:
                         yield table, rowid, column, form, value, item_id
 
+    # SQLite's side: GLOB, json_valid, json_type, FORMS.
     def proposal_troubles(self) -> list[tuple[int, str, str | None, object, str]]:
         """What is wrong with the inbox's proposals, in one pass: (id, what, ref, the value
         at fault, its state). A proposal names its item by reference (A2), not by a foreign key: one
@@ -205,6 +216,7 @@ class Integrity(Connection):
 
     def search_off(self) -> int:
         """How many items the search index has not, or has under another title."""
+        # SQLite's side (FTS5's shadow table).
         # Read from the index's own table of contents (FTS5's item_search_content, whose
         # c0 is the title): a lookup there is a plain b-tree's, ten times cheaper than
         # one through the virtual table.
@@ -219,7 +231,7 @@ class Integrity(Connection):
         self.conn.execute(statement)
 
     def drop_object(self, kind: str, name: str) -> None:
-        # The name is read from sqlite_master, quoted as an identifier.
+        # The name is read from sqlite_master (SQLite's side), quoted as an identifier.
         self.conn.execute(f"DROP {kind.upper()} IF EXISTS {_quoted(name)}")
 
     def recount_agreements(self) -> None:
@@ -232,11 +244,11 @@ class Integrity(Connection):
 
     def rebuild_search(self) -> None:
         """The search index made again from the items and their log (the counts with it:
-        the bulk loader's filling does both)."""
+        the bulk loader's filling does both). SQLite's side: FTS5, and its bulk loader's filling."""
         self.conn.execute("DELETE FROM item_search")
         self.conn.execute("DELETE FROM agreement_counts")
         after_last = self.conn.execute("SELECT coalesce(max(id), 0) + 1 FROM changes").fetchone()[0]
-        self._fill_derived(1, after_last)
+        self.dialect.fill_derived(self.conn, 1, after_last)
 
     def drop_orphan_names(self) -> int:
         """Parties and tags of items that do not exist: not the log, and read by nothing."""

@@ -9,7 +9,6 @@ syntax (`fts_query()`).
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -19,7 +18,7 @@ from tracker import errors
 from tracker.dates import FIRST_DAY, get_zone
 from tracker.errors import BadArgument, TrackerError, excerpt
 from tracker.model import PREFIX, Item, ItemType, Ref
-from tracker.store.connection import Connection, id_list
+from tracker.store.connection import Connection
 
 
 @dataclass
@@ -87,7 +86,8 @@ class ItemReads(Connection):
             nums = [ref.num for ref in refs if ref is not None and ref.type == item_type]
             if nums:
                 rows = self.query(f"SELECT {ITEM_COLUMNS} FROM {ITEM_FROM} WHERE items.type = ? "
-                                  "AND items.num IN (SELECT value FROM json_each(?))", (item_type, id_list(nums)))
+                                  f"AND {self.dialect.in_list('items.num')}",
+                                  (item_type, self.dialect.list_value(nums)))
                 found.update((item.ref, (row["id"], item)) for row, item in zip(rows, self._items(rows)))
         return found
 
@@ -111,7 +111,7 @@ class ItemReads(Connection):
         # keeps the planner off the (type, ...) indexes, which would walk every item of
         # the type to find them.
         few = query.within is not None or (query.search and self._few_match(query.search))
-        where.append("+items.type = ?" if few else "items.type = ?")
+        where.append(f"{self.dialect.unindexed('items.type')} = ?" if few else "items.type = ?")
         params.append(item_type)
         for column, values in (("status", query.statuses), ("kind", query.kinds), ("sector", query.sectors)):
             if values:
@@ -121,11 +121,11 @@ class ItemReads(Connection):
             for value in values:
                 where.append(
                     f"EXISTS (SELECT 1 FROM {table} WHERE {table}.item_id = items.id "
-                    f"AND {table}.{column} = ? COLLATE NOCASE)"
+                    f"AND {self.dialect.nocase_equals(f'{table}.{column}')})"
                 )
                 params.append(value)
         if query.series:
-            where.append("items.series = ? COLLATE NOCASE")
+            where.append(self.dialect.nocase_equals("items.series"))
             params.append(query.series)
         if query.within:
             where.append("parent.type = ? AND parent.num = ?")
@@ -138,8 +138,8 @@ class ItemReads(Connection):
             where.append("(items.starts_utc < ? OR items.due_utc < ?)")
             params += [query.to_utc, query.to_utc]
         if query.search:
-            where.append("items.id IN (SELECT rowid FROM item_search WHERE item_search MATCH ?)")
-            params.append(fts_query(query.search))
+            where.append(f"items.id IN ({self.dialect.search_ids()})")
+            params.append(self.dialect.search_value(query.search))
         return " AND ".join(where), params
 
     # A search that matches up to this many items reads them from the search index and
@@ -154,8 +154,8 @@ class ItemReads(Connection):
         if search not in known:
             with self._searching(ItemQuery(search=search)):
                 known[search] = self.conn.execute(
-                    f"SELECT count(*) FROM (SELECT 1 FROM item_search WHERE item_search MATCH ? "
-                    f"LIMIT {self.FEW_MATCHES + 1})", (fts_query(search),)).fetchone()[0] <= self.FEW_MATCHES
+                    f"SELECT count(*) FROM ({self.dialect.search_ids()} LIMIT {self.FEW_MATCHES + 1})",
+                    (self.dialect.search_value(search),)).fetchone()[0] <= self.FEW_MATCHES
         return known[search]
 
     def _items_of(self, item_type: str, query: ItemQuery, batch: int) -> Iterator[Item]:
@@ -202,13 +202,12 @@ class ItemReads(Connection):
     def _searching(self, query: ItemQuery) -> Iterator[None]:
         try:
             yield
-        except sqlite3.OperationalError as error:
+        except self.dialect.Error as error:
             if query.search and "fts5" in str(error):
                 raise TrackerError(f"cannot search for {excerpt(query.search)}: {error}") from None
             raise
 
-    @staticmethod
-    def _parts(item_type: str, query: ItemQuery) -> list[tuple[str, tuple, str]]:
+    def _parts(self, item_type: str, query: ItemQuery) -> list[tuple[str, tuple, str]]:
         """The queries that read one type in order, one after the other: (condition, its
         parameters, order). Each is an index read in its order, so that a list stops at
         its limit instead of sorting every match."""
@@ -239,7 +238,7 @@ class ItemReads(Connection):
         since = query.under_way_since_utc or query.open_at_utc
         is_open = f"items.status NOT IN ({marks})"
         parts = [
-            (f"AND {is_open} AND items.starts_utc >= ? AND +items.ends_utc >= ?",
+            (f"AND {is_open} AND items.starts_utc >= ? AND {self.dialect.unindexed('items.ends_utc')} >= ?",
              (*closed, since, query.open_at_utc), dated[2]),
             (f"AND {is_open} {undated[0]}", closed, undated[2]),
         ]
@@ -275,7 +274,8 @@ class ItemReads(Connection):
         # "+items.type" keeps the planner off the (type, ...) indexes: only the
         # due-date index reads these rows in order.
         rows += self.query(
-            select + f"+items.type = 'agreement' AND items.due_utc > ? AND items.due_utc <= ? "
+            select + f"{self.dialect.unindexed('items.type')} = 'agreement' "
+            "AND items.due_utc > ? AND items.due_utc <= ? "
             f"AND items.status NOT IN ({', '.join('?' for _ in closed)}) ORDER BY items.due_utc, items.id" + cap,
             (now_utc, horizon, *closed))
         return self._items(rows)
@@ -285,19 +285,19 @@ class ItemReads(Connection):
         backwards from now on the due-date index, so the cost follows the limit."""
         return self._items(self.query(
             f"SELECT {ITEM_COLUMNS} FROM {ITEM_FROM} WHERE items.removed IS NULL "
-            f"AND +items.type = 'agreement' AND items.due_utc <= ? "
+            f"AND {self.dialect.unindexed('items.type')} = 'agreement' AND items.due_utc <= ? "
             f"AND items.status NOT IN ({', '.join('?' for _ in closed)}) "
             "ORDER BY items.due_utc DESC, items.id DESC" + (f" LIMIT {int(limit)}" if limit else ""),
             (now_utc, *closed)))
 
     def _items(self, rows: list[dict], with_names: bool = True) -> list[Item]:
         rows = [row for row in map(sound_row, rows) if row is not None]
-        ids = id_list([row["id"] for row in rows])
+        ids = self.dialect.list_value([row["id"] for row in rows])
         names: dict[tuple[str, int], list[str]] = {}
         for table, column in (("item_parties", "party"), ("item_tags", "tag")) if with_names else ():
             for item_id, name in self.conn.execute(
                 f"SELECT item_id, {column} FROM {table} "
-                "WHERE item_id IN (SELECT value FROM json_each(?)) ORDER BY item_id, position",
+                f"WHERE {self.dialect.in_list('item_id')} ORDER BY item_id, position",
                 (ids,),
             ):
                 names.setdefault((column, item_id), []).append(name)
@@ -326,16 +326,15 @@ class ItemReads(Connection):
     def items_by_id(self, item_ids, names: bool = True) -> dict[int, Item]:
         """Several items by their ids, removed ones too; without their parties and tags
         unless `names` (a report weighs many to show a few)."""
-        cursor = self.conn.execute(f"SELECT {ITEM_COLUMNS} FROM {ITEM_FROM} "
-                                   "WHERE items.id IN (SELECT value FROM json_each(?))", (id_list(list(item_ids)),))
-        cursor.row_factory = sqlite3.Row
-        rows = cursor.fetchall()
+        rows = self.query(f"SELECT {ITEM_COLUMNS} FROM {ITEM_FROM} WHERE {self.dialect.in_list('items.id')}",
+                          (self.dialect.list_value(item_ids),))
         return {row["id"]: item for row, item in zip(rows, self._items(rows, names))}
 
     def refs_by_id(self, item_ids: list[int]) -> dict[Ref, int]:
         """The refs of these items (and their ids), without reading them."""
         return {Ref(item_type, num): item_id for item_id, item_type, num in self.conn.execute(
-            "SELECT id, type, num FROM items WHERE id IN (SELECT value FROM json_each(?))", (id_list(item_ids),))}
+            f"SELECT id, type, num FROM items WHERE {self.dialect.in_list('id')}",
+            (self.dialect.list_value(item_ids),))}
 
     def event_ids(self, refs) -> dict[Ref, int]:
         """The ids of these events."""
@@ -344,8 +343,8 @@ class ItemReads(Connection):
     def event_facts(self, refs) -> dict[Ref, tuple[int, str | None, str | None]]:
         """The id, zone and end (UTC) of these events, without reading them whole."""
         return {Ref("event", num): (item_id, tz, ends_utc) for item_id, num, tz, ends_utc in self.conn.execute(
-            "SELECT id, num, tz, ends_utc FROM items WHERE type = 'event' "
-            "AND num IN (SELECT value FROM json_each(?))", (id_list([ref.num for ref in refs if ref]),))}
+            f"SELECT id, num, tz, ends_utc FROM items WHERE type = 'event' AND {self.dialect.in_list('num')}",
+            (self.dialect.list_value([ref.num for ref in refs if ref]),))}
 
     def series_neighbours(self, item_id: int) -> tuple[Ref | None, Ref | None]:
         """The events just before and after this one in its series: by number, else by start."""
@@ -353,7 +352,7 @@ class ItemReads(Connection):
         if not series:
             return None, None
         members = self.conn.execute(
-            "SELECT id, type, num FROM items WHERE series = ? COLLATE NOCASE AND removed IS NULL "
+            f"SELECT id, type, num FROM items WHERE {self.dialect.nocase_equals('series')} AND removed IS NULL "
             "ORDER BY series_number IS NULL, series_number, starts_utc IS NULL, starts_utc, num",
             (series,),
         ).fetchall()
@@ -367,7 +366,7 @@ class ItemReads(Connection):
 
     def series_number_taken(self, series: str, number: int, item_id: int | None) -> Ref | None:
         hit = self.conn.execute(
-            "SELECT type, num FROM items WHERE series = ? COLLATE NOCASE AND series_number = ? "
+            f"SELECT type, num FROM items WHERE {self.dialect.nocase_equals('series')} AND series_number = ? "
             "AND removed IS NULL AND id IS NOT ?", (series, number, item_id),
         ).fetchone()
         return Ref(hit[0], hit[1]) if hit else None

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from tracker.model import PREFIX, Change, Ref
-from tracker.store.connection import Connection, id_list
+from tracker.store.connection import Connection
 
 # A date-only change ("--on 2025-11-24") is stored at 00:00 of its day in its item's
 # zone: up to 26 hours (UTC+14 against UTC-12) from 00:00 in the reader's zone.
@@ -257,15 +257,15 @@ class LogReads(Connection):
         """When each of these items was last written to, leaving out the changes of `after`."""
         condition, params = after.where()
         return dict(self.conn.execute(
-            "SELECT item_id, max(recorded) FROM changes WHERE item_id IN (SELECT value FROM json_each(:ids)) "
-            f"AND NOT ({condition}) GROUP BY item_id", {**params, "ids": id_list(item_ids)}).fetchall())
+            f"SELECT item_id, max(recorded) FROM changes WHERE {self.dialect.in_list('item_id', ':ids')} "
+            f"AND NOT ({condition}) GROUP BY item_id", {**params, "ids": self.dialect.list_value(item_ids)}).fetchall())
 
     def logged_in(self, item_ids: list[int], window: Span) -> set[int]:
         """Which of these items have changes in `window`."""
         condition, params = window.where()
         return {row[0] for row in self.conn.execute(
-            "SELECT DISTINCT item_id FROM changes WHERE item_id IN (SELECT value FROM json_each(:ids)) "
-            f"AND {condition}{self.reported_only()}", {**params, "ids": id_list(item_ids)})}
+            f"SELECT DISTINCT item_id FROM changes WHERE {self.dialect.in_list('item_id', ':ids')} "
+            f"AND {condition}{self.reported_only()}", {**params, "ids": self.dialect.list_value(item_ids)})}
 
     def logged_fields(self, item_id: int, happened: str | None, source: str | None, note: str | None) -> set:
         """The fields (None for a note) of an item's logged changes with this source and

@@ -9,7 +9,6 @@ with the columns and the row-to-item making of `ItemReads`.
 from __future__ import annotations
 
 from tracker.model import Item
-from tracker.store.connection import id_list
 from tracker.store.items import ITEM_COLUMNS, ITEM_FROM, ItemReads
 from tracker.store.log import RETRACTED, Span
 
@@ -57,14 +56,14 @@ class ReportReads(ItemReads):
         (0), and at each of these events, as (event id, status, count). Read from counts
         the triggers keep, so the cost does not grow with the number of agreements."""
         return self.conn.execute(
-            "SELECT event_id, status, n FROM agreement_counts "
-            "WHERE event_id IN (SELECT value FROM json_each(?)) AND n > 0", (id_list([-1, 0, *event_ids]),)).fetchall()
+            f"SELECT event_id, status, n FROM agreement_counts WHERE {self.dialect.in_list('event_id')} AND n > 0",
+            (self.dialect.list_value([-1, 0, *event_ids]),)).fetchall()
 
     def live_agreements_by_event(self, item_ids: list[int]) -> list[tuple[int, str, int]]:
         """(event id or 0, status, how many) of the live agreements among these items."""
         return self.conn.execute(
-            "SELECT coalesce(event_id, 0), status, count(*) FROM items WHERE id IN (SELECT value FROM json_each(?)) "
-            "AND type = 'agreement' AND removed IS NULL GROUP BY 1, 2", (id_list(item_ids),)).fetchall()
+            f"SELECT coalesce(event_id, 0), status, count(*) FROM items WHERE {self.dialect.in_list('id')} "
+            "AND type = 'agreement' AND removed IS NULL GROUP BY 1, 2", (self.dialect.list_value(item_ids),)).fetchall()
 
     def events_with_agreements(self, limit: int) -> list[int]:
         """The ids of events with live agreements, the newest first, at most `limit`:
@@ -82,10 +81,10 @@ class ReportReads(ItemReads):
     def open_agreements_at(self, event_ids: list[int], closed: tuple[str, ...]) -> list[Item]:
         """The live agreements of these events not in a closed status (from the event index)."""
         return self._items(self.query(
-            f"SELECT {ITEM_COLUMNS} FROM {ITEM_FROM} WHERE items.event_id IN (SELECT value FROM json_each(?)) "
+            f"SELECT {ITEM_COLUMNS} FROM {ITEM_FROM} WHERE {self.dialect.in_list('items.event_id')} "
             "AND items.type = 'agreement' AND items.removed IS NULL "
-            "AND items.status NOT IN (SELECT value FROM json_each(?))",
-            (id_list(event_ids), "[" + ",".join(f'"{s}"' for s in closed) + "]")))
+            f"AND NOT {self.dialect.in_list('items.status')}",
+            (self.dialect.list_value(event_ids), self.dialect.list_value(closed))))
 
     def overdue(self, as_of_utc: str, closed: tuple[str, ...], limit: int, leave_out: list[int] = (),
                 leave_out_events: list[int] = ()) -> list[Item]:
@@ -98,10 +97,11 @@ class ReportReads(ItemReads):
             f"SELECT {ITEM_COLUMNS} FROM {ITEM_FROM} WHERE items.type = 'agreement' "
             f"AND items.removed IS NULL AND items.status NOT IN ({marks}) "
             f"AND (items.due_utc <= ? OR parent.ends_utc <= ?) "
-            "AND items.id NOT IN (SELECT value FROM json_each(?)) "
-            "AND coalesce(items.event_id, 0) NOT IN (SELECT value FROM json_each(?)) "
+            f"AND NOT {self.dialect.in_list('items.id')} "
+            f"AND NOT {self.dialect.in_list('coalesce(items.event_id, 0)')} "
             f"ORDER BY items.num LIMIT {int(limit)}",
-            (*closed, as_of_utc, as_of_utc, id_list(list(leave_out)), id_list(list(leave_out_events))),
+            (*closed, as_of_utc, as_of_utc, self.dialect.list_value(leave_out),
+             self.dialect.list_value(leave_out_events)),
         ))
 
     def quiet(self, window: Span, closed: dict[str, tuple[str, ...]], limit: int,
@@ -120,12 +120,12 @@ class ReportReads(ItemReads):
             over = "AND (items.ends_utc IS NULL OR items.ends_utc >= :until_utc) " if item_type == "event" else ""
             found += self.query(
                 f"SELECT {ITEM_COLUMNS} FROM {ITEM_FROM} WHERE items.type = :type AND items.removed IS NULL "
-                f"AND items.status NOT IN (SELECT value FROM json_each(:closed)) {over}"
-                "AND items.id NOT IN (SELECT value FROM json_each(:leave_out)) "
+                f"AND NOT {self.dialect.in_list('items.status', ':closed')} {over}"
+                f"AND NOT {self.dialect.in_list('items.id', ':leave_out')} "
                 "AND NOT EXISTS (SELECT 1 FROM changes WHERE changes.item_id = items.id "
                 f"                AND {logged}) "
                 f"ORDER BY items.num LIMIT {int(limit) - len(found)}",
-                {**params, "type": item_type, "closed": "[" + ",".join(f'"{s}"' for s in statuses) + "]",
-                 "leave_out": id_list(list(leave_out))},
+                {**params, "type": item_type, "closed": self.dialect.list_value(statuses),
+                 "leave_out": self.dialect.list_value(leave_out)},
             )
         return self._items(found)

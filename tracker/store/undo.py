@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from tracker.model import Ref
-from tracker.store.connection import Connection, id_list
+from tracker.store.connection import Connection
 from tracker.store.log import RETRACTED, _from_log
 
 
@@ -75,7 +75,8 @@ class UndoReads(Connection):
     def command_changes(self, command_ids: list[int]) -> list[LoggedChange]:
         """The log rows of these commands, in the order they were written."""
         return self._logged(
-            "changes.command_id IN (SELECT value FROM json_each(?)) ORDER BY changes.id", (id_list(command_ids),))
+            f"{self.dialect.in_list('changes.command_id')} ORDER BY changes.id",
+            (self.dialect.list_value(command_ids),))
 
     def first_changes(self, command_id: int, limit: int) -> tuple[list[LoggedChange], int]:
         """The first `limit` log rows of a command, and how many it has (from its index)."""
@@ -90,17 +91,17 @@ class UndoReads(Connection):
         """The changes to these items logged after `after_id` by commands still in force
         (not undos, not undone), oldest first: what an undo would overwrite."""
         return self._logged(
-            "changes.item_id IN (SELECT value FROM json_each(?)) AND changes.id > ? "
+            f"{self.dialect.in_list('changes.item_id')} AND changes.id > ? "
             "AND (changes.command_id IS NULL OR changes.command_id NOT IN " + _SETTLED + ") "
-            "ORDER BY changes.id", (id_list(item_ids), after_id))
+            "ORDER BY changes.id", (self.dialect.list_value(item_ids), after_id))
 
     def later_undo_changes(self, item_ids: list[int], after_id: int) -> list[LoggedChange]:
         """The changes to these items logged after `after_id` by undos, oldest first: an
         undo puts values back, which may or may not be the ones a command had set."""
         return self._logged(
-            "changes.item_id IN (SELECT value FROM json_each(?)) AND changes.id > ? "
+            f"{self.dialect.in_list('changes.item_id')} AND changes.id > ? "
             "AND changes.command_id IN (SELECT id FROM commands WHERE undoes IS NOT NULL) "
-            "ORDER BY changes.id", (id_list(item_ids), after_id))
+            "ORDER BY changes.id", (self.dialect.list_value(item_ids), after_id))
 
     def _logged(self, condition: str, params: tuple) -> list[LoggedChange]:
         rows = self.conn.execute(
@@ -115,10 +116,10 @@ class UndoReads(Connection):
     def live_dependants(self, item_ids: list[int]) -> list[tuple[int, Ref]]:
         """Live items, not among these, that belong to one of these events: (the event's
         id, the item's ref)."""
-        ids = id_list(item_ids)
+        ids = self.dialect.list_value(item_ids)
         return [(row[0], Ref(row[1], row[2])) for row in self.conn.execute(
-            "SELECT event_id, type, num FROM items WHERE event_id IN (SELECT value FROM json_each(:ids)) "
-            "AND id NOT IN (SELECT value FROM json_each(:ids)) "
+            f"SELECT event_id, type, num FROM items WHERE {self.dialect.in_list('event_id', ':ids')} "
+            f"AND NOT {self.dialect.in_list('id', ':ids')} "
             "AND removed IS NULL ORDER BY type = 'agreement', num", {"ids": ids})]
 
     def live_zones(self, item_ids: list[int]) -> dict[int, str | None]:
@@ -126,10 +127,10 @@ class UndoReads(Connection):
         else their event's), in one query."""
         return dict(self.conn.execute(
             "SELECT items.id, coalesce(items.tz, parent.tz) FROM items LEFT JOIN items AS parent "
-            "ON parent.id = items.event_id WHERE items.id IN (SELECT value FROM json_each(?)) "
-            "AND items.removed IS NULL", (id_list(item_ids),)).fetchall())
+            f"ON parent.id = items.event_id WHERE {self.dialect.in_list('items.id')} "
+            "AND items.removed IS NULL", (self.dialect.list_value(item_ids),)).fetchall())
 
     def remove_items(self, item_ids: list[int], stamp: str) -> None:
         """Take these items out of lists (an undone add or import), in one statement."""
-        self.conn.execute("UPDATE items SET removed = ?, updated = ? WHERE id IN (SELECT value FROM json_each(?)) "
-                          "AND removed IS NULL", (stamp, stamp, id_list(item_ids)))
+        self.conn.execute(f"UPDATE items SET removed = ?, updated = ? WHERE {self.dialect.in_list('id')} "
+                          "AND removed IS NULL", (stamp, stamp, self.dialect.list_value(item_ids)))

@@ -111,8 +111,8 @@ class Writes(Connection):
     def insert_item(self, row: dict, parties: list[str], tags: list[str]) -> int:
         # Column names come from tracker's own code, never from input.
         item_id = self.conn.execute(
-            f"INSERT INTO items ({', '.join(row)}) VALUES ({', '.join('?' for _ in row)})", tuple(row.values())
-        ).lastrowid
+            f"INSERT INTO items ({', '.join(row)}) VALUES ({', '.join('?' for _ in row)}) RETURNING id",
+            tuple(row.values())).fetchone()[0]
         self.set_names(item_id, parties, tags)
         return item_id
 
@@ -161,8 +161,8 @@ class Writes(Connection):
         """The id of this transaction's command, its row written now if it has none yet."""
         if self._command_id is None:
             self._command_id = self.conn.execute(
-                "INSERT INTO commands (name, recorded, undoes) VALUES (?, ?, ?)",
-                (self.command_name, recorded, undoes)).lastrowid
+                "INSERT INTO commands (name, recorded, undoes) VALUES (?, ?, ?) RETURNING id",
+                (self.command_name, recorded, undoes)).fetchone()[0]
         return self._command_id
 
     def next_change_id(self) -> int:

@@ -3,7 +3,6 @@ their log, in batches, in one transaction."""
 
 from __future__ import annotations
 
-import sqlite3
 from array import array
 from bisect import bisect_left
 from collections.abc import Callable, Iterator
@@ -297,7 +296,7 @@ class _Load:
         store = self.store
         try:
             store.insert_rows("items", _ITEM_COLUMNS, self.rows)
-        except sqlite3.IntegrityError:
+        except store.dialect.IntegrityError:
             self._repeated_uid()
             raise
         store.insert_rows("item_parties", ["item_id", "position", "party"],
