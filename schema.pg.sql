@@ -316,16 +316,23 @@ BEGIN
 END;
 $made$;
 
--- A user's search as a tsquery: each word a phrase of its parts, the last a prefix,
--- all words required. A word with no letter or digit ("-") asks for nothing, as in
--- FTS5; a search of only such words matches nothing.
-CREATE FUNCTION tracker_search_query(search text) RETURNS tsquery
+-- Words as a tsquery: each word a phrase of its parts (the last a prefix, if
+-- `prefix`), joined by `joiner` ('&': all, '|': any). A word with no letter or digit
+-- ("-") asks for nothing, as in FTS5; words that are all such match nothing.
+CREATE FUNCTION tracker_words_query(words text, joiner text, prefix boolean) RETURNS tsquery
 LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
 RETURN coalesce((
-    SELECT string_agg(replace(trim(tracker_search_text(word)), ' ', ' <-> ') || ':*', ' & ')
-      FROM regexp_split_to_table(search, '\s+') AS word
+    SELECT string_agg(replace(trim(tracker_search_text(word)), ' ', ' <-> ')
+                      || CASE WHEN prefix THEN ':*' ELSE '' END, ' ' || joiner || ' ')
+      FROM regexp_split_to_table(words, '\s+') AS word
      WHERE trim(tracker_search_text(word)) <> ''
 ), '')::tsquery;
+
+-- A user's search (`--search`): every word, the last part of each a prefix (FTS5's
+-- `"S-400"*`, fts_query()).
+CREATE FUNCTION tracker_search_query(search text) RETURNS tsquery
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+RETURN tracker_words_query(search, '&', true);
 
 CREATE TABLE item_search (
     item_id     bigint PRIMARY KEY REFERENCES items (id),
@@ -335,9 +342,13 @@ CREATE TABLE item_search (
     document    tsvector GENERATED ALWAYS AS (
         to_tsvector('simple', tracker_search_text(title))
         || to_tsvector('simple', tracker_search_text(notes))
-        || to_tsvector('simple', tracker_search_text(sources))) STORED
+        || to_tsvector('simple', tracker_search_text(sources))) STORED,
+    -- The title's words alone: the news matches entries to items by title (FTS5's
+    -- `title : (...)` column filter).
+    title_document tsvector GENERATED ALWAYS AS (to_tsvector('simple', tracker_search_text(title))) STORED
 );
 CREATE INDEX item_search_by_word ON item_search USING gin (document);
+CREATE INDEX item_search_by_title_word ON item_search USING gin (title_document);
 
 CREATE FUNCTION item_search_on_insert() RETURNS trigger
 LANGUAGE plpgsql AS $$

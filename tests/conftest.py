@@ -39,6 +39,8 @@ DEFAULT_BACKEND = "sqlite"
 SQLITE_ONLY_LIMIT = 78
 # PostgreSQL: each test gets a copy of this database, which holds schema.pg.sql.
 POSTGRES_TEMPLATE = "tracker_template"
+# Who the tests' changes are `by`: TRACKER_USER on SQLite, the role logged in as on PostgreSQL.
+TEST_AUTHOR = "analyst"
 SCHEMA_PG = Path(__file__).resolve().parent.parent / "schema.pg.sql"
 
 
@@ -62,7 +64,7 @@ class Tracker:
         self.runner = CliRunner()
         self.env = {"TRACKER_DB": str(db), "TRACKER_NOW": "2025-11-29T10:00:00Z",
                     "TRACKER_TZ": "Europe/Brussels", "NO_COLOR": None, "FORCE_COLOR": None,
-                    "COLUMNS": "200", "TRACKER_USER": "analyst"}     # who changes are `by`: not the machine's user
+                    "COLUMNS": "200", "TRACKER_USER": TEST_AUTHOR}     # who changes are `by`: not the machine's user
 
     def __call__(self, *args: str, input: str | None = None, **env: str | None) -> Run:
         result = self.runner.invoke(app, list(args), env={**self.env, **env}, input=input,
@@ -236,10 +238,16 @@ def postgres_template(postgres_server: pgserver.PostgresServer) -> str:
     tests' databases to be copied from (CREATE DATABASE ... TEMPLATE)."""
     import psycopg
 
+    from tracker.store import open_store
+
     postgres_server.create_database(POSTGRES_TEMPLATE)
-    # Closed before any copy: PostgreSQL copies a template no one is connected to.
-    with psycopg.connect(postgres_server.url(POSTGRES_TEMPLATE), autocommit=True) as conn:
-        conn.execute(SCHEMA_PG.read_text(encoding="utf-8"))
+    with psycopg.connect(postgres_server.url("postgres"), autocommit=True) as conn:
+        # The tests' author: the role whose name TRACKER_USER gives on SQLite, so that
+        # `by` (the role, on PostgreSQL) reads the same on both engines.
+        conn.execute(f'CREATE ROLE "{TEST_AUTHOR}" SUPERUSER LOGIN')
+    # Made by tracker itself, as a desk's first run makes it (the schema and the record of
+    # its triggers); closed before any copy: PostgreSQL copies a template no one is connected to.
+    open_store(postgres_server.url(POSTGRES_TEMPLATE, TEST_AUTHOR)).close()
     return POSTGRES_TEMPLATE
 
 
@@ -261,7 +269,7 @@ def postgres_database(postgres_server, postgres_template: str, postgres_admin) -
     the test (a copy is ~7 MB: a whole run's would fill gigabytes)."""
     name = f"t_{next(_database_numbers)}"
     postgres_admin.execute(f'CREATE DATABASE "{name}" TEMPLATE "{postgres_template}"')
-    yield postgres_server.url(name)
+    yield postgres_server.url(name, TEST_AUTHOR)
     # FORCE: a test's own tracker processes may still hold a connection.
     postgres_admin.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
 

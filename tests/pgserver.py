@@ -106,8 +106,8 @@ class PostgresServer:
     def socket_dir(self) -> str:
         return str(self.root)
 
-    def url(self, database: str = "tracker") -> str:
-        return f"postgresql://{SUPERUSER}@/{database}?host={self.socket_dir}"
+    def url(self, database: str = "tracker", user: str = SUPERUSER) -> str:
+        return f"postgresql://{user}@/{database}?host={self.socket_dir}"
 
     def _run(self, *args: str, check: bool = True) -> subprocess.CompletedProcess:
         as_account = {}

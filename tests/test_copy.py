@@ -234,8 +234,8 @@ def test_the_copy_is_checked_before_its_commit(full, tmp_path, monkeypatch):
     from tracker.store.sqlite import SQLiteDialect
 
     filled = SQLiteDialect.fill_derived
-    monkeypatch.setattr(SQLiteDialect, "fill_derived", lambda self, conn, *args: conn.execute(
-        "INSERT INTO agreement_counts VALUES (-1, 'signed', 99)") and filled(self, conn, *args))
+    monkeypatch.setattr(SQLiteDialect, "fill_derived", staticmethod(lambda conn, *args: conn.execute(
+        "INSERT INTO agreement_counts VALUES (-1, 'signed', 99)") and filled(conn, *args)))
     target = tmp_path / "desk.db"
     run = full("copy", "--to", str(target))
     check_one_line_error(run, 1, f"the copy in {target} does not check out (agreement counts: ")
@@ -355,18 +355,18 @@ def test_memory_stays_flat_as_the_log_grows(tmp_path, monkeypatch):
 
 
 def test_a_column_a_migration_adds_is_carried_without_being_named(seeded, tmp_path):
-    """Who recorded each change (changes.recorded_by, another part of issue 14) is copied
-    as any column is: the columns are read from the databases, not listed in tracker."""
+    """A column a later migration adds is copied as any column is: the columns are read
+    from the databases, not listed in tracker."""
     seeded.ok("list")
     target = at(seeded, tmp_path / "desk.db")
     target.ok("list")
-    for db, added in ((seeded.db, "recorded_by TEXT DEFAULT 'ana'"), (target.db, "recorded_by TEXT")):
+    for db, added in ((seeded.db, "checked_by TEXT DEFAULT 'ana'"), (target.db, "checked_by TEXT")):
         conn = sqlite3.connect(db)
         conn.execute(f"ALTER TABLE changes ADD COLUMN {added}")
         conn.commit()
         conn.close()
     seeded.ok("copy", "--to", str(target.db))
-    copied = sqlite3.connect(target.db).execute("SELECT DISTINCT recorded_by FROM changes").fetchall()
+    copied = sqlite3.connect(target.db).execute("SELECT DISTINCT checked_by FROM changes").fetchall()
     assert copied == [("ana",)]
     check_one_line_error(seeded("copy", "--to", str(tmp_path / "plain.db")), 1,
                          f"{seeded.db} and {tmp_path / 'plain.db'} have different columns in changes: "

@@ -88,33 +88,33 @@ def test_a_quoted_connection_string_loses_its_password():
 def password_role(postgres_server):
     """A role that must give its password (SCRAM), as on a desk's server."""
     with superuser(postgres_server.url("postgres")) as conn:
-        conn.execute("CREATE ROLE anna LOGIN PASSWORD 'right-horse-battery'")
+        conn.execute("CREATE ROLE pw_tester LOGIN PASSWORD 'right-horse-battery'")
         hba = Path(postgres_server.data) / "pg_hba.conf"
         rules = hba.read_text()
-        hba.write_text(f"local all anna scram-sha-256\n{rules}")
+        hba.write_text(f"local all pw_tester scram-sha-256\n{rules}")
         conn.execute("SELECT pg_reload_conf()")
-    return "anna"
+    return "pw_tester"
 
 
 def test_a_wrong_password_is_refused_and_never_shown(postgres_server, password_role, monkeypatch):
     monkeypatch.delenv("PGPASSWORD", raising=False)
-    url = f"postgresql://anna:wrong-horse-battery@/tracker?host={postgres_server.socket_dir}"
+    url = f"postgresql://pw_tester:wrong-horse-battery@/tracker?host={postgres_server.socket_dir}"
     dialect = PostgresDialect(url)
     with pytest.raises(TrackerError) as refused:
         dialect.connect()
     told = str(refused.value)
-    assert "refused the login of anna" in told and "password is wrong" in told
+    assert "refused the login of pw_tester" in told and "password is wrong" in told
     assert "wrong-horse-battery" not in told and "\n" not in told
 
 
 def test_the_password_comes_from_pgpassword(postgres_server, password_role, monkeypatch):
-    url = f"postgresql://anna@/tracker?host={postgres_server.socket_dir}"
+    url = f"postgresql://pw_tester@/tracker?host={postgres_server.socket_dir}"
     monkeypatch.delenv("PGPASSWORD", raising=False)
     with pytest.raises(TrackerError, match="password is wrong or missing"):
         PostgresDialect(url).connect()
     monkeypatch.setenv("PGPASSWORD", "right-horse-battery")
     conn = PostgresDialect(url).connect()
-    assert conn.execute("SELECT current_user").fetchone()[0] == "anna"
+    assert conn.execute("SELECT current_user").fetchone()[0] == "pw_tester"
     conn.close()
 
 
@@ -495,10 +495,10 @@ def reader(postgres_server):
     url = new_url(postgres_server)
     made(url)[1].close()
     with superuser(url) as admin:
-        admin.execute("CREATE ROLE desk_viewer LOGIN")
-        admin.execute("GRANT USAGE ON SCHEMA tracker TO desk_viewer")
-        admin.execute("GRANT SELECT ON ALL TABLES IN SCHEMA tracker TO desk_viewer")
-    return url.replace("postgresql://tracker@", "postgresql://desk_viewer@")
+        admin.execute("CREATE ROLE dialect_viewer LOGIN")
+        admin.execute("GRANT USAGE ON SCHEMA tracker TO dialect_viewer")
+        admin.execute("GRANT SELECT ON ALL TABLES IN SCHEMA tracker TO dialect_viewer")
+    return url.replace("postgresql://tracker@", "postgresql://dialect_viewer@")
 
 
 def _write(dialect: PostgresDialect, conn):
@@ -517,7 +517,7 @@ def test_a_role_that_may_only_read_is_told_so(reader):
     conn = dialect.connect()
     assert dialect.schema_version(conn) == SCHEMA_VERSION and dialect.changed_safeguards(conn) is None
     told = _write(dialect, conn)
-    assert told.startswith("this database role (desk_viewer) may only read") and "nothing was changed" in told
+    assert told.startswith("this database role (dialect_viewer) may only read") and "nothing was changed" in told
     conn.close()
 
 

@@ -381,7 +381,7 @@ class Session:
     # anything, and which database a message is about.
     current: "Session | None" = None
 
-    def __init__(self, db: Path | None, command: str | None = None):
+    def __init__(self, db: Path | str | None, command: str | None = None):
         self.db = db
         self.command = command      # its name, for the log: what `tracker undo` reverses
         self.path: Path | None = None       # the database, once opened (or tried)
@@ -406,6 +406,15 @@ class Session:
     def close(self) -> None:
         if self._store is not None:
             self._store.close()
+
+
+def database_named(given: str | None) -> Path | str | None:
+    """The database --db or TRACKER_DB names: a PostgreSQL URL as typed, else a file's path."""
+    if given is None:
+        return None
+    from tracker.store import is_url
+
+    return given if is_url(given) else Path(given).expanduser()
 
 
 def default_db_path() -> Path:
@@ -466,9 +475,10 @@ def _completion(ctx: typer.Context, param, shell: Optional[str]) -> None:
 @app.callback(invoke_without_command=True)
 def main_options(
     ctx: typer.Context,
-    db: Annotated[Optional[Path], typer.Option(
-        "--db", envvar="TRACKER_DB", metavar="PATH",
-        help="The database file (default: tracker.db in your data folder).")] = None,
+    db: Annotated[Optional[str], typer.Option(
+        "--db", envvar="TRACKER_DB", metavar="PATH|URL",
+        help="The database: a file (default: tracker.db in your data folder), or a "
+             "postgresql:// URL for a desk's shared log.")] = None,
     now: Annotated[Optional[str], typer.Option(
         "--now", metavar="WHEN", help="Act as if it were this instant (also TRACKER_NOW).")] = None,
     version: Annotated[bool, typer.Option(
@@ -483,7 +493,7 @@ def main_options(
         help="Print the completion script for bash, zsh or fish, to set it up yourself.")] = None,
 ) -> None:
     dates.set_now(now)      # None clears an earlier run's clock (tests run many in one process)
-    session = Session(db.expanduser() if db else None, ctx.invoked_subcommand)
+    session = Session(database_named(db), ctx.invoked_subcommand)
     ctx.obj = session
     ctx.call_on_close(session.close)
     if ctx.invoked_subcommand is None:

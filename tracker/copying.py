@@ -24,33 +24,18 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from tracker.errors import BadArgument, Interrupted, TrackerError
-from tracker.store import Store
+from tracker.store import Store, is_url, open_store
 from tracker.store.copying import COPIED
 
 # Rows read and written per batch: memory holds one batch of one table.
 BATCH = 5000
 
 
-def is_url(target: str) -> bool:
-    """Whether `target` names a database server (postgresql://...) rather than a file."""
-    scheme, found, _ = target.partition("://")
-    return bool(found) and scheme.replace("+", "").isalpha()
-
-
 def without_password(url: str) -> str:
-    """The URL as messages may show it: without the password of its user part, nor a
-    `password` parameter. The rest is left as written (a socket folder in `host=`)."""
-    scheme, _, rest = url.partition("://")
-    ends = [place for place in (rest.find(mark) for mark in "/?#") if place >= 0]
-    netloc, rest = rest[:min(ends, default=len(rest))], rest[min(ends, default=len(rest)):]
-    if "@" in netloc:
-        user, host = netloc.rsplit("@", 1)
-        netloc = f"{user.split(':', 1)[0]}@{host}"
-    rest, hash_mark, fragment = rest.partition("#")
-    path, question, query = rest.partition("?")
-    query = "&".join(piece for piece in query.split("&")
-                     if piece and piece.split("=", 1)[0].strip().lower() != "password")
-    return f"{scheme}://{netloc}{path}{'?' * bool(query)}{query}{hash_mark}{fragment}"
+    """The URL as messages may show it: the PostgreSQL dialect's own rule."""
+    from tracker.store.postgres import PostgresDialect
+
+    return PostgresDialect(url).where
 
 
 @dataclass
@@ -76,11 +61,6 @@ class End:
 
     def open(self, url: str) -> Store:
         if self.path is None:
-            try:
-                from tracker.store import open_store     # the dialect seam: a server's database
-            except ImportError:
-                raise BadArgument(f"{self.name}: this tracker copies between SQLite files only; "
-                                  "give a file path") from None
             return open_store(url)
         return Store(self.path, make_folder=self.make_folder)
 

@@ -34,7 +34,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tracker.errors import TrackerError
 from tracker.store.calendar import CalendarReads
 from tracker.store.feeds import FeedStore
 from tracker.store.copying import CopyReads, CopyWrites
@@ -49,11 +48,15 @@ from tracker.store.undo import UndoReads
 from tracker.store.writes import Writes
 
 __all__ = ["BUSY_TIMEOUT_MS", "DAY_SLACK_HOURS", "SCHEMA_VERSION", "ItemQuery", "Span", "Store", "dialect_for",
-           "fts_query", "migration", "open_store", "schema_sql", "statements"]
+           "fts_query", "is_url", "migration", "open_store", "schema_sql", "statements"]
 
-# What a PostgreSQL database is named by: a URL (libpq's two schemes), perhaps read
-# as a path already (which makes "//" one "/").
-POSTGRES_SCHEMES = ("postgresql:/", "postgres:/")
+# What a PostgreSQL database is named by: a URL, in libpq's two schemes.
+POSTGRES_SCHEMES = ("postgresql://", "postgres://")
+
+
+def is_url(target: Path | str) -> bool:
+    """Whether --db or TRACKER_DB names a PostgreSQL database rather than a file."""
+    return isinstance(target, str) and target.startswith(POSTGRES_SCHEMES)
 
 
 class Store(CopyReads, CopyWrites, CalendarReads, FeedStore, UndoReads, ReportReads, ItemReads, LogReads, Writes, Integrity, Connection):
@@ -68,12 +71,12 @@ class Store(CopyReads, CopyWrites, CalendarReads, FeedStore, UndoReads, ReportRe
 
 def dialect_for(target: Path | str, make_folder: bool = False) -> Dialect:
     """The dialect of a database named by --db or TRACKER_DB: a PostgreSQL URL, or
-    else the path of an SQLite file. Nothing is opened yet."""
-    if str(target).startswith(POSTGRES_SCHEMES):
-        # PostgreSQL plugs in here (issue 14, step 3), imported only on this path:
-        #     from tracker.store.postgres import PostgresDialect
-        #     return PostgresDialect(str(target))
-        raise TrackerError("PostgreSQL is not supported yet: give the path of an SQLite file with --db or TRACKER_DB")
+    else the path of an SQLite file. Nothing is opened yet; PostgreSQL's module (and
+    its driver, later) is imported only for a URL."""
+    if is_url(target):
+        from tracker.store.postgres import PostgresDialect
+
+        return PostgresDialect(target)
     return SQLiteDialect(Path(target), make_folder)
 
 

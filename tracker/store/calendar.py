@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import NamedTuple
 
 from tracker.model import Ref
-from tracker.store.log import RETRACTED
+from tracker.store.log import NEVER, RETRACTED
 
 
 class LogFacts(NamedTuple):
@@ -39,14 +39,14 @@ class CalendarReads:
         """Per item, from its log (the changes_by_item index): how many field changes
         followed its creation (notes and retractions are not revisions), when it was last
         written, and its latest source, in the order things happened."""
-        retracted = RETRACTED if self.has_retractions() else "0"
+        retracted = RETRACTED if self.has_retractions() else NEVER
         facts = {}
         for item_id in item_ids:
             revisions, recorded = self.conn.execute(
                 "SELECT count(field) FILTER (WHERE field NOT IN ('created', 'retracted')), max(recorded) "
                 "FROM changes WHERE item_id = ?", (item_id,)).fetchone()
             source = self.conn.execute(
-                "SELECT source FROM changes INDEXED BY changes_by_item_happened "
+                f"SELECT source FROM changes{self.dialect.indexed_by('changes_by_item_happened')} "
                 f"WHERE item_id = ? AND source IS NOT NULL AND NOT {retracted} "
                 "ORDER BY happened_utc DESC, id DESC LIMIT 1", (item_id,)).fetchone()
             facts[item_id] = LogFacts(revisions or 0, recorded or "", source[0] if source else None)
@@ -59,7 +59,8 @@ class CalendarReads:
         found: dict[int, list[Expected]] = {}
         latest: dict[int, str] = {}
         for event_id, num, title, status, due, updated, removed in self.conn.execute(
-                "SELECT event_id, num, title, status, due, updated, removed FROM items INDEXED BY items_by_event "
+                "SELECT event_id, num, title, status, due, updated, removed "
+                f"FROM items{self.dialect.indexed_by('items_by_event')} "
                 f"WHERE {self.dialect.in_list('event_id')} AND type = 'agreement' "
                 "ORDER BY event_id, num", (self.dialect.list_value(event_ids),)):
             # Stamps with offsets: compared as instants, not as text.

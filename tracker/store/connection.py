@@ -41,6 +41,8 @@ class Connection:
         # its transaction's log rows point at; that row is written with the first of them.
         self.command_name = "tracker"
         self._command_id: int | None = None
+        # Tables this transaction wrote rows to with their own ids (see Dialect.ids_given).
+        self.ids_written: set[str] = set()
         # Commits of this run's commands (not the schema's, made on opening).
         self.commits = 0
         self.conn = dialect.connect()
@@ -106,8 +108,11 @@ class Connection:
         self.dialect.begin_write(self.conn)
         # One transaction, one command: what `tracker undo` reverses whole.
         self._command_id = None
+        self.ids_written = set()
         try:
             yield self
+            if self.ids_written:
+                self.dialect.ids_given(self.conn, self.ids_written)
         except self.dialect.Error as error:
             # A full disk or a damaged file met while writing: told as such, after the rollback.
             self._command_id = None

@@ -30,9 +30,10 @@ class CopyReads(Connection):
     def begin_snapshot(self) -> None:
         """Every read from here to end_snapshot() sees the database as of one instant,
         whatever other processes commit meanwhile: on SQLite a read transaction (in WAL
-        mode writers go on beside it). PostgreSQL's says BEGIN ISOLATION LEVEL
-        REPEATABLE READ READ ONLY, which its dialect will give."""
-        self.conn.execute("BEGIN")
+        mode writers go on beside it); on PostgreSQL a read-only transaction at
+        REPEATABLE READ, whose every statement sees the snapshot of its first."""
+        self.conn.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY" if self.dialect.name == "postgres"
+                          else "BEGIN")
 
     def end_snapshot(self) -> None:
         if self.conn.in_transaction:
@@ -75,7 +76,9 @@ class CopyReads(Connection):
 
 class CopyWrites(Connection):
     def put_rows(self, table: str, columns: list[str], rows: list[tuple]) -> None:
-        """Rows written as they are, ids included. Inside writing()."""
+        """Rows written as they are, ids and authors included. Inside writing()."""
+        if table == "changes":
+            self.dialect.keep_authors(self.conn)
         self.conn.executemany(
             f"INSERT INTO {_quoted(table)} ({', '.join(map(_quoted, columns))}) "
             f"VALUES ({', '.join('?' for _ in columns)})", rows)
@@ -87,6 +90,5 @@ class CopyWrites(Connection):
 
     def ids_given(self, table: str) -> None:
         """After rows were written with their own ids: the next id the database gives is
-        past them. Nothing to do on SQLite, whose next rowid is max(id) + 1; PostgreSQL's
-        identity sequence must be set: `SELECT setval(pg_get_serial_sequence('tracker.<table>',
-        'id'), coalesce(max(id), 0) + 1, false) FROM <table>`."""
+        past them, settled before the commit (Dialect.ids_given)."""
+        self.ids_written.add(table)

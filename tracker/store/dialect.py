@@ -94,6 +94,20 @@ class Dialect:
         set-based SQL, the triggers made again), refusing (TrackerError) an item put in
         one that is not an event. If the load fails, the rollback undoes bulk_begin()."""
 
+    def ids_given(self, conn, tables: set[str]) -> None:
+        """Before the commit of a transaction that wrote rows with their own ids (an
+        import, a copy): the next id the database gives is past them. SQLite's next
+        rowid is max(id) + 1 already: this default does nothing."""
+
+    def keep_authors(self, conn) -> None:
+        """Inside a write transaction that appends log rows carrying their own author
+        (an import, a copy): keep them. SQLite writes what it is given: nothing to do."""
+
+    def author(self, conn) -> str | None | type(NotImplemented):
+        """Who the database says this session's changes are by (PostgreSQL: the role it
+        logged in as); NotImplemented where it does not say (SQLite: tracker decides)."""
+        return NotImplemented
+
     # -- fragments of SQL spelt differently ----------------------------------------
 
     def in_list(self, column: str, param: str = "?") -> str:
@@ -103,6 +117,20 @@ class Dialect:
 
     def list_value(self, values: Iterable) -> Any:
         """The parameter in_list() reads: ints or strings."""
+        raise NotImplementedError
+
+    def indexed_by(self, index: str) -> str:
+        """A clause after a table's name that makes the planner read it by `index` (SQLite's
+        INDEXED BY, where its planner would choose worse); empty where the engine plans
+        on statistics of its own (PostgreSQL)."""
+        raise NotImplementedError
+
+    def same(self, left: str, right: str) -> str:
+        """`left` equals `right`, NULL equal to NULL (SQLite's IS)."""
+        raise NotImplementedError
+
+    def differs(self, left: str, right: str) -> str:
+        """`left` is not `right`, NULL equal to NULL (SQLite's IS NOT)."""
         raise NotImplementedError
 
     def unindexed(self, column: str) -> str:
@@ -129,4 +157,13 @@ class Dialect:
 
     def search_value(self, text: str) -> str:
         """The parameter search_ids() reads, from what the user typed."""
+        raise NotImplementedError
+
+    def title_ids(self, every: bool, param: str = "?") -> str:
+        """A SELECT of the ids of items whose title holds every one (or, not `every`, any)
+        of the words bound to `param` (see title_value), whole words."""
+        raise NotImplementedError
+
+    def title_value(self, words: list[str], every: bool) -> str:
+        """The parameter title_ids() reads: words of a headline, each of letters or digits."""
         raise NotImplementedError

@@ -136,12 +136,10 @@ class FeedStore(Connection):
         words = [word for word in title.replace('"', " ").split() if any(c.isalnum() for c in word)][:20]
         if not words:
             return None
-        query = " AND ".join('"' + word + '"' for word in words)
-        # SQLite's side: an FTS5 query on the title column (PostgreSQL's twin comes with its search).
         for row in self.conn.execute(
-                "SELECT items.type, items.num, items.title FROM item_search JOIN items ON items.id = item_search.rowid "
-                "WHERE item_search MATCH ? AND items.type = ? AND items.removed IS NULL LIMIT 200",
-                (f"title : ({query})", item_type)):
+                f"SELECT items.type, items.num, items.title FROM items WHERE items.id IN ({self.dialect.title_ids(True)}) "
+                "AND items.type = ? AND items.removed IS NULL LIMIT 200",
+                (self.dialect.title_value(words, True), item_type)):
             if row[2].casefold() == title.casefold():
                 return Ref(row[0], row[1])
         return None
@@ -184,11 +182,8 @@ class FeedStore(Connection):
         costs no more than a small one."""
         ids: set[int] = set()
         if words:
-            # SQLite's side: an FTS5 query on the title column (PostgreSQL's twin comes with its search).
-            query = " OR ".join('"' + word.replace('"', '""') + '"' for word in words)
             ids.update(row[0] for row in self.conn.execute(
-                "SELECT rowid FROM item_search WHERE item_search MATCH ? LIMIT ?",
-                (f"title : ({query})", CANDIDATES)))
+                f"{self.dialect.title_ids(False)} LIMIT ?", (self.dialect.title_value(words, False), CANDIDATES)))
         events = [row[0] for row in self.conn.execute(
             "SELECT id FROM items WHERE type = 'event' AND starts_utc BETWEEN ? AND ? AND ends_utc >= ? "
             "ORDER BY starts_utc DESC LIMIT ?", (earliest_utc, end_utc, start_utc, CANDIDATES))]

@@ -211,8 +211,8 @@ class Integrity(Connection):
             "WHERE type = 'agreement' AND removed IS NULL GROUP BY 1, 2 "
             "UNION ALL SELECT -1, status, count(*) FROM items WHERE type = 'agreement' AND removed IS NULL "
             "GROUP BY 2), kept AS (SELECT event_id, status, n FROM agreement_counts WHERE n > 0) "
-            "SELECT (SELECT count(*) FROM (SELECT * FROM counted EXCEPT SELECT * FROM kept)) "
-            "+ (SELECT count(*) FROM (SELECT * FROM kept EXCEPT SELECT * FROM counted))").fetchone()[0]
+            "SELECT (SELECT count(*) FROM (SELECT * FROM counted EXCEPT SELECT * FROM kept) AS missing) "
+            "+ (SELECT count(*) FROM (SELECT * FROM kept EXCEPT SELECT * FROM counted) AS extra)").fetchone()[0]
 
     def search_off(self) -> int:
         """How many items the search index has not, or has under another title."""

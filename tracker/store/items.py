@@ -154,7 +154,7 @@ class ItemReads(Connection):
         if search not in known:
             with self._searching(ItemQuery(search=search)):
                 known[search] = self.conn.execute(
-                    f"SELECT count(*) FROM ({self.dialect.search_ids()} LIMIT {self.FEW_MATCHES + 1})",
+                    f"SELECT count(*) FROM ({self.dialect.search_ids()} LIMIT {self.FEW_MATCHES + 1}) AS matched",
                     (self.dialect.search_value(search),)).fetchone()[0] <= self.FEW_MATCHES
         return known[search]
 
@@ -195,7 +195,7 @@ class ItemReads(Connection):
                     break
                 found += self.conn.execute(
                     f"SELECT count(*) FROM (SELECT 1 FROM {ITEM_FROM} WHERE {where} {condition} "
-                    f"ORDER BY {order} LIMIT {int(cap - found)})", (*params, *more)).fetchone()[0]
+                    f"ORDER BY {order} LIMIT {int(cap - found)}) AS left_out", (*params, *more)).fetchone()[0]
         return found
 
     @contextmanager
@@ -367,14 +367,14 @@ class ItemReads(Connection):
     def series_number_taken(self, series: str, number: int, item_id: int | None) -> Ref | None:
         hit = self.conn.execute(
             f"SELECT type, num FROM items WHERE {self.dialect.nocase_equals('series')} AND series_number = ? "
-            "AND removed IS NULL AND id IS NOT ?", (series, number, item_id),
+            f"AND removed IS NULL AND {self.dialect.differs('id', 'CAST(? AS BIGINT)')}", (series, number, item_id),
         ).fetchone()
         return Ref(hit[0], hit[1]) if hit else None
 
     def event_chain(self, item_id: int) -> list[int]:
         """The ids of an event and the events it belongs to, up the tree."""
         return [row[0] for row in self.conn.execute(
-            "WITH RECURSIVE up(id) AS (SELECT ? UNION SELECT items.event_id FROM items "
+            "WITH RECURSIVE up(id) AS (SELECT CAST(? AS BIGINT) UNION SELECT items.event_id FROM items "
             "JOIN up ON items.id = up.id WHERE items.event_id IS NOT NULL) SELECT id FROM up",
             (item_id,),
         )]

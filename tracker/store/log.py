@@ -44,20 +44,22 @@ class Span:
                    dates.first_day_from(start, zone_name).isoformat() if start else None,
                    dates.first_day_from(end, zone_name).isoformat() if end else None)
 
-    def where(self, table: str = "changes", index_since: bool = True, index_until: bool = True) -> tuple[str, dict]:
+    def where(self, table: str = "changes", index_since: bool = True, index_until: bool = True,
+              unindexed=lambda column: "+" + column) -> tuple[str, dict]:
         """The SQL condition and its parameters. It reads the happened_utc index over the
         stretch widened by DAY_SLACK_HOURS at each end, then places date-only rows by date.
         Without `index_since` (`index_until`), the index is not read from that end (SQLite
-        reads from one bound at each end: a read from a place in the log has a closer one)."""
+        reads from one bound at each end: a read from a place in the log has a closer one;
+        `unindexed` is the store's dialect's, where a bound is not read from the index)."""
         timed, params = [], {}
-        column = {">=": f"{'' if index_since else '+'}{table}.happened_utc",
-                  "<": f"{'' if index_until else '+'}{table}.happened_utc"}
+        instant = f"{table}.happened_utc"
+        column = {">=": instant if index_since else unindexed(instant), "<": instant if index_until else unindexed(instant)}
         for name, op in (("since_utc", ">="), ("until_utc", "<")):
             if getattr(self, name) is not None:
                 timed.append(f"{column[op]} {op} :{name}")
                 params[name] = getattr(self, name)
         if self.first_day is None and self.end_day is None:
-            return " AND ".join(timed) or "1", params
+            return " AND ".join(timed) or "1 = 1", params
         wide, days = [], []
         for name, op, day, shift in (("since_utc", ">=", "first_day", -DAY_SLACK_HOURS),
                                      ("until_utc", "<", "end_day", DAY_SLACK_HOURS)):
@@ -89,8 +91,10 @@ def _shifted(utc_text: str, hours: int) -> str:
 # Whether the change `changes.id` is retracted now: the last row retracting it, or
 # withdrawing its retraction, says. Read from the changes_retractions index: the id
 # as text by `|| ''`, which has no affinity (with CAST's, SQLite scanned the log).
-RETRACTED = ("coalesce((SELECT r.new IS NOT NULL FROM changes AS r WHERE r.field = 'retracted' "
-             "AND coalesce(r.new, r.old) = (changes.id || '') ORDER BY r.id DESC LIMIT 1), 0)")
+RETRACTED = ("(coalesce((SELECT CASE WHEN r.new IS NULL THEN 0 ELSE 1 END FROM changes AS r WHERE r.field = 'retracted' "
+             "AND coalesce(r.new, r.old) = (changes.id || '') ORDER BY r.id DESC LIMIT 1), 0) = 1)")
+# Where the log holds no retraction at all: a condition that is never true, on both engines.
+NEVER = "(1 = 0)"
 
 
 # A place in the log's order: (happened_utc, id). Changes that happened at the same
@@ -118,7 +122,7 @@ class LogReads(Connection):
         if reported:
             condition += self.reported_only()
         # Most logs have no retraction: then no row is looked up for one (5 us a row).
-        retracted = RETRACTED if self.has_retractions() else "0"
+        retracted = RETRACTED if self.has_retractions() else NEVER
         sql = (
             f"SELECT changes.*, items.type, items.num, items.title, {retracted} AS retracted, "
             "parent.type AS parent_type, parent.num AS parent_num, "
@@ -171,21 +175,21 @@ class LogReads(Connection):
                        index_before: bool = True) -> tuple[str, dict]:
         """The condition on `changes` of a read of the log: of an item, up to `before`, if
         given (as a row value: an index's upper bound, unless not `index_before`)."""
-        condition, params = "1", {}
+        condition, params = "1 = 1", {}
         if item_id is not None:
             condition += " AND changes.item_id = :item_id"
             params["item_id"] = item_id
         if before is not None:
-            condition += (f" AND ({'' if index_before else '+'}changes.happened_utc, changes.id) "
+            instant = "changes.happened_utc" if index_before else self.dialect.unindexed("changes.happened_utc")
+            condition += (f" AND ({instant}, changes.id) "
                           "< (:before_utc, :before_id)")
             params.update(before_utc=before[0], before_id=before[1])
         return condition, params
 
-    @staticmethod
-    def _by_item(item_id: int | None) -> str:
+    def _by_item(self, item_id: int | None) -> str:
         """An item's log is read from its own index: at an instant that many items share,
         SQLite would otherwise as soon step through all of their changes."""
-        return " INDEXED BY changes_by_item_happened" if item_id is not None else ""
+        return self.dialect.indexed_by("changes_by_item_happened") if item_id is not None else ""
 
     def _in_order(self, sql: str, params: dict, span: Span, place: Place | None, forwards: bool,
                   limit: int | None) -> Iterator[dict]:
@@ -196,7 +200,7 @@ class LogReads(Connection):
         (happened_utc, id) would seek the instant alone and step through all of its changes
         on the wrong side of the id, and an import can date any number at one instant."""
         if place is None:
-            parts = [("1", {}, True, True)]
+            parts = [("1 = 1", {}, True, True)]
         else:
             # Where the place bounds the read, the span's end on that side is not read from
             # the index (SQLite would take either); at the instant, neither is.
@@ -206,7 +210,8 @@ class LogReads(Connection):
                       not forwards, forwards)]
         left = limit
         for condition, more, index_since, index_until in parts:
-            within, bounds = span.where(index_since=index_since, index_until=index_until)
+            within, bounds = span.where(index_since=index_since, index_until=index_until,
+                                        unindexed=self.dialect.unindexed)
             cursor = self.conn.execute(
                 sql.replace("{span}", within).replace("{place}", condition) + (f" LIMIT {int(left)}" if left else ""),
                 {**params, **bounds, **more})
@@ -225,7 +230,8 @@ class LogReads(Connection):
     def retraction_targets(self) -> set[str]:
         """The ids (as the log holds them, text) of the changes some retraction names."""
         return {row[0] for row in self.conn.execute(
-            "SELECT coalesce(new, old) FROM changes INDEXED BY changes_retractions WHERE field = 'retracted'")}
+            f"SELECT coalesce(new, old) FROM changes{self.dialect.indexed_by('changes_retractions')} "
+            "WHERE field = 'retracted'")}
 
     def places(self, ids: set[str]) -> dict[str, int]:
         """Where each of these changes comes in the log's order (from 1)."""
@@ -237,13 +243,14 @@ class LogReads(Connection):
         return found
 
     def has_retractions(self) -> bool:
-        return self.conn.execute("SELECT 1 FROM changes INDEXED BY changes_retractions "
+        return self.conn.execute(f"SELECT 1 FROM changes{self.dialect.indexed_by('changes_retractions')} "
                                  "WHERE field = 'retracted' LIMIT 1").fetchone() is not None
 
     def reported_only(self) -> str:
         """The condition (to AND to a WHERE on `changes`) that leaves out what a report does
         not count: retracted notes and the retractions themselves. Empty if there are none."""
-        return f" AND changes.field IS NOT 'retracted' AND NOT {RETRACTED}" if self.has_retractions() else ""
+        return (f" AND {self.dialect.differs('changes.field', chr(39) + 'retracted' + chr(39))} AND NOT {RETRACTED}"
+                if self.has_retractions() else "")
 
     def changes_from(self, span: Span) -> list[tuple[int, str | None, object]]:
         """(item id, field, old value) of the log rows of `span` (open at its end: from an
@@ -271,8 +278,9 @@ class LogReads(Connection):
         """The fields (None for a note) of an item's logged changes with this source and
         note, and this happened date if given (read from the item's own log)."""
         return {row[0] for row in self.conn.execute(
-            "SELECT DISTINCT field FROM changes WHERE item_id = ? AND source IS ? AND note IS ? "
-            "AND (? IS NULL OR happened = ?)", (item_id, source, note, happened, happened))}
+            f"SELECT DISTINCT field FROM changes WHERE item_id = ? AND {self.dialect.same('source', '?')} "
+            f"AND {self.dialect.same('note', '?')} AND (CAST(? AS TEXT) IS NULL OR happened = ?)",
+            (item_id, source, note, happened, happened))}
 
 
 def _sound_change(row: dict) -> bool:

@@ -256,12 +256,36 @@ class PostgresDialect(Dialect):
 
     # -- fragments of SQL ----------------------------------------------------------
 
+    def ids_given(self, conn, tables: set[str]) -> None:
+        # Identity columns take ids from a sequence, which rows given their own ids do
+        # not move: set it past the largest, or the next add would collide.
+        for table in sorted(tables):
+            conn.execute(f"SELECT setval(pg_get_serial_sequence('{SCHEMA}.{table}', 'id'), "
+                         f"coalesce(max(id), 0) + 1, false) FROM {SCHEMA}.{table}")
+
+    def keep_authors(self, conn) -> None:
+        # The log's trigger writes the session's role as each change's author, unless the
+        # owner role says, for this transaction only, that the rows carry their own.
+        conn.execute("SET LOCAL tracker.keep_by = 'on'")
+
+    def author(self, conn) -> str | None:
+        return conn.execute("SELECT session_user").fetchone()[0]
+
     def in_list(self, column: str, param: str = "?") -> str:
         return f"{column} = ANY({param})"
 
     def list_value(self, values: Iterable) -> Any:
         # psycopg sends a list as an array (of bigint, or of text).
         return list(values)
+
+    def indexed_by(self, index: str) -> str:
+        return ""
+
+    def same(self, left: str, right: str) -> str:
+        return f"{left} IS NOT DISTINCT FROM {right}"
+
+    def differs(self, left: str, right: str) -> str:
+        return f"{left} IS DISTINCT FROM {right}"
 
     def unindexed(self, column: str) -> str:
         # No unary + on text here; the planner chooses on statistics.
@@ -280,10 +304,21 @@ class PostgresDialect(Dialect):
         return f"(tracker_days({first}) - tracker_days({second}))"
 
     def search_ids(self, param: str = "?") -> str:
-        raise TrackerError("search is not available on PostgreSQL yet: use an SQLite database for --search")
+        # schema.pg.sql: the stored document and tracker_search_query() give FTS5's meaning.
+        return f"SELECT item_id FROM item_search WHERE document @@ tracker_search_query({param})"
 
     def search_value(self, text: str) -> str:
-        raise TrackerError("search is not available on PostgreSQL yet: use an SQLite database for --search")
+        from tracker.store.items import fts_query
+
+        fts_query(text)         # the same refusal of an empty search
+        return text
+
+    def title_ids(self, every: bool, param: str = "?") -> str:
+        return (f"SELECT item_id FROM item_search WHERE title_document @@ "
+                f"tracker_words_query({param}, '{'&' if every else '|'}', false)")
+
+    def title_value(self, words: list[str], every: bool) -> str:
+        return " ".join(words)
 
 
 def _driver_error(name: str) -> type[Exception]:
@@ -451,6 +486,7 @@ _CONNECTION_WORDS = (
     ("shutting down", "57P01"), ("starting up", "57P03"), ("in recovery mode", "57P03"),
     ("too many clients", "53300"), ("remaining connection slots", "53300"),
     ("connection to server", "08001"), ("could not translate host name", "08001"), ("timeout expired", "08001"),
+    ("failed to resolve host", "08001"),
     ("server closed the connection", "08006"), ("connection is closed", "08003"),
 )
 

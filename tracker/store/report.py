@@ -35,10 +35,11 @@ class ReportReads(ItemReads):
                      f"+ (SELECT count(*) FROM changes WHERE {condition} AND happened_utc >= :inner_until))")
         # Less what a report leaves out: retractions, and the notes they retract (few
         # rows, read from their own index).
-        total += (" - (SELECT count(*) FROM changes INDEXED BY changes_retractions "
+        by_retractions = self.dialect.indexed_by("changes_retractions")
+        total += (f" - (SELECT count(*) FROM changes{by_retractions} "
                   f"WHERE field = 'retracted' AND {condition}) "
                   "- (SELECT count(*) FROM changes WHERE id IN (SELECT CAST(coalesce(new, old) AS INTEGER) "
-                  "FROM changes INDEXED BY changes_retractions WHERE field = 'retracted') "
+                  f"FROM changes{by_retractions} WHERE field = 'retracted') "
                   f"AND {condition} AND {RETRACTED})")
         params.setdefault("since_utc", None)
         params.setdefault("until_utc", None)
@@ -75,7 +76,7 @@ class ReportReads(ItemReads):
     def events_with_agreements_count(self) -> int:
         """How many events have live agreements."""
         return self.conn.execute(
-            "SELECT count(*) FROM (SELECT DISTINCT event_id FROM agreement_counts WHERE event_id > 0 AND n > 0)"
+            "SELECT count(*) FROM (SELECT DISTINCT event_id FROM agreement_counts WHERE event_id > 0 AND n > 0) AS held"
         ).fetchone()[0]
 
     def open_agreements_at(self, event_ids: list[int], closed: tuple[str, ...]) -> list[Item]:

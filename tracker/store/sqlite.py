@@ -184,6 +184,16 @@ class SQLiteDialect(Dialect):
         return "[" + ",".join(str(int(value)) if not isinstance(value, str) else _json_string(value)
                               for value in values) + "]"
 
+    def indexed_by(self, index: str) -> str:
+        return f" INDEXED BY {index}"
+
+    def same(self, left: str, right: str) -> str:
+        # IS, not IS NOT DISTINCT FROM: the older SQLite some Pythons carry (< 3.39) lacks it.
+        return f"{left} IS {right}"
+
+    def differs(self, left: str, right: str) -> str:
+        return f"{left} IS NOT {right}"
+
     def unindexed(self, column: str) -> str:
         return f"+{column}"
 
@@ -203,6 +213,14 @@ class SQLiteDialect(Dialect):
         from tracker.store.items import fts_query
 
         return fts_query(text)
+
+    def title_ids(self, every: bool, param: str = "?") -> str:
+        return self.search_ids(param)
+
+    def title_value(self, words: list[str], every: bool) -> str:
+        # FTS5's column filter; each word a quoted phrase, out of reach of its syntax.
+        joined = (" AND " if every else " OR ").join('"' + word.replace('"', '""') + '"' for word in words)
+        return f"title : ({joined})"
 
 
 def _json_string(text: str) -> str:

@@ -48,7 +48,8 @@ class Writes(Connection):
     def recorded_by(self) -> str | None:
         """Who this run writes as (see current_by), decided once, on the first write."""
         if self._recorded_by is _UNDECIDED:
-            self._recorded_by = current_by()
+            said = self.dialect.author(self.conn)
+            self._recorded_by = current_by() if said is NotImplemented else said
         return self._recorded_by
 
     def next_num(self, item_type: ItemType) -> int:
@@ -101,6 +102,8 @@ class Writes(Connection):
         with an IN list builds its lookup table at each run, so once per row there,
         once per few dozen rows here. 999 parameters at most, SQLite's oldest limit.
         """
+        if columns[0] == "id":
+            self.ids_written.add(table)
         per = max(1, 999 // len(columns))
         one = f"({', '.join('?' * len(columns))})"
         head = f"INSERT INTO {table} ({', '.join(columns)}) VALUES "
@@ -139,6 +142,7 @@ class Writes(Connection):
         if not rows:
             return
         command_id = self.command(recorded)
+        self.dialect.keep_authors(self.conn)
         self._insert_many("changes", ["id", *_CHANGE_COLUMNS], [(*row, command_id) for row in rows])
 
     def log(self, rows: list[dict]) -> None:
