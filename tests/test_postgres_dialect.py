@@ -285,10 +285,31 @@ def test_the_steps_folder_ships_with_tracker():
     from importlib import resources
 
     folder = resources.files("tracker").joinpath("migrations", "postgres")
-    assert folder.is_dir() and "version 10" in folder.joinpath("README.md").read_text(encoding="utf-8")
-    # PostgreSQL's history starts at 10: no step at or below it.
-    with pytest.raises(TrackerError, match="no step to schema version 10"):
-        PostgresDialect("postgresql:///x").migration(10)
+    assert folder.is_dir() and "version 11" in folder.joinpath("README.md").read_text(encoding="utf-8")
+    # PostgreSQL's history starts at 11: no step at or below it.
+    with pytest.raises(TrackerError, match="no step to schema version 11"):
+        PostgresDialect("postgresql:///x").migration(11)
+
+
+# The first version a PostgreSQL database is made at (schema.pg.sql): every SQLite step
+# after it has a PostgreSQL twin of the same number and name ("numbered the same way").
+POSTGRES_BASE = 11
+
+
+def test_every_step_after_the_base_has_its_twin_on_both_engines():
+    from importlib import resources
+
+    from tracker.store import SCHEMA_VERSION
+
+    root = resources.files("tracker").joinpath("migrations")
+    sqlite = {entry.name for entry in root.iterdir() if entry.name.endswith(".sql")}
+    postgres = {entry.name for entry in root.joinpath("postgres").iterdir() if entry.name.endswith(".sql")}
+    after_base = {name for name in sqlite if int(name[:4]) > POSTGRES_BASE}
+    assert postgres == after_base
+    assert int(max(name[:4] for name in sqlite)) == SCHEMA_VERSION
+    # schema.pg.sql is made at the base, or at the latest version once steps exist.
+    made = resources.files("tracker").joinpath("schema.pg.sql").read_text(encoding="utf-8")
+    assert f"INSERT INTO tracker_schema (version) VALUES ({SCHEMA_VERSION})" in made
 
 
 @pytest.mark.parametrize("change, found", [

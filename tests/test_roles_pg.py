@@ -165,3 +165,10 @@ def test_the_group_roles_cannot_log_in(desk, role):
 
     with pytest.raises(psycopg.OperationalError, match="not permitted to log in"):
         desk(role)
+
+
+def test_the_readme_shows_the_roles_as_tested():
+    """The README's roles are this file's, whole: what a desk pastes is what ran above."""
+    root = Path(__file__).resolve().parent.parent
+    roles = (root / "tests" / "roles.sql").read_text(encoding="utf-8")
+    assert roles[roles.index("-- Part 1"):].rstrip("\n") in (root / "README.md").read_text(encoding="utf-8")
