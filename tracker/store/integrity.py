@@ -14,12 +14,14 @@ beside them, chosen by `self.dialect.name`: the server checks its own pages and 
 its foreign keys, so there is no damage to read; its safeguards are its triggers
 (PostgresDialect.safeguard_troubles); orphans are looked for key by key (a superuser
 can still write past the keys, with session_replication_role = replica); date forms are
-regular expressions and tracker_days() (schema.pg.sql); JSON is tested by a function of
-the session's own (pg_temp), since PostgreSQL 15 has no json_valid.
+regular expressions and tracker_days() (schema.pg.sql); JSON is tested in Python, since
+PostgreSQL 15 has no json_valid and a function of tracker's own could not be made in the
+read-only snapshot `tracker copy` checks its source in.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -89,16 +91,6 @@ PG_KEYS = (("items", "event_id", "items"), ("item_parties", "item_id", "items"),
            ("changes", "item_id", "items"), ("changes", "command_id", "commands"),
            ("commands", "undoes", "commands"), ("proposals", "entry_id", "feed_entries"),
            ("proposals", "command_id", "commands"))
-# PostgreSQL 15 has no json_valid: a function of this session's own (pg_temp: nothing is
-# added to the database) that gives a text's JSON type, NULL where it is not JSON.
-PG_JSON_TYPE = """CREATE OR REPLACE FUNCTION pg_temp.tracker_json_type(value text) RETURNS text
-LANGUAGE plpgsql IMMUTABLE AS $$
-BEGIN
-    RETURN jsonb_typeof(value::jsonb);
-EXCEPTION WHEN others THEN
-    RETURN NULL;
-END;
-$$"""
 # Each dated column, the form it must have.
 DATED = {
     "items": {"starts": "day or time", "ends": "day or time", "due": "day or time",
@@ -224,10 +216,8 @@ class Integrity(Connection):
         expected = ("CASE WHEN last.field IN ('parties', 'tags') AND json_valid(last.new) "
                     "THEN json(last.new) ELSE last.new END")
         if postgres:
-            # PostgreSQL's side: as jsonb's text, where the log's value is JSON.
-            self._json_type_function()
-            expected = ("CASE WHEN last.field IN ('parties', 'tags') AND pg_temp.tracker_json_type(last.new) "
-                        "IS NOT NULL THEN last.new::jsonb::text ELSE last.new END")
+            # PostgreSQL's side: lists compared as text here, as JSON below (no json_valid in SQL).
+            expected = "last.new"
         fields = ", ".join(f"'{name}'" for name in ("created", *LOGGED_FIELDS))
         # One row per item and field: the last change by id; a status change outranks
         # the status given at creation, whatever their ids (an import writes the log
@@ -239,11 +229,15 @@ class Integrity(Connection):
                 if postgres else   # PostgreSQL's side: DISTINCT ON for SQLite's bare column beside max()
                 (f"SELECT item_id, {named} AS field, new, max({rank}) AS rank "
                  f"FROM changes WHERE field IN ({fields}) GROUP BY item_id, 2"))
-        return self.query(
+        found_rows = self.query(
             f"WITH last AS ({last}) "
             f"SELECT items.id AS item_id, items.type, items.num, last.field, {found} AS found, "
             f"last.new AS expected FROM last JOIN items ON items.id = last.item_id "
             f"WHERE {self.dialect.differs(f'({found})', f'({expected})')} ORDER BY items.id, last.field")
+        if postgres:
+            found_rows = [row for row in found_rows if row["field"] not in ("parties", "tags")
+                          or _json(row["found"]) is None or _json(row["found"]) != _json(row["expected"])]
+        return found_rows
 
     def field_log(self, item_id: int, field: str) -> list[tuple[str, str, int, str | None]]:
         """An item's changes to one field (with its creation, for the status): (field,
@@ -281,19 +275,13 @@ class Integrity(Connection):
         at fault, its state). A proposal names its item by reference (A2), not by a foreign key: one
         about an item that does not exist, or of the other type, is found here."""
         if self.dialect.name == "postgres":
-            # PostgreSQL's side: ~ for GLOB, pg_temp.tracker_json_type for json_valid and json_type, PG_FORMS.
-            self._json_type_function()
-            forms, number = PG_FORMS, "bigint"
-            not_ref = "ref !~ '^[AE][0-9]{1,18}$'"
-            not_object = "pg_temp.tracker_json_type({}) IS DISTINCT FROM 'object'".format
-            untitled = "jsonb_typeof(\"set\"::jsonb -> 'title') IS DISTINCT FROM 'string'"
-        else:
-            # SQLite's side: GLOB, json_valid, json_type, FORMS.
-            forms, number = FORMS, "INTEGER"
-            not_ref = ("NOT (ref GLOB '[AE][0-9]*' AND substr(ref, 2) NOT GLOB '*[^0-9]*' "
-                       "AND length(ref) BETWEEN 2 AND 19)")
-            not_object = "NOT (json_valid({0}) AND json_type({0}) = 'object')".format
-            untitled = "json_type(\"set\", '$.title') IS NOT 'text'"
+            return self._pg_proposal_troubles()
+        # SQLite's side: GLOB, json_valid, json_type, FORMS.
+        forms, number = FORMS, "INTEGER"
+        not_ref = ("NOT (ref GLOB '[AE][0-9]*' AND substr(ref, 2) NOT GLOB '*[^0-9]*' "
+                   "AND length(ref) BETWEEN 2 AND 19)")
+        not_object = "NOT (json_valid({0}) AND json_type({0}) = 'object')".format
+        untitled = "json_type(\"set\", '$.title') IS NOT 'text'"
         day, stamp = forms["day or time"]('"on"'), forms["timestamp"]("decided")
         return self.conn.execute(f"""
             SELECT id, trouble, ref, CASE trouble WHEN 'ref' THEN ref WHEN 'set' THEN "set" WHEN 'evidence' THEN evidence
@@ -315,10 +303,33 @@ class Integrity(Connection):
               END AS trouble FROM proposals) AS checked
             WHERE trouble IS NOT NULL ORDER BY id""").fetchall()
 
-    def _json_type_function(self) -> None:
-        """PostgreSQL: pg_temp.tracker_json_type made for this session (PG_JSON_TYPE); made
-        again each time, one round trip: a rollback would have taken it away."""
-        self.conn.execute(PG_JSON_TYPE)
+    # PostgreSQL's side: ~ for GLOB, PG_FORMS; the JSON tests (SQLite's json_valid and
+    # json_type) in Python, in the same order as SQLite's CASE.
+    def _pg_proposal_troubles(self) -> list[tuple[int, str, str | None, object, str]]:
+        day, stamp = PG_FORMS["day or time"]('"on"'), PG_FORMS["timestamp"]("decided")
+        found = []
+        for row in self.conn.execute(f"""
+                SELECT id, ref, state, "set", evidence, "on", coalesce(decided, 'by command ' || command_id), decided,
+                       CASE WHEN ref IS NOT NULL AND ref !~ '^[AE][0-9]{{1,18}}$' THEN 'ref'
+                            WHEN ref IS NOT NULL AND substr(ref, 1, 1) <> CASE item_type WHEN 'event' THEN 'E' ELSE 'A' END
+                              THEN 'type'
+                            WHEN ref IS NOT NULL AND state = 'open' AND NOT EXISTS (SELECT 1 FROM items WHERE
+                                 items.type = proposals.item_type AND items.num = CAST(substr(ref, 2) AS bigint))
+                              THEN 'item' END,
+                       CASE WHEN "on" IS NOT NULL AND NOT {day} THEN 'on'
+                            WHEN state = 'open' AND (decided IS NOT NULL OR command_id IS NOT NULL) THEN 'open'
+                            WHEN state <> 'open' AND (decided IS NULL OR NOT {stamp}) THEN 'decided' END
+                FROM proposals ORDER BY id"""):
+            proposal_id, ref, state, fields, evidence, on, decision, decided, before, after = row
+            fields, evidence = _json(fields), _json(evidence)
+            trouble = before or ("set" if not isinstance(fields, dict) else
+                                 "evidence" if not isinstance(evidence, dict) else
+                                 "title" if ref is None and not isinstance(fields.get("title"), str) else after)
+            if trouble:
+                value = {"ref": ref, "set": row[3], "evidence": row[4], "title": row[3], "on": on,
+                         "open": decision}.get(trouble, decided)
+                found.append((proposal_id, trouble, ref, value, state))
+        return found
 
     def proposal_open(self, proposal_id: int) -> bool:
         return self.conn.execute("SELECT 1 FROM proposals WHERE id = ? AND state = 'open'", (proposal_id,)).fetchone() is not None
@@ -403,3 +414,11 @@ class Integrity(Connection):
 
 def _quoted(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
+
+
+def _json(text):
+    """A JSON text read (PostgreSQL's side of json_valid); None where it is not JSON."""
+    try:
+        return json.loads(text) if isinstance(text, str) else None
+    except ValueError:
+        return None
