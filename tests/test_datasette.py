@@ -425,6 +425,29 @@ def test_serve_refuses_a_database_that_does_not_exist(tmp_path):
     assert list(tmp_path.iterdir()) == []
 
 
+SERVE_ON_POSTGRESQL = ("tracker: error: tracker serve works on an SQLite file, not on a PostgreSQL database "
+                       "({}): make one with `tracker copy --to FILE` or `tracker backup FILE`, then run "
+                       "`tracker --db FILE serve`\n")
+
+
+def test_serve_refuses_a_postgresql_url_in_one_line_and_says_how_to_get_a_file(tmp_path):
+    # Nothing listens there: the refusal comes before any connection, and keeps the password out.
+    url = "postgresql://anna:s3cret@127.0.0.1:1/desk"
+    done = subprocess.run([str(TRACKER_BIN), "serve", "--port", str(free_port())], env=serve_env(url),
+                          capture_output=True, text=True, timeout=60)
+    assert (done.returncode, done.stdout) == (2, "")
+    assert done.stderr == SERVE_ON_POSTGRESQL.format("postgresql://anna@127.0.0.1:1/desk")
+
+
+@pytest.mark.parametrize("backend", ["postgres"], indirect=True)
+def test_serve_refuses_the_desk_s_database_and_a_copy_of_it_serves(seeded, tmp_path):
+    refused = seeded("serve")
+    assert (refused.code, refused.stdout) == (2, "") and refused.stderr.count("\n") == 1
+    assert refused.stderr == SERVE_ON_POSTGRESQL.format(seeded.db)
+    seeded.ok("copy", "--to", str(tmp_path / "desk.db"))
+    assert seeded.ok("--db", str(tmp_path / "desk.db"), "list", "--json").stdout == seeded.ok("list", "--json").stdout
+
+
 def test_serve_refuses_a_request_for_another_host_name(served):
     port = served.port
     for forged in (f"evil.example.com:{port}", "evil.example.com", f"127.0.0.1.evil.example:{port}",

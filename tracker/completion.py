@@ -22,6 +22,8 @@ from typer._completion_classes import BashComplete, FishComplete, ZshComplete
 
 from tracker.model import KINDS, PREFIX, STATUSES
 
+# tracker.store.POSTGRES_SCHEMES, spelt again: importing the store costs a Tab 35 ms.
+POSTGRES_SCHEMES = ("postgresql://", "postgres://")
 # At most this many values per Tab: more is a screenful nobody reads.
 MOST = 50
 
@@ -118,11 +120,15 @@ def zone_names() -> list[str]:
 
 
 def _database(ctx) -> sqlite3.Connection | None:
-    """The run's database (--db, TRACKER_DB, the default), read-only; None if there is none."""
+    """The run's database (--db, TRACKER_DB, the default), read-only; None if there is none,
+    or if it is a PostgreSQL database: a Tab never connects to a server (a round trip, a
+    password prompt), so a desk's values are not completed, and nothing else is lost."""
     from tracker.cli import default_db_path
 
     root = ctx.find_root()
     given = root.params.get("db")
+    if given and given.startswith(POSTGRES_SCHEMES):
+        return None
     path = Path(given).expanduser() if given else default_db_path()
     if not path.is_file():
         return None

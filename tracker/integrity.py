@@ -14,6 +14,12 @@ script) can write past it. A check finds, one finding each:
 - the inbox (issue 12): a proposal about an item that does not exist or of the other
   type, from an entry that does not exist, with fields or a state tracker would not write.
 
+On PostgreSQL the server checks its own pages and keeps the foreign keys: there is no
+damage to find, and the schema's safeguards are tracker's triggers, checked against the
+record tracker keeps of them (missing, disabled, altered, or not tracker's); the rows
+are checked as on SQLite, by their PostgreSQL twins (tracker/store/integrity.py). A
+repair there makes tracker's triggers again from schema.pg.sql and records them.
+
 A repair, in one transaction: schema objects made again from schema.sql (and those
 not tracker's dropped, but tables); a logged correction for each drifted field, which
 brings the log in line with the item, old = what the log said, new = what the item
@@ -123,6 +129,60 @@ def _schema_findings(store: Store) -> list[Finding]:
             findings.append(Finding("schema", None, name, _flat(sql), None,
                                     f"schema: {kind} {name} is not tracker's (not in schema.sql)", object_type=kind))
     return findings
+
+
+# -- PostgreSQL: tracker's triggers, from schema.pg.sql ---------------------------------
+
+_PG_FUNCTION = re.compile(r"^CREATE FUNCTION (\w+)\(\) RETURNS trigger\b.*?^\$\$;", re.MULTILINE | re.DOTALL)
+_PG_TRIGGER = re.compile(r"^CREATE TRIGGER (\w+)\s.*?\bON (\w+)\s.*?EXECUTE FUNCTION (\w+)\(.*?\);$",
+                         re.MULTILINE | re.DOTALL)
+
+
+def pg_triggers() -> dict[str, tuple[str, str, str]]:
+    """schema.pg.sql's triggers, in its order: name -> (table, the statement that makes
+    its function, or makes it again, the statement that makes the trigger)."""
+    from importlib import resources
+
+    text = resources.files("tracker").joinpath("schema.pg.sql").read_text(encoding="utf-8")
+    functions = {match.group(1): match.group(0).replace("CREATE FUNCTION", "CREATE OR REPLACE FUNCTION", 1)
+                 for match in _PG_FUNCTION.finditer(text)}
+    return {match.group(1): (match.group(2), functions[match.group(3)], match.group(0))
+            for match in _PG_TRIGGER.finditer(text)}
+
+
+def _pg_schema_findings(store: Store) -> list[Finding]:
+    """PostgreSQL: each trigger missing, disabled, altered or not tracker's (the record
+    tracker keeps of them, see PostgresDialect.safeguard_troubles)."""
+    return [Finding("schema", None, name or "tracker_schema", None, None, f"schema: {what}",
+                    object_type="trigger" if name else "record")
+            for name, what in store.safeguard_troubles()]
+
+
+def _pg_restore_safeguards(store: Store, findings: list[Finding]) -> list[str]:
+    """PostgreSQL: the triggers found wrong (all of tracker's, when their record is
+    missing) made again from schema.pg.sql, those not tracker's dropped, and the
+    triggers recorded as tracker's again."""
+    if not findings:
+        return []
+    expected, done = pg_triggers(), []
+    remake = set(expected) if any(finding.object_type == "record" for finding in findings) else set()
+    for finding in findings:
+        name = finding.field
+        if name in expected:
+            remake.add(name)
+        elif finding.object_type == "trigger":
+            table = store.trigger_table(name)
+            if table:
+                store.drop_trigger(name, table)
+                done.append(f"dropped trigger {name}, not tracker's")
+    for name, (table, function, trigger) in expected.items():
+        if name in remake:
+            store.drop_trigger(name, table)
+            store.run_schema(function)
+            store.run_schema(trigger)
+            done.append(f"made trigger {name} again from schema.pg.sql")
+    store.record_safeguards()
+    return done
 
 
 def _flat(sql: str) -> str:
@@ -313,7 +373,8 @@ def _check(store: Store, quick: bool, progress) -> list[Finding]:
                  if part.strip() and not part.startswith("*** in database")]
         return [Finding("damage", None, None, line, "ok", f"file: {line}") for line in lines]
     progress.advance()
-    findings = _schema_findings(store)
+    postgres = store.dialect.name == "postgres"
+    findings = _pg_schema_findings(store) if postgres else _schema_findings(store)
     # Over tables that are missing or altered, a query may fail: it says so, and the
     # schema findings say why.
     names = {finding.field for finding in findings}
@@ -323,9 +384,11 @@ def _check(store: Store, quick: bool, progress) -> list[Finding]:
     for part, needs in parts:
         if not names.intersection(needs):
             try:
-                findings += part(store)
+                with store.read_apart():
+                    findings += part(store)
             except store.dialect.Error as error:
-                findings.append(Finding("damage", None, None, str(error), None, f"file: {error}"))
+                where = "database" if postgres else "file"
+                findings.append(Finding("damage", None, None, str(error), None, f"{where}: {error}"))
         progress.advance()
     return findings
 
@@ -358,9 +421,10 @@ def repair(store: Store, quick: bool = False) -> list[str]:
         findings = check(store, quick)
         damage = [finding for finding in findings if finding.kind == "damage"]
         if damage:
-            raise TrackerError(f"{store.path} is damaged ({damage[0].found}): a repair cannot mend the file; "
+            raise TrackerError(f"{store.where} is damaged ({damage[0].found}): a repair cannot mend the file; "
                                "restore your last backup, or export what can still be read")
-        restored = _restore_schema(store, [finding for finding in findings if finding.kind == "schema"])
+        schema = [finding for finding in findings if finding.kind == "schema"]
+        restored = (_pg_restore_safeguards if store.dialect.name == "postgres" else _restore_schema)(store, schema)
         done += restored
         if any(line.startswith("made table") for line in restored):
             # What could not be checked over a missing table can be now.

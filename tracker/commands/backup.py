@@ -15,7 +15,8 @@ def backup(
 ) -> None:
     """Copy the whole database to FILE, consistent even while other commands write to it.
 
-    The copy is a complete tracker database: `tracker --db FILE list` reads it.
+    The copy is a complete tracker database: `tracker --db FILE list` reads it. From a
+    PostgreSQL database too, FILE is an SQLite file (as `tracker copy --to FILE` writes it).
     """
     from tracker.backup import backup_to
 

@@ -14,12 +14,17 @@ def check(
                          "each field changed outside tracker, and rebuild the search index and counts. "
                          "Never deletes a logged change.")] = False,
     quick: Annotated[bool, typer.Option(
-        "--quick", help="SQLite's quick_check instead of integrity_check: leaves out the indexes' contents.")] = False,
+        "--quick", help="SQLite's quick_check instead of integrity_check: leaves out the indexes' contents "
+                         "(no such check on PostgreSQL).")] = False,
     json: Annotated[bool, typer.Option("--json", help="Print the findings as JSON.")] = False,
 ) -> None:
     """Check the database: the file itself, its schema against tracker's, rows that refer to nothing,
     every item against its change log, and dates tracker would not write. One line per problem;
-    exit 1 if there is any."""
+    exit 1 if there is any.
+
+    On PostgreSQL the server checks its own pages and keeps the keys: the check there
+    skips the file and the schema, and looks at tracker's triggers and at the rows.
+    """
     import sys
 
     from tracker import integrity

@@ -26,9 +26,22 @@ def serve(
     by event, this week's changes, overdue). Other tracker commands can write
     to the same database while it serves; a page shows their changes when
     reloaded. Ctrl-C stops it. Needs Datasette: pip install "tracker[web]".
+    Serves an SQLite file only: for a PostgreSQL database, serve a copy
+    (`tracker copy --to FILE`).
     """
     from tracker.cli import default_db_path
+    from tracker.store import is_url
+
+    given = ctx.find_root().obj.db
+    if is_url(given):
+        # Datasette reads SQLite files only: say how to get one, before Datasette is loaded.
+        from tracker.errors import BadArgument
+        from tracker.store.postgres import PostgresDialect
+
+        raise BadArgument(f"tracker serve works on an SQLite file, not on a PostgreSQL database "
+                          f"({PostgresDialect(given).where}): make one with `tracker copy --to FILE` or "
+                          "`tracker backup FILE`, then run `tracker --db FILE serve`")
     from tracker.web.serve import run
 
-    named = Path(ctx.find_root().obj.db or default_db_path())
+    named = Path(given or default_db_path())
     run(named, lambda: store(ctx).path, port)

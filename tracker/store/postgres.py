@@ -228,20 +228,18 @@ class PostgresDialect(Dialect):
             self._opened = None
         else:
             _, recorded, present = conn.execute(_OPENING).fetchone()
-        if recorded is None:
-            return "the record of tracker's triggers is missing"
-        expected, found = _triggers(recorded), _triggers(present)
-        for name, (_, digest) in expected.items():
-            if name not in found:
-                return f"trigger {name} is missing"
-            if found[name][0] == "D":
-                return f"trigger {name} is disabled"
-            if found[name][1] != digest:
-                return f"trigger {name} was altered"
-        for name in found:
-            if name not in expected:
-                return f"trigger {name} is not tracker's"
-        return None
+        troubles = _safeguard_troubles(recorded, present)
+        return troubles[0][1] if troubles else None
+
+    def safeguard_troubles(self, conn) -> list[tuple[str | None, str]]:
+        """Every trigger missing, disabled, altered or not tracker's (tracker check):
+        (its name, or None for the record itself; the words changed_safeguards says)."""
+        _, recorded, present = conn.execute(_OPENING).fetchone()
+        return _safeguard_troubles(recorded, present)
+
+    def record_safeguards(self, conn) -> None:
+        """The triggers as they are now, recorded as tracker's (after check --repair made them)."""
+        conn.execute(f"UPDATE tracker_schema SET safeguards = {_SAFEGUARDS}")
 
     def begin_write(self, conn) -> None:
         try:
@@ -413,6 +411,22 @@ def _numbers_as_sqlite_gives_them(raw) -> None:
             return float(text) if "." in text or "N" in text or "e" in text else int(text)
 
     raw.adapters.register_loader("numeric", Number)
+
+
+def _safeguard_troubles(recorded: str | None, present: str | None) -> list[tuple[str | None, str]]:
+    if recorded is None:
+        return [(None, "the record of tracker's triggers is missing")]
+    expected, found = _triggers(recorded), _triggers(present)
+    troubles = []
+    for name, (_, digest) in expected.items():
+        if name not in found:
+            troubles.append((name, f"trigger {name} is missing"))
+        elif found[name][0] == "D":
+            troubles.append((name, f"trigger {name} is disabled"))
+        elif found[name][1] != digest:
+            troubles.append((name, f"trigger {name} was altered"))
+    troubles += [(name, f"trigger {name} is not tracker's") for name in found if name not in expected]
+    return troubles
 
 
 def _triggers(summary: str | None) -> dict[str, tuple[str, str]]:
