@@ -32,7 +32,8 @@ With --backend postgres (or both), run.py starts its own PostgreSQL server
 (tests/pgserver.py's, in a temporary folder, reached through a Unix socket there) with
 fsync, synchronous_commit and full_page_writes on, as a desk's server runs (the tests'
 server turns them off), copies each size's SQLite database into a database of its own
-with `tracker copy --to URL`, analyzes it (as autovacuum would within a minute), and
+with `tracker copy --to URL` (where that fails, says why and loads `tracker import` of
+the export instead), analyzes it (as autovacuum would within a minute), and
 runs every command on both, one after the other in each round. It prints a second
 table: each command's median on both, the ratio PostgreSQL/SQLite (the median of the
 one-round ratios), how each grows with size, and where PostgreSQL's extra time goes:
