@@ -118,8 +118,11 @@ CREATE TABLE items (
 
 CREATE INDEX items_by_status ON items (type, status);
 CREATE INDEX items_by_kind ON items (type, kind);
-CREATE INDEX items_by_start ON items (type, starts_utc, ends_utc);
-CREATE INDEX items_by_end ON items (type, ends_utc);
+-- These two end with id, which SQLite's indexes hold unnamed (the rowid): list and
+-- countdown read them in (start, end, id) and (end, id) order and stop at their LIMIT;
+-- without it PostgreSQL sorts every match, or walks the whole table in id order.
+CREATE INDEX items_by_start ON items (type, starts_utc, ends_utc, id);
+CREATE INDEX items_by_end ON items (type, ends_utc, id);
 CREATE INDEX items_by_due ON items (due_utc) WHERE due_utc IS NOT NULL;
 CREATE INDEX items_by_sector ON items (sector) WHERE sector IS NOT NULL;
 CREATE INDEX items_by_event ON items (event_id) WHERE event_id IS NOT NULL;

@@ -68,9 +68,9 @@ def sqlite_shape(conn: sqlite3.Connection) -> dict:
                 unique.add(tuple(row[2] for row in keys))
             elif origin == "c":
                 indexes[index] = (
-                    tuple(EXPRESSION if cid == -2 else (name + " nocase" if coll == "NOCASE" else name)
-                          + (" desc" if desc else "")
-                          for _, cid, name, desc, coll, _ in keys),
+                    rowid_implied(tuple(EXPRESSION if cid == -2 else (name + " nocase" if coll == "NOCASE" else name)
+                                        + (" desc" if desc else "")
+                                        for _, cid, name, desc, coll, _ in keys), primary),
                     bool(is_unique), bool(partial))
         shape[table] = {"columns": columns, "primary key": primary, "unique": unique,
                         "foreign keys": {(tuple(s), t, tuple(d)) for t, s, d in foreign.values()},
@@ -113,6 +113,7 @@ def pg_shape(conn) -> dict:
             "        JOIN pg_attribute a ON a.attrelid = c.confrelid AND a.attnum = k.n ORDER BY k.i) "
             "FROM pg_constraint c WHERE c.conrelid = %s::regclass AND c.contype IN ('p', 'u', 'f')", table)
         backing = {indid for _, indid, *_ in constraints}
+        primary = next((tuple(cols) for kind, _, cols, _, _ in constraints if kind == "p"), ())
         indexes = {}
         for indexrelid, name, is_unique, partial, keys, options in rows(
                 "SELECT i.indexrelid, x.relname, i.indisunique, i.indpred IS NOT NULL, i.indnkeyatts, "
@@ -127,15 +128,23 @@ def pg_shape(conn) -> dict:
                 nocase = re.fullmatch(r"tracker_nocase\((\w+)\)", text)
                 part = f"{nocase[1]} nocase" if nocase else (text if re.fullmatch(r"\w+", text) else EXPRESSION)
                 parts.append(part + (" desc" if options[position - 1] & 1 else ""))
-            indexes[name] = (tuple(parts), is_unique, partial)
+            indexes[name] = (rowid_implied(tuple(parts), primary), is_unique, partial)
         shape[table] = {
             "columns": columns,
-            "primary key": next((tuple(cols) for kind, _, cols, _, _ in constraints if kind == "p"), ()),
+            "primary key": primary,
             "unique": {tuple(cols) for kind, _, cols, _, _ in constraints if kind == "u"},
             "foreign keys": {(tuple(cols), target, tuple(to)) for kind, _, cols, target, to in constraints
                              if kind == "f"},
             "indexes": indexes}
     return shape
+
+
+def rowid_implied(parts: tuple, primary: tuple) -> tuple:
+    """An index's columns without a last `id` where id is the table's integer key: SQLite
+    ends every index with the rowid (id), unnamed, and reads it in that order; a
+    PostgreSQL index must name it to give the same order (schema.pg.sql's items_by_start
+    and items_by_end do, so that list and countdown stop at their LIMIT)."""
+    return parts[:-1] if primary == ("id",) and len(parts) > 1 and parts[-1] == "id" else parts
 
 
 def differences(sqlite: dict, pg: dict) -> list[str]:

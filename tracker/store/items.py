@@ -227,8 +227,10 @@ class ItemReads(Connection):
         # By start, as countdown has them; undated ones last. The (type, starts_utc,
         # ends_utc) index gives that order; "+" keeps the planner off the others.
         dated = ("AND items.starts_utc IS NOT NULL", (), "items.starts_utc, items.ends_utc, items.id")
-        # Undated: no end either, read from the (type, ends_utc) index in id order.
-        undated = ("AND items.ends_utc IS NULL", (), "items.id")
+        # Undated: no end either, read from the (type, ends_utc) index in id order. The
+        # order names ends_utc (null in every row here) for PostgreSQL, whose planner
+        # takes "IS NULL" for no equality: by id alone it walks the whole table.
+        undated = ("AND items.ends_utc IS NULL", (), "items.ends_utc, items.id")
         if not closed:
             return [dated, undated]
         # Still open: not held or cancelled, and not over. What is under way is
