@@ -166,3 +166,54 @@ def test_a_filtered_list_reads_its_index_in_order(plans):
     # It walks the (type, num) index and stops at the limit, rather than reading
     # every agreement of that status and sorting them.
     _no_full_scan_or_sort(plans.plans())
+
+
+class PostgresPlans:
+    """PostgreSQL's twin of Plans: every statement tracker runs on items, with its plan
+    (EXPLAIN of the same text and parameters), at a size where the planner weighs its
+    indexes against a scan (a few thousand items, their statistics gathered)."""
+
+    def __init__(self, url: str):
+        from tracker.store.postgres import placeholders
+
+        self.store = Store(url)
+        self.store.conn.execute("ANALYZE")
+        self.found: list[tuple[str, str]] = []
+        conn, execute = self.store.conn, self.store.conn.execute
+
+        def explained(sql: str, params=()):
+            if sql.lstrip().upper().startswith("SELECT") and "FROM items" in sql:
+                rows = conn.raw.execute("EXPLAIN " + placeholders(sql), params or None).fetchall()
+                self.found.append((sql, " | ".join(row[0].strip() for row in rows)))
+            return execute(sql, params)
+
+        conn.execute = explained
+
+
+@pytest.fixture
+def postgres_plans(tracker, tmp_path, monkeypatch):
+    from test_bulk_import import document
+
+    if tracker.backend != "postgres":
+        pytest.skip("PostgreSQL's plans: run with --backend=postgres or both")
+    monkeypatch.setenv("TRACKER_TZ", "UTC")
+    monkeypatch.setenv("TRACKER_NOW", "2025-11-29T10:00:00Z")
+    dates.set_now(None)
+    path = tmp_path / "large.json"
+    path.write_text(json.dumps(document(3000)))
+    tracker.ok("import", str(path))
+    return PostgresPlans(tracker.db)
+
+
+def _no_scan_of_items(found):
+    assert found
+    for sql, plan in found:
+        assert "Index Scan" in plan and "Seq Scan on items" not in plan, (sql, plan)
+
+
+def test_on_postgres_lists_and_countdown_read_indexes(postgres_plans):
+    list(list_items(postgres_plans.store, ListRequest(limit=50)))
+    countdown.coming(postgres_plans.store, dates.now(), None, 30)
+    list(list_items(postgres_plans.store, ListRequest(types=("agreement",), statuses=["expected"],
+                                                      parties=["Russia"], limit=50)))
+    _no_scan_of_items(postgres_plans.found)
