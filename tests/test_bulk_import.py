@@ -5,6 +5,7 @@ ends, and fail as cleanly."""
 from __future__ import annotations
 
 import json
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -53,6 +54,26 @@ def document(agreements: int = AGREEMENTS) -> dict:
                             "source": "https://example.org/parties", "note": None})
     return {"format": "tracker-export", "version": 1, "exported": "2025-11-29T00:00:00+00:00",
             "items": items, "history": history}
+
+
+def contents(path: Path) -> dict[str, list]:
+    """An SQLite file's tables, search index and schema (test_undo's sqlite_only comparison)."""
+    conn = sqlite3.connect(path)
+    try:
+        return {
+            name: conn.execute(sql).fetchall() for name, sql in {
+                "items": "SELECT * FROM items ORDER BY id",
+                "changes": "SELECT * FROM changes ORDER BY id",
+                "parties": "SELECT * FROM item_parties ORDER BY item_id, position",
+                "tags": "SELECT * FROM item_tags ORDER BY item_id, position",
+                "counts": "SELECT * FROM agreement_counts ORDER BY event_id, status",
+                "search": "SELECT rowid, title, notes, sources FROM item_search ORDER BY rowid",
+                "found": "SELECT rowid FROM item_search WHERE item_search MATCH '\"reactor\"* \"resumed\"*' ORDER BY rowid",
+                "schema": "SELECT type, name, sql FROM sqlite_master WHERE name NOT LIKE 'item_search_%' ORDER BY name",
+            }.items()
+        }
+    finally:
+        conn.close()
 
 
 @pytest.fixture
