@@ -76,6 +76,25 @@ class Tracker:
         assert run.code == 0, f"tracker {' '.join(args)} failed ({run.code}): {run.stderr}"
         return run
 
+    def execute(self, sql: str, params: tuple = ()) -> None:
+        """One statement (`?` placeholders) run on this database behind tracker's back, as
+        an older tracker or another program would have written it: sqlite3, or psycopg
+        in the schema `tracker`, by backend; committed."""
+        if self.backend == "postgres":
+            import psycopg
+
+            from tracker.store.postgres import SCHEMA, placeholders
+
+            with psycopg.connect(str(self.db), autocommit=True, options=f"-c search_path={SCHEMA}") as conn:
+                conn.execute(placeholders(sql), params)
+            return
+        conn = sqlite3.connect(self.db)
+        try:
+            with conn:
+                conn.execute(sql, params)
+        finally:
+            conn.close()
+
     def dump(self, shape: bool = True) -> list[tuple]:
         """Every row of every tracker table, to compare before and after a command:
         per table ("table", column names) then ("table", *values) in primary-key order,
@@ -272,6 +291,28 @@ def postgres_database(postgres_server, postgres_template: str, postgres_admin) -
     yield postgres_server.url(name, TEST_AUTHOR)
     # FORCE: a test's own tracker processes may still hold a connection.
     postgres_admin.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
+
+
+@pytest.fixture
+def another_tracker(tmp_path: Path, backend: str, request: pytest.FixtureRequest):
+    """Makes further empty databases on the test's backend (a second SQLite file, or a
+    second copy of the PostgreSQL template, dropped after the test): another desk's log
+    to import into or to compare with. `another_tracker()` gives a Tracker on one."""
+    made, numbers = [], itertools.count(1)
+
+    def make() -> Tracker:
+        if backend == "postgres":
+            server = request.getfixturevalue("postgres_server")
+            admin = request.getfixturevalue("postgres_admin")
+            name = f"t_{next(_database_numbers)}"
+            admin.execute(f'CREATE DATABASE "{name}" TEMPLATE "{request.getfixturevalue("postgres_template")}"')
+            made.append(name)
+            return Tracker(server.url(name, TEST_AUTHOR))
+        return Tracker(tmp_path / f"another-{next(numbers)}.db")
+
+    yield make
+    for name in made:
+        request.getfixturevalue("postgres_admin").execute(f'DROP DATABASE "{name}" WITH (FORCE)')
 
 
 @pytest.fixture

@@ -93,15 +93,14 @@ MALFORMED_IMPORTS = [
 
 
 @pytest.mark.parametrize("change, words", MALFORMED_IMPORTS, ids=[w for _, w in MALFORMED_IMPORTS])
-def test_malformed_import_names_the_item_and_writes_nothing(tracker, export_file, tmp_path, change, words):
+def test_malformed_import_names_the_item_and_writes_nothing(another_tracker, export_file, change, words):
     # Into a fresh database with one item of its own: nothing of the file may land.
-    other = tmp_path / "other.db"
-    tracker.ok("add", "event", "Already here", TRACKER_DB=str(other))
-    tracker.db = other
-    before = tracker.dump()
-    run = tracker("import", str(_broken(export_file, change)), TRACKER_DB=str(other))
+    other = another_tracker()
+    other.ok("add", "event", "Already here")
+    before = other.dump()
+    run = other("import", str(_broken(export_file, change)))
     check_one_line_error(run, 2, words)
-    assert tracker.dump() == before
+    assert other.dump() == before
 
 
 def test_import_of_a_file_that_is_not_json(tracker, tmp_path):

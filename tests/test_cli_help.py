@@ -228,7 +228,7 @@ def test_a_help_text_split_over_lines_in_the_source_reads_as_one_paragraph(track
 
 def test_options_show_what_they_take_their_default_and_their_variable(tracker):
     text = " ".join(_help(tracker).split())
-    assert "--db PATH The database file" in text and "[env var: TRACKER_DB]" in text
+    assert "--db PATH|URL The database: a file" in text and "[env var: TRACKER_DB]" in text
     report = " ".join(_described(_help(tracker, "report")).split())
     assert "--format -f FORMAT text, md, html, json, or csv or tsv (one of its tables: see --table). [default: text]" in report
     update = " ".join(_described(_help(tracker, "update")).split())

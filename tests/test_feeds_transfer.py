@@ -4,7 +4,6 @@ proposals with their decisions (issue 12), so that a move to a new machine loses
 from __future__ import annotations
 
 import json
-import sqlite3
 from pathlib import Path
 
 import pytest
@@ -147,12 +146,8 @@ def test_a_proposal_about_an_item_not_in_the_file_is_named(informed, tmp_path):
     assert run.code == 2 and "\"ref\" is A999, which is not among the file's items" in run.stderr
 
 
-@pytest.mark.sqlite_only
 def test_an_export_reads_a_proposal_written_outside_tracker(informed, tmp_path):
-    conn = sqlite3.connect(informed.db)
-    conn.execute("UPDATE proposals SET evidence = 'nope' WHERE id = 1")
-    conn.commit()
-    conn.close()
+    informed.execute("UPDATE proposals SET evidence = 'nope' WHERE id = 1")
     exported = tmp_path / "export.json"
     informed.ok("export", "-o", str(exported))
     assert json.loads(exported.read_text())["feeds"]["proposals"][0]["evidence"] == {}

@@ -103,8 +103,9 @@ ROWS = [
     "'2025-01-01T00:00:00Z', '2025-01-01T00:00:00Z')",
     "INSERT INTO item_parties (item_id, position, party) VALUES (2, 1, 'Russia'), (2, 0, 'India')",
     "INSERT INTO commands (id, name, recorded) VALUES (1, 'add', '2025-01-01T00:00:00Z')",
-    "INSERT INTO changes (id, item_id, field, new, happened, happened_utc, recorded, note, command_id) "
-    "VALUES (1, 1, 'created', 'Summit', 'x', 'x', 'x', 'line one\nline two', 1)",
+    # recorded_by as PostgreSQL writes it whatever is given: the role logged in as.
+    "INSERT INTO changes (id, item_id, field, new, happened, happened_utc, recorded, note, command_id, recorded_by) "
+    "VALUES (1, 1, 'created', 'Summit', 'x', 'x', 'x', 'line one\nline two', 1, 'analyst')",
     "INSERT INTO feed_entries (id, feed, entry_key, title, summary, seen) VALUES (1, 'f', 'k', 't', 's', 'x')",
     "INSERT INTO proposals (id, entry_id, item_type, \"set\", \"on\", headline, feed, confidence, evidence) "
     "VALUES (1, 1, 'agreement', '{}', NULL, 'h', 'f', 0.75, '{}')",

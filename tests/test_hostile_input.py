@@ -360,6 +360,8 @@ def test_a_truncated_database_is_called_damaged(seeded, tmp_path):
     one_line_error(seeded("list", TRACKER_DB=str(other)), 1, "is not an SQLite database")
 
 
+# The disk is made full by SQLite's own cap on the file's pages: a test of the file.
+@pytest.mark.sqlite_only
 def test_a_full_disk_says_so_and_that_nothing_changed(summit, monkeypatch, tmp_path):
     from tracker.store.sqlite import SQLiteDialect
 

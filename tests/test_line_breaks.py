@@ -5,7 +5,6 @@ A note may run over lines, inside its column."""
 from __future__ import annotations
 
 import json
-import sqlite3
 
 import pytest
 
@@ -49,9 +48,7 @@ def test_files_with_a_title_on_two_lines_are_refused(summit, tmp_path):
 def spoofed(summit):
     """A1's title holds a line break, as an older tracker let it; and A1 has a note on two lines."""
     summit.ok("update", "A1", "--note", "line one\nstatus   signed")
-    with sqlite3.connect(summit.db) as conn:
-        conn.execute("UPDATE items SET title = ? WHERE type = 'agreement' AND num = 1", (SPOOF,))
-    conn.close()
+    summit.execute("UPDATE items SET title = ? WHERE type = 'agreement' AND num = 1", (SPOOF,))
     return summit
 
 

@@ -479,12 +479,35 @@ def test_days_apart_is_sqlites_julianday_difference(thousands):
                 assert found == pytest.approx(expected, abs=1e-6), (first, second)
 
 
-def test_search_says_it_is_not_there_yet():
-    dialect = PostgresDialect("postgresql:///desk")
-    with pytest.raises(TrackerError, match="search is not available on PostgreSQL yet"):
-        dialect.search_value("summit")
-    with pytest.raises(TrackerError, match="search is not available on PostgreSQL yet"):
-        dialect.search_ids()
+def test_search_goes_through_the_dialects_fragments(postgres_server):
+    """search_ids()/search_value() and title_ids()/title_value() as the store uses them
+    (`items.id IN (...)`): accents folded, prefixes, phrases, every or any word."""
+    dialect, conn = made(new_url(postgres_server))
+    for item_id, title in ((1, "Sommet de l'Élysée: S-400 systems"), (2, "Labour mobility pact"),
+                           (3, "Élysée treaty on labour")):
+        conn.execute("INSERT INTO items (id, uid, type, num, title, kind, status, created, updated) "
+                     "VALUES (?, ?, 'agreement', ?, ?, 'pact', 'expected', ?, ?)",
+                     (item_id, f"uid-{item_id}", item_id, title, "2025-11-29T10:00:00Z", "2025-11-29T10:00:00Z"))
+
+    def found(search: str) -> list[int]:
+        return [row[0] for row in conn.execute(
+            f"SELECT id FROM items WHERE items.id IN ({dialect.search_ids()}) ORDER BY id",
+            (dialect.search_value(search),))]
+
+    def titled(words: list[str], every: bool) -> list[int]:
+        return [row[0] for row in conn.execute(
+            f"SELECT id FROM items WHERE items.id IN ({dialect.title_ids(every)}) ORDER BY id",
+            (dialect.title_value(words, every),))]
+
+    assert found("ELYSEE") == [1, 3]
+    assert found("S-4") == [1]
+    assert found("labour pact") == [2]
+    assert found("zzz") == []
+    with pytest.raises(BadArgument, match="the search is empty"):
+        dialect.search_value("  ")
+    assert titled(["elysee", "labour"], every=True) == [3]
+    assert titled(["elysee", "labour"], every=False) == [1, 2, 3]
+    conn.close()
 
 
 # -- what server errors tell the user ----------------------------------------------------------

@@ -70,7 +70,8 @@ def test_report_lists_fifty_coming_up_and_says_there_are_more(tracker):
 
 
 class Plans:
-    """Every statement a piece of tracker runs, with its query plan."""
+    """Every statement a piece of tracker runs, with its query plan: SQLite's (EXPLAIN QUERY
+    PLAN of the file), so the tests that read them are sqlite_only."""
 
     def __init__(self, path: Path):
         self.store = Store(path)
@@ -102,16 +103,19 @@ def _no_full_scan_or_sort(found):
         assert "TEMP B-TREE" not in plan, (sql, plan)
 
 
+@pytest.mark.sqlite_only
 def test_the_default_list_reads_indexes_in_order(plans):
     list(list_items(plans.store, ListRequest(limit=50)))
     _no_full_scan_or_sort(plans.plans())
 
 
+@pytest.mark.sqlite_only
 def test_countdown_reads_indexes_in_order(plans):
     countdown.coming(plans.store, dates.now(), None, 30)
     _no_full_scan_or_sort(plans.plans())
 
 
+@pytest.mark.sqlite_only
 def test_the_reports_overdue_and_quiet_items_read_an_index_in_order(plans):
     from tracker.model import CLOSED_STATUSES
 
@@ -123,6 +127,7 @@ def test_the_reports_overdue_and_quiet_items_read_an_index_in_order(plans):
     assert all("sqlite_autoindex_items_2 (type=?)" in plan for _, plan in plans.plans())
 
 
+@pytest.mark.sqlite_only
 def test_the_reports_counts_read_indexes_in_order(plans):
     # A week in Brussels: the changes away from its ends are counted from the index
     # alone; those near the ends (where a date-only change may be placed by its date)
@@ -136,6 +141,7 @@ def test_the_reports_counts_read_indexes_in_order(plans):
     assert "SCAN" not in plan.replace("SCAN changes USING INDEX changes_retractions", ""), plan
 
 
+@pytest.mark.sqlite_only
 def test_the_reports_changes_read_the_index_in_order(plans):
     plans.store.history(span=Span("2025-11-23T23:00:00Z", "2025-11-30T23:00:00Z", "2025-11-24", "2025-12-01"),
                         limit=100)
@@ -145,6 +151,7 @@ def test_the_reports_changes_read_the_index_in_order(plans):
     assert "TEMP B-TREE" not in plan and "SCAN" not in plan, plan
 
 
+@pytest.mark.sqlite_only
 def test_a_past_report_finds_what_changed_since_from_the_index_in_order(plans):
     plans.store.changes_from(Span("2025-11-30T23:00:00Z", None, "2025-12-01"))
     sql = next(s for s in plans.statements if "FROM changes" in s)
@@ -153,8 +160,60 @@ def test_a_past_report_finds_what_changed_since_from_the_index_in_order(plans):
     assert "TEMP B-TREE" not in plan, plan
 
 
+@pytest.mark.sqlite_only
 def test_a_filtered_list_reads_its_index_in_order(plans):
     list(list_items(plans.store, ListRequest(types=("agreement",), statuses=["expected"], parties=["Russia"], limit=50)))
     # It walks the (type, num) index and stops at the limit, rather than reading
     # every agreement of that status and sorting them.
     _no_full_scan_or_sort(plans.plans())
+
+
+class PostgresPlans:
+    """PostgreSQL's twin of Plans: every statement tracker runs on items, with its plan
+    (EXPLAIN of the same text and parameters), at a size where the planner weighs its
+    indexes against a scan (a few thousand items, their statistics gathered)."""
+
+    def __init__(self, url: str):
+        from tracker.store.postgres import placeholders
+
+        self.store = Store(url)
+        self.store.conn.execute("ANALYZE")
+        self.found: list[tuple[str, str]] = []
+        conn, execute = self.store.conn, self.store.conn.execute
+
+        def explained(sql: str, params=()):
+            if sql.lstrip().upper().startswith("SELECT") and "FROM items" in sql:
+                rows = conn.raw.execute("EXPLAIN " + placeholders(sql), params or None).fetchall()
+                self.found.append((sql, " | ".join(row[0].strip() for row in rows)))
+            return execute(sql, params)
+
+        conn.execute = explained
+
+
+@pytest.fixture
+def postgres_plans(tracker, tmp_path, monkeypatch):
+    from test_bulk_import import document
+
+    if tracker.backend != "postgres":
+        pytest.skip("PostgreSQL's plans: run with --backend=postgres or both")
+    monkeypatch.setenv("TRACKER_TZ", "UTC")
+    monkeypatch.setenv("TRACKER_NOW", "2025-11-29T10:00:00Z")
+    dates.set_now(None)
+    path = tmp_path / "large.json"
+    path.write_text(json.dumps(document(3000)))
+    tracker.ok("import", str(path))
+    return PostgresPlans(tracker.db)
+
+
+def _no_scan_of_items(found):
+    assert found
+    for sql, plan in found:
+        assert "Index Scan" in plan and "Seq Scan on items" not in plan, (sql, plan)
+
+
+def test_on_postgres_lists_and_countdown_read_indexes(postgres_plans):
+    list(list_items(postgres_plans.store, ListRequest(limit=50)))
+    countdown.coming(postgres_plans.store, dates.now(), None, 30)
+    list(list_items(postgres_plans.store, ListRequest(types=("agreement",), statuses=["expected"],
+                                                      parties=["Russia"], limit=50)))
+    _no_scan_of_items(postgres_plans.found)

@@ -61,11 +61,12 @@ def is_url(target: Path | str) -> bool:
 
 class Store(CopyReads, CopyWrites, CalendarReads, FeedStore, UndoReads, ReportReads, ItemReads, LogReads, Writes, Integrity, Connection):
     """The database of one tracker, opened (made or migrated) over a dialect:
-    `Store(dialect)`, or `Store(path)` for an SQLite file."""
+    `Store(dialect)`, or `Store(target)` for what --db names: an SQLite file's path, or
+    a PostgreSQL URL."""
 
     def __init__(self, dialect: Dialect | Path | str, make_folder: bool = False):
         if not isinstance(dialect, Dialect):
-            dialect = SQLiteDialect(Path(dialect), make_folder)
+            dialect = dialect_for(dialect, make_folder)
         super().__init__(dialect)
 
 

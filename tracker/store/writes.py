@@ -80,8 +80,20 @@ class Writes(Connection):
         return ids
 
     def insert_rows(self, table: str, columns: list[str], rows: list[tuple]) -> None:
-        """Rows of tracker's own making (an import's, their ids given), in as few statements as may be."""
-        self._insert_many(table, columns, rows)
+        """Rows of tracker's own making (an import's, their ids given), in as few statements as may be.
+        A refused batch leaves the transaction usable, for the caller to ask which row it was:
+        SQLite undoes the statement alone; PostgreSQL would refuse every later statement of
+        the transaction, but for the savepoint rolled back to."""
+        if self.dialect.name != "postgres":
+            self._insert_many(table, columns, rows)
+            return
+        self.conn.execute("SAVEPOINT batch")
+        try:
+            self._insert_many(table, columns, rows)
+        except self.dialect.IntegrityError:
+            self.conn.execute("ROLLBACK TO SAVEPOINT batch")
+            raise
+        self.conn.execute("RELEASE SAVEPOINT batch")
 
     def loaded(self, item_type: ItemType, num: int, item_id: int, zone: str | None, event_id: int | None) -> None:
         """Tell the lookups of this load (item_id, zone_facts) of an event given its id
