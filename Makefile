@@ -71,9 +71,8 @@ tools:
 	    else echo "missing and cannot be installed here:$$missing: their tests will be skipped"; fi; fi
 
 # The database the CLI tests run against: sqlite, postgres or both (tests/conftest.py's
-# --backend; `make test TEST_BACKEND=postgres` for one run). Both once PostgreSQL's
-# dialect has landed (issue 14): then this default becomes `both`.
-TEST_BACKEND ?= sqlite
+# --backend; `make test TEST_BACKEND=sqlite` for one engine): one behaviour suite, both engines.
+TEST_BACKEND ?= both
 
 test: install tools
 	TRACKER_TEST_BACKEND=$(TEST_BACKEND) $(BIN)/pytest -p no:cacheprovider
