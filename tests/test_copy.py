@@ -3,6 +3,7 @@ all of it or nothing."""
 
 from __future__ import annotations
 
+import itertools
 import os
 import re
 import signal
@@ -14,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import FIXTURES, NEWS, TRACKER_BIN, Tracker
+from conftest import FIXTURES, NEWS, TEST_AUTHOR, TRACKER_BIN, Tracker
 from test_bad_input import check_one_line_error
 
 BENCH = Path(__file__).resolve().parent.parent / "bench"
@@ -372,3 +373,106 @@ def test_a_column_a_migration_adds_is_carried_without_being_named(seeded, tmp_pa
                          f"{seeded.db} and {tmp_path / 'plain.db'} have different columns in changes: "
                          "run `tracker check` on both")
     assert not (tmp_path / "plain.db").exists()
+
+
+# -- between SQLite and PostgreSQL ------------------------------------------------------
+# The source is a SQLite file (the tests below pin `backend`), the other end a database
+# of its own on the tests' PostgreSQL server.
+
+_desks = itertools.count(1)
+ON_SQLITE = pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
+
+
+@pytest.fixture
+def desk(postgres_server, postgres_template, postgres_admin) -> str:
+    """A new database on the tests' PostgreSQL server, without tracker's schema yet (as a
+    desk's administrator makes it: createdb); its URL, logged in as the tests' author."""
+    name = f"desk_{next(_desks)}"
+    postgres_server.create_database(name)
+    yield postgres_server.url(name, TEST_AUTHOR)
+    postgres_admin.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
+
+
+def log_rows(tracker: Tracker) -> list[tuple]:
+    """Every row of tracker's tables, as either engine holds them (Tracker.dump), but the
+    counts that fell to zero (see ZERO_COUNT)."""
+    return [row for row in tracker.dump(shape=False)      # agreement_counts: event_id, n, status
+            if not (row[0] == "agreement_counts" and len(row) == 4 and row[2] == 0)]
+
+
+@ON_SQLITE
+def test_a_log_goes_to_postgresql_and_back_whole(full, desk, tmp_path):
+    full.ok("update", "A2", "--note", "seen at the desk", TRACKER_USER="anna")
+    seen = views(full)
+    run = full.ok("copy", "--to", desk)
+    items, changes, commands = (len([row for row in log_rows(full) if row[0] == table]) - 1
+                                for table in ("items", "changes", "commands"))
+    assert run.stderr == f"copied {items} items, {changes} changes ({commands} commands, 1 feed) from {full.db} to {desk}\n"
+    on_desk = at(full, desk)
+    # The server answers every command as the file did, and holds the same rows: ids,
+    # uids, refs, each change's author.
+    assert views(on_desk) == seen
+    assert log_rows(on_desk) == log_rows(full)
+    # (None: the seed's changes, imported from a file that names no author, stay without one.)
+    assert {change["by"] for change in on_desk.ok("history", "--json", "--limit", "0").json()} == {None, "analyst", "anna"}
+    back = at(full, tmp_path / "back.db")
+    back.ok("copy", "--from", desk)
+    assert rows(back.db) == rows(full.db)
+    assert views(back) == seen
+    # Ids and refs go on from where the log left them (the server's sequences were set):
+    # the same rows on both after the same writes, but the new item's uid (drawn at random).
+    uids = []
+    for tracker in (full, on_desk):
+        added = tracker.ok("add", "agreement", "Port access deal", "--event", full.env["LATER"], "--json").json()
+        assert added["ref"] == "A23"
+        tracker.ok("update", "A23", "--note", "drafted")
+        uids.append(tracker.ok("export").json()["items"][-1]["uid"])
+    assert uids[0] != uids[1]
+
+    def without_new_uid(tracker: Tracker, uid: str) -> list[tuple]:
+        return [tuple("UID" if value == uid else value for value in row) for row in log_rows(tracker)]
+
+    assert without_new_uid(on_desk, uids[1]) == without_new_uid(full, uids[0])
+
+
+@ON_SQLITE
+def test_a_database_on_the_server_that_holds_anything_is_refused_and_left_as_it_was(seeded, desk):
+    on_desk = at(seeded, desk)
+    on_desk.ok("add", "event", "Summit", "--kind", "summit", "--start", "2025-12-04")
+    before = on_desk.dump()
+    check_one_line_error(seeded("copy", "--to", desk), 1, f"{desk} is not empty (1 item, 1 change, 1 command): "
+                         "copy into a new file or an empty database; tracker copy neither merges nor replaces a log")
+    check_one_line_error(on_desk("copy", "--from", str(seeded.db)), 1, f"{desk} is not empty (1 item")
+    assert on_desk.dump() == before
+
+
+@ON_SQLITE
+def test_a_copy_to_the_server_that_fails_midway_leaves_it_as_it_was(seeded, desk, monkeypatch):
+    """A failure after the last row (an injected one, in the checks before the commit),
+    or a row the server refuses (a change about no item, written into the file with
+    foreign keys off): nothing of the copy is left."""
+    from tracker import copying
+
+    on_desk = at(seeded, desk)
+    on_desk.ok("list")
+    before = on_desk.dump()
+    verify = copying._verify
+
+    def broken(*args):
+        raise copying.TrackerError("the disk went away")
+
+    monkeypatch.setattr(copying, "_verify", broken)
+    check_one_line_error(seeded("copy", "--to", desk), 1, "the disk went away")
+    assert on_desk.dump() == before
+    monkeypatch.setattr(copying, "_verify", verify)
+    conn = sqlite3.connect(seeded.db)
+    conn.execute("INSERT INTO changes (item_id, field, happened, happened_utc, recorded) "
+                 "VALUES (999, NULL, '2025-11-01', '2025-11-01T00:00:00Z', '2025-11-01T00:00:00Z')")
+    conn.commit()
+    conn.close()
+    run = seeded("copy", "--to", desk)
+    check_one_line_error(run, 1, f"{desk} refused a row of changes from {seeded.db} (insert or update on table "
+                                 '"changes" violates foreign key constraint')
+    assert "nothing was copied; run `tracker check` on" in run.stderr
+    assert on_desk.dump() == before
+    assert on_desk.ok("list", "--all", "--json").json() == []
