@@ -193,6 +193,9 @@ def test_undo_and_retract_are_recorded_by_who_ran_them(summit, by):
     (note,) = [c["id"] for c in summit.ok("history", "A1", "--json").json() if c["field"] is None]
     retracted = summit.ok("retract", str(note), "--json", **by("carol")).json()
     assert retracted["by"] == "carol" and by_of(summit, "A1", "--limit", "2") == ["dana", "carol"]
+    listed = summit.ok("undo", "--list", "--json").json()
+    assert [[change["by"] for change in command["changes"]] for command in listed[:4]] == [
+        ["carol"], ["dana"], ["boris"], ["anna"]]
 
 
 # -- export and import ------------------------------------------------------------------------
