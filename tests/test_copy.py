@@ -3,6 +3,7 @@ all of it or nothing."""
 
 from __future__ import annotations
 
+import itertools
 import os
 import re
 import signal
@@ -14,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import FIXTURES, NEWS, TRACKER_BIN, Tracker
+from conftest import FIXTURES, NEWS, TEST_AUTHOR, TRACKER_BIN, Tracker
 from test_bad_input import check_one_line_error
 
 BENCH = Path(__file__).resolve().parent.parent / "bench"
@@ -94,16 +95,17 @@ def test_a_copy_and_its_copy_back_are_the_log_row_for_row(full, tmp_path):
     target, back = tmp_path / "desk.db", tmp_path / "back.db"
     run = full.ok("copy", "--to", str(target))
     assert run.stdout == ""
-    counts = sqlite3.connect(full.db).execute(
-        "SELECT (SELECT count(*) FROM items), (SELECT count(*) FROM changes), (SELECT count(*) FROM commands)").fetchone()
+    counts = [len([row for row in log_rows(full) if row[0] == table]) - 1 for table in ("items", "changes", "commands")]
     assert run.stderr == (f"copied {counts[0]} items, {counts[1]} changes ({counts[2]} commands, 1 feed) "
                           f"from {full.db} to {target}\n")
-    assert rows(target) == rows(full.db)
+    if full.backend == "sqlite":
+        assert rows(target) == rows(full.db)
+    assert log_rows(at(full, target)) == log_rows(full)
     seen = views(full)
     assert '"Geneva"' not in seen["search"] and len(seen["inbox"]) > 100
     assert views(at(full, target)) == seen
     at(full, back).ok("copy", "--from", str(target))
-    assert rows(back) == rows(full.db)
+    assert rows(back) == rows(target)
     assert views(at(full, back)) == seen
     assert "No problems found." in at(full, back).ok("check").stderr
 
@@ -117,12 +119,7 @@ def test_the_copy_goes_on_as_the_original_would(full, tmp_path):
         tracker.ok("add", "agreement", "Port access deal", "--event", full.env["LATER"], "--note", "drafted")
         tracker.ok("update", "A1", "--status", "signed")
 
-    def without_new_uid(db: Path) -> list[str]:
-        # A new item's uid is drawn at random: the one difference allowed.
-        uid = sqlite3.connect(db).execute("SELECT uid FROM items ORDER BY id DESC LIMIT 1").fetchone()[0]
-        return [line.replace(uid, "UID") for line in rows(db)]
-
-    assert without_new_uid(target) == without_new_uid(full.db)
+    assert without_new_uid(copy) == without_new_uid(full)
     assert copy.ok("show", "A1", "--json").stdout == full.ok("show", "A1", "--json").stdout
 
 
@@ -145,9 +142,10 @@ def test_an_empty_database_takes_a_copy(seeded, tracker, tmp_path):
     empty = at(seeded, tmp_path / "empty.db")
     empty.ok("list")
     empty.ok("copy", "--from", str(seeded.db))
-    assert rows(empty.db) == rows(seeded.db)
+    assert log_rows(empty) == log_rows(seeded)
 
 
+@pytest.mark.sqlite_only(reason="a missing SQLite file is not made")
 def test_a_missing_source_is_refused_and_not_made(tracker, tmp_path):
     missing = tmp_path / "missing.db"
     check_one_line_error(tracker("copy", "--from", str(missing)), 2,
@@ -162,6 +160,7 @@ def test_one_direction_is_given(seeded, args):
     check_one_line_error(seeded(*args), 2, "give one of --to TARGET (copy this database there) or --from SOURCE")
 
 
+@pytest.mark.sqlite_only(reason="the same SQLite file by a link or its -wal file")
 def test_a_database_is_not_copied_onto_itself(seeded, tmp_path):
     link = tmp_path / "link.db"
     link.symlink_to(seeded.db)
@@ -174,6 +173,7 @@ def test_a_database_is_not_copied_onto_itself(seeded, tmp_path):
     assert seeded.dump() == before
 
 
+@pytest.mark.sqlite_only(reason="the SQLite file's PRAGMA user_version set with sqlite3")
 def test_a_source_written_by_a_newer_tracker_is_refused(seeded, tmp_path):
     seeded.ok("list")
     conn = sqlite3.connect(seeded.db)
@@ -184,6 +184,7 @@ def test_a_source_written_by_a_newer_tracker_is_refused(seeded, tmp_path):
     assert not target.exists()
 
 
+@pytest.mark.sqlite_only(reason="SQLite files of schema version 4, made with sqlite3")
 def test_older_databases_are_brought_up_to_date_first(seeded, tmp_path):
     """A target of schema version 4 is migrated on opening, then takes the copy; a source
     of version 4 is migrated as any command's database is, then copied."""
@@ -242,6 +243,7 @@ def test_the_copy_is_checked_before_its_commit(full, tmp_path, monkeypatch):
     assert not target.exists()
 
 
+@pytest.mark.sqlite_only(reason="a row written into the SQLite file with sqlite3, foreign keys off (PostgreSQL's side: test_a_copy_to_the_server_that_fails_midway_leaves_it_as_it_was)")
 def test_rows_the_target_refuses_stop_the_copy(seeded, tmp_path):
     """A source written past tracker (a change about an item that does not exist, foreign
     keys off): the target's constraints refuse it, and say where to look."""
@@ -310,7 +312,7 @@ def test_the_source_is_read_in_batches(seeded, tmp_path, monkeypatch):
     monkeypatch.setattr(CopyReads, "row_batches", counted)
     seeded.ok("copy", "--to", str(tmp_path / "desk.db"))
     assert max(sizes) == 3 and sum(sizes) > 30
-    assert rows(tmp_path / "desk.db") == rows(seeded.db)
+    assert log_rows(at(seeded, tmp_path / "desk.db")) == log_rows(seeded)
 
 
 @pytest.mark.parametrize("url, shown", [
@@ -354,6 +356,7 @@ def test_memory_stays_flat_as_the_log_grows(tmp_path, monkeypatch):
     assert peaks[1] < peaks[0] * 1.3, peaks
 
 
+@pytest.mark.sqlite_only(reason="columns added to SQLite files with sqlite3")
 def test_a_column_a_migration_adds_is_carried_without_being_named(seeded, tmp_path):
     """A column a later migration adds is copied as any column is: the columns are read
     from the databases, not listed in tracker."""
@@ -372,3 +375,106 @@ def test_a_column_a_migration_adds_is_carried_without_being_named(seeded, tmp_pa
                          f"{seeded.db} and {tmp_path / 'plain.db'} have different columns in changes: "
                          "run `tracker check` on both")
     assert not (tmp_path / "plain.db").exists()
+
+
+# -- between SQLite and PostgreSQL ------------------------------------------------------
+# The source is a SQLite file (the tests below pin `backend`), the other end a database
+# of its own on the tests' PostgreSQL server.
+
+_desks = itertools.count(1)
+ON_SQLITE = pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
+
+
+@pytest.fixture
+def desk(postgres_server, postgres_template, postgres_admin) -> str:
+    """A new database on the tests' PostgreSQL server, without tracker's schema yet (as a
+    desk's administrator makes it: createdb); its URL, logged in as the tests' author."""
+    name = f"desk_{next(_desks)}"
+    postgres_server.create_database(name)
+    yield postgres_server.url(name, TEST_AUTHOR)
+    postgres_admin.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
+
+
+def without_new_uid(tracker: Tracker) -> list[tuple]:
+    """log_rows() after an item was added: its uid is drawn at random, the one difference
+    allowed between a log and its copy that went on alike."""
+    uid = tracker.ok("export").json()["items"][-1]["uid"]
+    return [tuple("UID" if value == uid else value for value in row) for row in log_rows(tracker)]
+
+
+def log_rows(tracker: Tracker) -> list[tuple]:
+    """Every row of tracker's tables, as either engine holds them (Tracker.dump), but the
+    counts that fell to zero (see ZERO_COUNT)."""
+    return [row for row in tracker.dump(shape=False)      # agreement_counts: event_id, n, status
+            if not (row[0] == "agreement_counts" and len(row) == 4 and row[2] == 0)]
+
+
+@ON_SQLITE
+def test_a_log_goes_to_postgresql_and_back_whole(full, desk, tmp_path):
+    full.ok("update", "A2", "--note", "seen at the desk", TRACKER_USER="anna")
+    seen = views(full)
+    run = full.ok("copy", "--to", desk)
+    items, changes, commands = (len([row for row in log_rows(full) if row[0] == table]) - 1
+                                for table in ("items", "changes", "commands"))
+    assert run.stderr == f"copied {items} items, {changes} changes ({commands} commands, 1 feed) from {full.db} to {desk}\n"
+    on_desk = at(full, desk)
+    # The server answers every command as the file did, and holds the same rows: ids,
+    # uids, refs, each change's author.
+    assert views(on_desk) == seen
+    assert log_rows(on_desk) == log_rows(full)
+    # (None: the seed's changes, imported from a file that names no author, stay without one.)
+    assert {change["by"] for change in on_desk.ok("history", "--json", "--limit", "0").json()} == {None, "analyst", "anna"}
+    back = at(full, tmp_path / "back.db")
+    back.ok("copy", "--from", desk)
+    assert rows(back.db) == rows(full.db)
+    assert views(back) == seen
+    # Ids and refs go on from where the log left them (the server's sequences were set):
+    # the same rows on both after the same writes, but the new item's uid (drawn at random).
+    for tracker in (full, on_desk):
+        added = tracker.ok("add", "agreement", "Port access deal", "--event", full.env["LATER"], "--json").json()
+        assert added["ref"] == "A23"
+        tracker.ok("update", "A23", "--note", "drafted")
+    assert without_new_uid(on_desk) == without_new_uid(full)
+
+
+@ON_SQLITE
+def test_a_database_on_the_server_that_holds_anything_is_refused_and_left_as_it_was(seeded, desk):
+    on_desk = at(seeded, desk)
+    on_desk.ok("add", "event", "Summit", "--kind", "summit", "--start", "2025-12-04")
+    before = on_desk.dump()
+    check_one_line_error(seeded("copy", "--to", desk), 1, f"{desk} is not empty (1 item, 1 change, 1 command): "
+                         "copy into a new file or an empty database; tracker copy neither merges nor replaces a log")
+    check_one_line_error(on_desk("copy", "--from", str(seeded.db)), 1, f"{desk} is not empty (1 item")
+    assert on_desk.dump() == before
+
+
+@ON_SQLITE
+def test_a_copy_to_the_server_that_fails_midway_leaves_it_as_it_was(seeded, desk, monkeypatch):
+    """A failure after the last row (an injected one, in the checks before the commit),
+    or a row the server refuses (a change about no item, written into the file with
+    foreign keys off): nothing of the copy is left."""
+    from tracker import copying
+
+    on_desk = at(seeded, desk)
+    on_desk.ok("list")
+    before = on_desk.dump()
+    verify = copying._verify
+
+    def broken(*args):
+        raise copying.TrackerError("the disk went away")
+
+    monkeypatch.setattr(copying, "_verify", broken)
+    check_one_line_error(seeded("copy", "--to", desk), 1, "the disk went away")
+    assert on_desk.dump() == before
+    monkeypatch.setattr(copying, "_verify", verify)
+    conn = sqlite3.connect(seeded.db)
+    conn.execute("INSERT INTO changes (item_id, field, happened, happened_utc, recorded) "
+                 "VALUES (999, NULL, '2025-11-01', '2025-11-01T00:00:00Z', '2025-11-01T00:00:00Z')")
+    conn.commit()
+    conn.close()
+    run = seeded("copy", "--to", desk)
+    check_one_line_error(run, 1, f"{desk} refused a row of changes from {seeded.db} (insert or update on table "
+                                 '"changes" violates foreign key constraint')
+    assert "nothing was copied; run `tracker check` on" in run.stderr
+    assert on_desk.dump() == before
+    assert on_desk.ok("list", "--all", "--json").json() == []

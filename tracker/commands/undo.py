@@ -85,7 +85,7 @@ def _print_list(listed, as_json: bool) -> None:
             "recorded": entry.command.recorded, "undoes": entry.command.undoes,
             "undone_by": entry.command.undone_by, "next": entry.next, "total": entry.total,
             "changes": [{"id": c.id, "ref": str(c.ref), "field": c.field, "old": c.old, "new": c.new,
-                         "on": c.on, "note": c.note, "retracted": c.retracted} for c in entry.changes],
+                         "on": c.on, "note": c.note, "retracted": c.retracted, "by": c.by} for c in entry.changes],
         } for entry in listed]) + "\n")
         return
     if not listed:

@@ -40,6 +40,7 @@ class LoggedChange:
     note: str | None
     command_id: int | None
     retracted: bool = False
+    by: str | None = None           # who made it (None: before schema 11, or no name known)
 
 
 # Commands whose rows do not stand in the way of undoing an earlier one: undos, and
@@ -106,11 +107,11 @@ class UndoReads(Connection):
     def _logged(self, condition: str, params: tuple) -> list[LoggedChange]:
         rows = self.conn.execute(
             "SELECT changes.id, changes.item_id, items.type, items.num, items.title, changes.field, changes.old, "
-            f"changes.new, changes.happened, changes.note, changes.command_id, {RETRACTED} "
+            f"changes.new, changes.happened, changes.note, changes.command_id, {RETRACTED}, changes.recorded_by "
             f"FROM changes JOIN items ON items.id = changes.item_id WHERE {condition}", params)
         return [LoggedChange(change_id, item_id, Ref(item_type, num), title, name, _from_log(name, old),
-                             _from_log(name, new), on, note, command_id, bool(retracted))
-                for change_id, item_id, item_type, num, title, name, old, new, on, note, command_id, retracted
+                             _from_log(name, new), on, note, command_id, bool(retracted), by)
+                for change_id, item_id, item_type, num, title, name, old, new, on, note, command_id, retracted, by
                 in rows]
 
     def live_dependants(self, item_ids: list[int]) -> list[tuple[int, Ref]]:
