@@ -29,4 +29,6 @@ GRANT INSERT, DELETE ON tracker.item_parties, tracker.item_tags TO tracker_edito
 GRANT DELETE ON tracker.feeds TO tracker_editor;
 -- The log: appended to, never rewritten (its triggers refuse that even to the owner).
 GRANT INSERT ON tracker.changes, tracker.commands TO tracker_editor;
-GRANT USAGE ON ALL SEQUENCES IN SCHEMA tracker TO tracker_editor;
+-- USAGE to take the next id; UPDATE for an import, which gives ids and then sets the
+-- sequence past them.
+GRANT USAGE, UPDATE ON ALL SEQUENCES IN SCHEMA tracker TO tracker_editor;

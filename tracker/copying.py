@@ -199,13 +199,6 @@ def _without_late_events(batch: list[tuple], columns: list[str], late: list[tupl
     return kept
 
 
-def _checkable(store: Store) -> bool:
-    """Whether integrity.logical() runs on this database's engine: not yet on PostgreSQL,
-    whose `tracker check` is being made (its queries are SQLite's: PRAGMA
-    foreign_key_check, GLOB, IS NOT)."""
-    return store.dialect.name == "sqlite"
-
-
 def _verify(source: Store, target: Store, counts: dict[str, int], source_name: str, target_name: str) -> None:
     """Before the commit: the target holds as many rows as the source's snapshot, and
     the logical checks of `tracker check` find nothing in it that they do not find in
@@ -217,14 +210,9 @@ def _verify(source: Store, target: Store, counts: dict[str, int], source_name: s
         table = next(table for table in COPIED if written[table] != counts[table])
         raise TrackerError(f"the copy holds {written[table]:,} rows of {table}, {source_name} "
                            f"{counts[table]:,}: nothing was copied")
-    if not _checkable(target):
-        # Its foreign keys and CHECKs were enforced on every row written; the rest of
-        # the checks waits for `tracker check` to run there.
-        return
     found = [finding.message for finding in integrity.logical(target)]
     if found:
-        # A source that cannot be checked is taken to have none: its findings stop the copy.
-        known = {finding.message for finding in integrity.logical(source)} if _checkable(source) else set()
+        known = {finding.message for finding in integrity.logical(source)}
         new = [message for message in found if message not in known]
         if new:
             raise TrackerError(f"the copy in {target_name} does not check out ({new[0]}): nothing was copied")
