@@ -412,7 +412,7 @@ def database_named(given: str | None) -> Path | str | None:
     """The database --db or TRACKER_DB names: a PostgreSQL URL as typed, else a file's path."""
     if given is None:
         return None
-    from tracker.store import is_url
+    from tracker.model import is_url     # not the store: `tracker list --help` opens no database
 
     return given if is_url(given) else Path(given).expanduser()
 

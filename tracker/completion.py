@@ -20,10 +20,8 @@ except ImportError:
     from click.shell_completion import CompletionItem, add_completion_class
 from typer._completion_classes import BashComplete, FishComplete, ZshComplete
 
-from tracker.model import KINDS, PREFIX, STATUSES
+from tracker.model import KINDS, PREFIX, STATUSES, is_url
 
-# tracker.store.POSTGRES_SCHEMES, spelt again: importing the store costs a Tab 35 ms.
-POSTGRES_SCHEMES = ("postgresql://", "postgres://")
 # At most this many values per Tab: more is a screenful nobody reads.
 MOST = 50
 
@@ -127,7 +125,7 @@ def _database(ctx) -> sqlite3.Connection | None:
 
     root = ctx.find_root()
     given = root.params.get("db")
-    if given and given.startswith(POSTGRES_SCHEMES):
+    if is_url(given):
         return None
     path = Path(given).expanduser() if given else default_db_path()
     if not path.is_file():

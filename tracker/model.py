@@ -229,3 +229,14 @@ class Change:
     id: int | None = None       # its row in the log: how `tracker retract` names it
     retracted: bool = False     # a note withdrawn since (`tracker retract`, `tracker undo`)
     by: str | None = None       # who made it (None: logged before version 11, or no name known)
+
+
+# What a PostgreSQL database is named by (--db, TRACKER_DB, copy's --to/--from): a URL,
+# in libpq's two schemes. Here rather than in the store, so that start-up and a Tab
+# can tell a URL from a file without loading the store.
+POSTGRES_SCHEMES = ("postgresql://", "postgres://")
+
+
+def is_url(target) -> bool:
+    """Whether a database is named by a PostgreSQL URL rather than a file's path."""
+    return isinstance(target, str) and target.startswith(POSTGRES_SCHEMES)

@@ -30,7 +30,7 @@ def serve(
     (`tracker copy --to FILE`).
     """
     from tracker.cli import default_db_path
-    from tracker.store import is_url
+    from tracker.model import is_url
 
     given = ctx.find_root().obj.db
     if is_url(given):

@@ -34,6 +34,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from tracker.model import is_url
 from tracker.store.calendar import CalendarReads
 from tracker.store.feeds import FeedStore
 from tracker.store.copying import CopyReads, CopyWrites
@@ -49,15 +50,6 @@ from tracker.store.writes import Writes
 
 __all__ = ["BUSY_TIMEOUT_MS", "DAY_SLACK_HOURS", "SCHEMA_VERSION", "ItemQuery", "Span", "Store", "dialect_for",
            "fts_query", "is_url", "migration", "open_store", "schema_sql", "statements"]
-
-# What a PostgreSQL database is named by: a URL, in libpq's two schemes.
-POSTGRES_SCHEMES = ("postgresql://", "postgres://")
-
-
-def is_url(target: Path | str) -> bool:
-    """Whether --db or TRACKER_DB names a PostgreSQL database rather than a file."""
-    return isinstance(target, str) and target.startswith(POSTGRES_SCHEMES)
-
 
 class Store(CopyReads, CopyWrites, CalendarReads, FeedStore, UndoReads, ReportReads, ItemReads, LogReads, Writes, Integrity, Connection):
     """The database of one tracker, opened (made or migrated) over a dialect:

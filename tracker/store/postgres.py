@@ -22,6 +22,7 @@ from typing import Any
 from urllib.parse import unquote
 
 from tracker.errors import BadArgument, TrackerError
+from tracker.model import is_url
 from tracker.store.dialect import Dialect
 
 SCHEMA = "tracker"
@@ -56,7 +57,7 @@ class PostgresDialect(Dialect):
     name = "postgres"
 
     def __init__(self, url: str):
-        if not url.startswith(("postgresql://", "postgres://")):
+        if not is_url(url):
             raise BadArgument("a PostgreSQL database is named by a URL that starts with postgresql:// "
                               "(postgresql://user@host/database)")
         self.url = url
