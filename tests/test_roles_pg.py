@@ -172,3 +172,86 @@ def test_the_readme_shows_the_roles_as_tested():
     root = Path(__file__).resolve().parent.parent
     roles = (root / "tests" / "roles.sql").read_text(encoding="utf-8")
     assert roles[roles.index("-- Part 1"):].rstrip("\n") in (root / "README.md").read_text(encoding="utf-8")
+
+
+# -- an older schema: only its owner brings it up to date -----------------------------------
+
+def desk_url(postgres_server, role: str) -> str:
+    return f"postgresql://{role}@/desk?host={postgres_server.socket_dir}"
+
+
+# A step of a newer tracker's: it alters a table, which only the table's owner may do.
+NEXT_STEP = "ALTER TABLE items ADD COLUMN checked_by text"
+
+
+@pytest.fixture
+def newer_tracker(desk, monkeypatch):
+    """This tracker as if it were the next version, one step ahead of the desk's schema
+    (NEXT_STEP), as a desk finds itself after upgrading tracker; the desk's schema put
+    back afterwards. The owner's connection."""
+    from tracker.store import connection
+    from tracker.store.postgres import PostgresDialect
+
+    now = connection.SCHEMA_VERSION
+    monkeypatch.setattr(connection, "SCHEMA_VERSION", now + 1)
+    monkeypatch.setattr(PostgresDialect, "migration",
+                        lambda self, version: NEXT_STEP if version == now + 1 else pytest.fail(version))
+    owner = desk("tracker_owner")
+    yield owner
+    owner.execute("ALTER TABLE items DROP COLUMN IF EXISTS checked_by")
+    owner.execute("UPDATE tracker_schema SET version = %s", (now,))
+
+
+def shape_and_log(conn) -> tuple:
+    return (conn.execute("SELECT version, safeguards FROM tracker_schema").fetchall(),
+            conn.execute("SELECT count(*) FROM commands").fetchone(),
+            conn.execute("SELECT count(*) FROM changes").fetchone(),
+            conn.execute("SELECT count(*) FROM information_schema.columns WHERE table_schema = 'tracker' "
+                         "AND column_name = 'checked_by'").fetchone())
+
+
+@pytest.mark.parametrize("role, command", [("anna", ("list",)),
+                                           ("anna", ("add", "event", "Summit", "--start", "2025-12-04")),
+                                           ("desk_viewer", ("list",))])
+def test_an_older_schema_tells_another_role_to_run_tracker_once_as_its_owner(newer_tracker, postgres_server,
+                                                                             role, command):
+    from conftest import Tracker
+    from tracker.store import connection
+
+    before = shape_and_log(newer_tracker)
+    run = Tracker(desk_url(postgres_server, role))(*command)
+    assert run.code == 1, run.stdout + run.stderr
+    assert run.stderr.count("\n") == 1 and "Traceback" not in run.stderr, run.stderr
+    assert (f"desk?host={postgres_server.socket_dir} is at schema version {connection.SCHEMA_VERSION - 1}, and "
+            f"this tracker needs {connection.SCHEMA_VERSION}: only the schema's owner may bring it up to date, not "
+            f"this role ({role}); nothing was changed: run any tracker command once as tracker_owner, the role that "
+            f"owns it (tracker --db {desk_url(postgres_server, 'tracker_owner')} list), then again as {role}"
+            ) in run.stderr, run.stderr
+    assert shape_and_log(newer_tracker) == before
+    # The way out, as the line says: once as the owner, then the role carries on. (Not
+    # `list`: the desk holds the rows the tests above wrote by hand, with junk dates.)
+    Tracker(desk_url(postgres_server, "tracker_owner")).ok("feeds", "list")
+    assert shape_and_log(newer_tracker)[0][0][0] == connection.SCHEMA_VERSION
+    Tracker(desk_url(postgres_server, role)).ok("feeds", "list")
+
+
+def test_an_empty_database_tells_a_role_that_may_not_make_the_schema_whom_to_run_tracker_as(desk, postgres_server):
+    """A desk's editor who runs tracker before its owner ever has: the schema is not there."""
+    from conftest import Tracker
+
+    import psycopg
+
+    postgres_server.create_database("desk_unmade")
+    with psycopg.connect(postgres_server.url("desk_unmade"), autocommit=True) as admin:
+        admin.execute("GRANT CONNECT ON DATABASE desk_unmade TO PUBLIC")
+    try:
+        run = Tracker(f"postgresql://anna@/desk_unmade?host={postgres_server.socket_dir}")("list")
+        assert run.code == 1 and run.stderr.count("\n") == 1 and "Traceback" not in run.stderr, run.stderr
+        assert ("has no schema tracker yet, and this role (anna) may not make it: nothing was changed; run any "
+                "tracker command once as the role meant to own it (tracker_owner in the README's Roles), then "
+                "again as anna") in run.stderr, run.stderr
+        with psycopg.connect(postgres_server.url("desk_unmade"), autocommit=True) as admin:
+            assert admin.execute("SELECT count(*) FROM pg_namespace WHERE nspname = 'tracker'").fetchone() == (0,)
+    finally:
+        with psycopg.connect(postgres_server.url("postgres"), autocommit=True) as admin:
+            admin.execute("DROP DATABASE desk_unmade WITH (FORCE)")

@@ -19,7 +19,7 @@ import re
 from collections.abc import Iterable
 from functools import lru_cache
 from typing import Any
-from urllib.parse import unquote
+from urllib.parse import quote, unquote
 
 from tracker.errors import BadArgument, TrackerError
 from tracker.model import is_url
@@ -202,15 +202,50 @@ class PostgresDialect(Dialect):
                                "but no schema version): give another database with --db or TRACKER_DB")
         from importlib import resources
 
-        conn.execute(resources.files("tracker").joinpath("schema.pg.sql").read_text(encoding="utf-8"))
+        try:
+            conn.execute(resources.files("tracker").joinpath("schema.pg.sql").read_text(encoding="utf-8"))
+        except self.Error as error:
+            # No CREATE on the database: an editor or a reader before the owner's first run.
+            if getattr(error, "sqlstate", None) == "42501":
+                who = self._who()
+                raise TrackerError(f"{self.where} has no schema {SCHEMA} yet, and this role ({who}) may not make "
+                                   "it: nothing was changed; run any tracker command once as the role meant to own "
+                                   f"it (tracker_owner in the README's Roles), then again as {who}") from None
+            raise
         conn.execute(f"UPDATE tracker_schema SET safeguards = {_SAFEGUARDS}")
 
     def migrate(self, conn, to_version: int) -> None:
         """Runs tracker/migrations/postgres/00NN-<name>.sql (N = to_version), then records
-        the version and the safeguards as that step left them (a step may change a trigger)."""
+        the version and the safeguards as that step left them (a step may change a trigger).
+        Only the schema's owner may change its tables: any other role (an editor, a reader)
+        is refused first, told whom to run tracker as."""
         self._opened = None
-        conn.execute(self.migration(to_version))
+        owner, may = conn.execute(
+            "SELECT pg_get_userbyid(nspowner), pg_has_role(nspowner, 'USAGE') FROM pg_namespace "
+            "WHERE nspname = ?", (SCHEMA,)).fetchone() or (None, False)
+        if not may:
+            raise self._not_the_owner(to_version - 1, owner)
+        try:
+            conn.execute(self.migration(to_version))
+        except self.Error as error:
+            # A table of the schema owned by another role than the schema itself.
+            if getattr(error, "sqlstate", None) == "42501":
+                raise self._not_the_owner(to_version - 1, owner) from None
+            raise
         conn.execute(f"UPDATE tracker_schema SET version = ?, safeguards = {_SAFEGUARDS}", (to_version,))
+
+    def _not_the_owner(self, version: int, owner: str | None) -> TrackerError:
+        from tracker.store.connection import SCHEMA_VERSION
+
+        who = self._who()
+        if owner:
+            way = (f"run any tracker command once as {owner}, the role that owns it "
+                   f"(tracker --db {_as_user(self.where, owner)} list), then again as {who}")
+        else:
+            way = f"run any tracker command once as the role that owns the schema {SCHEMA}, then again as {who}"
+        return TrackerError(f"{self.where} is at schema version {version}, and this tracker needs {SCHEMA_VERSION}: "
+                            f"only the schema's owner may bring it up to date, not this role ({who}); nothing was "
+                            f"changed: {way}")
 
     def migration(self, to_version: int) -> str:
         folder = self.migrations
@@ -464,6 +499,16 @@ def _without_password(url: str) -> tuple[str, list[str]]:
                 kept.append(part)
         tail = path + ("?" + "&".join(kept) if kept else "")
     return f"{scheme}://{netloc}{tail}", [secret for secret in secrets if secret]
+
+
+def _as_user(where: str, user: str) -> str:
+    """The URL (as messages show it) with another user: the owner's, for the way out."""
+    scheme, _, rest = where.partition("://")
+    if re.search(r"[?&]user=", rest):
+        return f"{scheme}://" + re.sub(r"([?&]user=)[^&#]*", lambda m: m.group(1) + quote(user, safe=""), rest)
+    netloc_end = min((i for i in (rest.find("/"), rest.find("?"), rest.find("#")) if i >= 0), default=len(rest))
+    hosts = rest[:netloc_end].rpartition("@")[2]
+    return f"{scheme}://{quote(user, safe='')}@{hosts}{rest[netloc_end:]}"
 
 
 def _url_user(url: str) -> str | None:
