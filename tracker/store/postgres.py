@@ -34,6 +34,12 @@ WRITE_LOCK_KEY = int.from_bytes(b"tracker", "big")
 # Seconds a connection attempt may take (libpq waits for ever by default), unless the URL
 # or PGCONNECT_TIMEOUT says otherwise.
 CONNECT_TIMEOUT_S = 10
+# The server's passing refusals of a new connection, tried again before giving up: starting
+# up or in recovery (cannot_connect_now), no connection slot free (too_many_connections).
+RETRIED = ("57P03", "53300")
+# For how long at most (less if the connect timeout is shorter), and the first pause.
+RETRY_S = 5
+RETRY_FIRST_PAUSE_S = 0.05
 
 # tracker's own triggers as they are now: for each (in name order) its name, whether it
 # is enabled (pg_trigger.tgenabled: 'O', or 'D' once disabled) and an md5 of its
@@ -69,6 +75,8 @@ class PostgresDialect(Dialect):
         # What the version read on open found of the safeguards, for changed_safeguards()
         # to use without a second round trip: (connection, recorded, present).
         self._opened: tuple | None = None
+        # How long connect() tried again before giving up, for the error to say (None: it did not).
+        self._retried_s: float | None = None
 
     # -- errors --------------------------------------------------------------------
 
@@ -97,12 +105,14 @@ class PostgresDialect(Dialect):
             database = named.group(1) if named else "named in the URL"
             return TrackerError(f"the database server has no database {database} ({where}): create it "
                                 f"(createdb {database}), or give another URL with --db or TRACKER_DB")
+        retried = f", still after {self._retried_s:.0f} s of tries" if self._retried_s else ""
         if state in ("57P01", "57P02", "57P03"):
-            return TrackerError(f"the database server of {where} is shutting down or starting up ({message}): "
-                                f"{unchanged}try again in a moment")
+            return TrackerError(f"the database server of {where} is shutting down, starting up or in recovery ({message}"
+                                f"{retried}): {unchanged}try again in a moment")
         if state == "53300":
-            return TrackerError(f"the database server of {where} has too many connections open: {unchanged}"
-                                "try again in a moment")
+            return TrackerError(f"the database server of {where} has too many connections open ({message}"
+                                f"{retried}): {unchanged}try again in a moment, or ask its administrator for more "
+                                "(max_connections, the role's or the database's CONNECTION LIMIT) or a pooler")
         if state in ("08003", "08006"):
             return TrackerError(f"the connection to the database server of {where} was lost ({message}): "
                                 f"{unchanged}try again")
@@ -163,13 +173,39 @@ class PostgresDialect(Dialect):
                                f"-c lock_timeout={BUSY_TIMEOUT_MS}".strip()}
         if "connect_timeout" not in given and not os.environ.get("PGCONNECT_TIMEOUT"):
             settings["connect_timeout"] = CONNECT_TIMEOUT_S
-        try:
-            raw = psycopg.connect(self.url, autocommit=True, **settings)
-        except psycopg.Error as error:
-            raise self.trouble(error) from None
+        raw = self._connect_retrying(psycopg, settings, given.get("connect_timeout")
+                                     or os.environ.get("PGCONNECT_TIMEOUT") or CONNECT_TIMEOUT_S)
         self.role = raw.info.user
         _numbers_as_sqlite_gives_them(raw)
         return PostgresConnection(raw)
+
+    def _connect_retrying(self, psycopg, settings: dict, timeout) -> Any:
+        """A connection, tried again for a few seconds (RETRY_S, or the connect timeout if
+        shorter) while the server turns it away for a passing reason: it is starting up
+        or in recovery (57P03), or has no connection slot free (53300). Only here, before
+        any statement: nothing is ever run twice."""
+        import time
+
+        try:
+            window = float(timeout) if float(timeout) > 0 else RETRY_S
+        except ValueError:
+            window = RETRY_S
+        start = time.monotonic()
+        deadline, pause = start + min(RETRY_S, window), RETRY_FIRST_PAUSE_S
+        while True:
+            try:
+                return psycopg.connect(self.url, autocommit=True, **settings)
+            except psycopg.Error as error:
+                state = getattr(error, "sqlstate", None) or _connection_state(str(error))
+                left = deadline - time.monotonic()
+                if state not in RETRIED or left <= 0:
+                    waited = time.monotonic() - start
+                    self._retried_s = waited if state in RETRIED and waited >= 1 else None
+                    raise self.trouble(error) from None
+                # Half to all of the pause, so that many clients turned away at once do not
+                # come back at once; doubled each time, to a second at most.
+                time.sleep(min(left, pause * (0.5 + random_fraction())))
+                pause = min(2 * pause, 1.0)
 
     # -- the shape -----------------------------------------------------------------
 
@@ -521,6 +557,12 @@ def _url_user(url: str) -> str | None:
     return unquote(named.group(1)) if named else None
 
 
+def random_fraction() -> float:
+    import random
+
+    return random.random()
+
+
 def _login_name() -> str:
     import getpass
 
@@ -539,11 +581,14 @@ def _busy_seconds() -> int:
 # libpq reports a failed login or connection in words only (no SQLSTATE): the server's
 # words in English (lc_messages), else the message is shown as it is.
 _CONNECTION_WORDS = (
+    # Before `role "`: "too many connections for role "anna"" (its CONNECTION LIMIT).
+    ("too many connections", "53300"),
     ("password authentication failed", "28P01"), ("no password supplied", "28P01"),
     ("role \"", "28000"), ("no pg_hba.conf entry", "28000"),
     ("does not exist", "3D000"),
     ("permission denied for database", "42501"),
     ("shutting down", "57P01"), ("starting up", "57P03"), ("in recovery mode", "57P03"),
+    ("not accepting connections", "57P03"), ("not yet accepting connections", "57P03"),
     ("too many clients", "53300"), ("remaining connection slots", "53300"),
     ("connection to server", "08001"), ("could not translate host name", "08001"), ("timeout expired", "08001"),
     ("failed to resolve host", "08001"),
