@@ -195,6 +195,30 @@ PG_HARM = {
                                     ("schema", None, "tracker_schema"),
                                     "schema: the record of tracker's triggers is missing"),
 }
+# PostgreSQL's indexes, against schema.pg.sql's: not safeguards (writes go on), but
+# found, and made again (or dropped) by a repair.
+PG_INDEX_HARM = {
+    "dropped index": (["DROP INDEX changes_by_item"], ("schema", None, "changes_by_item"),
+                      "schema: index changes_by_item is missing"),
+    "index not tracker's": (["CREATE INDEX items_by_title ON items (title)"], ("schema", None, "items_by_title"),
+                            "schema: index items_by_title is not tracker's (not in schema.pg.sql)"),
+}
+# What a repair cannot mend on PostgreSQL: a table or a column gone with its rows (the
+# log's, or what the triggers keep). The lines it gives, each with the way out.
+PG_RESTORE = (": a repair cannot make it again with its rows; restore the database from its last backup "
+              "(pg_restore, or `tracker copy --from` a `tracker backup` file into an empty database)")
+PG_LOST = {
+    "dropped log": (["DROP TABLE changes"], [f"schema: table changes is missing{PG_RESTORE}"]),
+    "dropped counts": (["DROP TABLE agreement_counts"], [f"schema: table agreement_counts is missing{PG_RESTORE}"]),
+    "renamed table": (["ALTER TABLE feeds RENAME TO sources"],
+                      [f"schema: table feeds is missing{PG_RESTORE}",
+                       "schema: table sources is not tracker's (not in schema.pg.sql)"]),
+    "dropped column": (["ALTER TABLE items DROP COLUMN location"],
+                       [f"schema: column items.location is missing{PG_RESTORE}"]),
+    "renamed column": (["ALTER TABLE items RENAME COLUMN location TO place"],
+                       [f"schema: column items.location is missing{PG_RESTORE}",
+                        "schema: column items.place is not tracker's (not in schema.pg.sql)"]),
+}
 # The harms to the schema SQLite's file has (sqlite_master, FTS5): PostgreSQL's are PG_HARM.
 SQLITE_SCHEMA = {name for name, (_, (kind, _, _), _) in HARM.items() if kind == "schema"}
 
@@ -205,8 +229,8 @@ def harm_params(names):
 
 def harmed(tracker, harm: str, harms: dict = HARM) -> None:
     """`harm` (of HARM, or of PG_HARM) done to the tracker's database as another client would do it."""
-    if harms is PG_HARM:
-        sql(tracker, *PG_HARM[harm][0])
+    if harms is not HARM:
+        sql(tracker, *harms[harm][0])
     elif tracker.backend == "postgres":
         sql(tracker, *PG_STATEMENTS.get(harm, HARM[harm][0]))
     else:
@@ -222,6 +246,15 @@ def test_check_finds_each_kind_of_harm(followed, harm):
 @pytest.mark.parametrize("harm", PG_HARM)
 def test_check_on_postgres_finds_each_changed_safeguard(followed, harm):
     _check_finds(followed, harm, PG_HARM)
+
+
+@pytest.mark.parametrize("backend", ["postgres"], indirect=True)
+@pytest.mark.parametrize("harm", PG_INDEX_HARM)
+def test_check_on_postgres_finds_each_changed_index_and_a_repair_mends_it(followed, harm):
+    before = followed.dump()
+    _check_finds(followed, harm, PG_INDEX_HARM)
+    _repair_mends(followed, harm, PG_INDEX_HARM)
+    assert [row for row in followed.dump() if row[0] == "-- object"] == [row for row in before if row[0] == "-- object"]
 
 
 def _check_finds(followed, harm, harms):
@@ -253,8 +286,44 @@ def test_repair_on_postgres_makes_tracker_s_triggers_again(followed, harm):
         sql(followed, "DELETE FROM changes")
 
 
+@pytest.mark.parametrize("backend", ["postgres"], indirect=True)
+@pytest.mark.parametrize("harm", PG_LOST)
+def test_a_table_or_column_gone_on_postgres_is_found_and_left_to_a_backup(followed, harm):
+    statements, lines = PG_LOST[harm]
+    sql(followed, *statements)
+    run = followed("check")
+    assert run.code == 1 and "Traceback" not in run.stderr, run.stderr
+    found = run.stdout.splitlines()
+    assert all(line in found for line in lines), run.stdout
+    # What cannot be read over the missing piece is not read: no second line about it.
+    assert not [line for line in found if line.startswith(("database:", "file:"))], run.stdout
+    assert run.stderr.endswith("that a repair cannot mend (see each line)\n"), run.stderr
+    logged = log_rows(followed) if harm != "dropped log" else None
+    repaired = followed("check", "--repair")
+    assert repaired.code == 1 and "Traceback" not in repaired.stderr, repaired.stderr
+    assert all(line in repaired.stdout.splitlines() for line in lines), repaired.stdout
+    assert "that a repair cannot mend" in repaired.stderr, repaired.stderr
+    if logged is not None:
+        assert log_rows(followed) == logged
+
+
+@pytest.mark.parametrize("backend", ["postgres"], indirect=True)
+def test_a_repair_on_postgres_makes_the_other_tables_safeguards_again_beside_a_missing_table(followed):
+    """A missing table's triggers and indexes wait for the backup; the rest are mended."""
+    sql(followed, "DROP TABLE agreement_counts", "DROP INDEX changes_by_item",
+        "DROP TRIGGER changes_are_never_deleted ON changes")
+    run = followed("check", "--repair")
+    assert run.code == 1, run.stderr
+    assert "repaired: made index changes_by_item again from schema.pg.sql" in run.stderr
+    assert "repaired: made trigger changes_are_never_deleted again from schema.pg.sql" in run.stderr
+    assert followed("check").stdout.splitlines() == [f"schema: table agreement_counts is missing{PG_RESTORE}"]
+    with pytest.raises(Exception, match="append-only"):
+        sql(followed, "DELETE FROM changes")
+
+
 def _repair_mends(followed, harm, harms):
-    harmed(followed, harm, harms)
+    if harms is not PG_INDEX_HARM:      # done, and found, already
+        harmed(followed, harm, harms)
     if harms is PG_HARM:
         # Every open finds it, as on SQLite: writes wait for the repair.
         refused = followed("update", "A1", "--note", "refused until repaired")

@@ -15,10 +15,13 @@ script) can write past it. A check finds, one finding each:
   type, from an entry that does not exist, with fields or a state tracker would not write.
 
 On PostgreSQL the server checks its own pages and keeps the foreign keys: there is no
-damage to find, and the schema's safeguards are tracker's triggers, checked against the
-record tracker keeps of them (missing, disabled, altered, or not tracker's); the rows
-are checked as on SQLite, by their PostgreSQL twins (tracker/store/integrity.py). A
-repair there makes tracker's triggers again from schema.pg.sql and records them.
+damage to find. The schema's tables, columns and indexes are compared with
+schema.pg.sql's (missing, or not tracker's), and its safeguards, tracker's triggers,
+with the record tracker keeps of them (missing, disabled, altered, or not tracker's);
+the rows are checked as on SQLite, by their PostgreSQL twins (tracker/store/integrity.py).
+A repair there makes indexes and triggers again from schema.pg.sql (and records the
+triggers), and drops indexes and triggers not tracker's; a table or column gone took
+its rows with it, which only a backup holds: it is said, and left.
 
 A repair, in one transaction: schema objects made again from schema.sql (and those
 not tracker's dropped, but tables); a logged correction for each drifted field, which
@@ -39,7 +42,7 @@ from tracker import core, dates
 from tracker.errors import TrackerError
 from tracker.store import Store, schema_sql, statements
 from tracker.store.sqlite import expected_triggers, same_trigger
-from tracker.store.integrity import LIST_FIELDS
+from tracker.store.integrity import LIST_FIELDS, PG_KEYS
 
 # Longest excerpt of a found value a message quotes.
 EXCERPT = 60
@@ -56,10 +59,12 @@ class Finding:
     # What a repair needs (not shown): the item's id, the object's type.
     item_id: int | None = field(default=None, repr=False)
     object_type: str | None = field(default=None, repr=False)
+    # Whether a repair mends it, where the kind alone does not say (see repairable()).
+    mendable: bool | None = field(default=None, repr=False)
 
     def data(self) -> dict:
         shown = asdict(self)
-        del shown["item_id"], shown["object_type"]
+        del shown["item_id"], shown["object_type"], shown["mendable"]
         return shown
 
 
@@ -138,12 +143,38 @@ _PG_TRIGGER = re.compile(r"^CREATE TRIGGER (\w+)\s.*?\bON (\w+)\s.*?EXECUTE FUNC
                          re.MULTILINE | re.DOTALL)
 
 
+_PG_TABLE = re.compile(r"^CREATE TABLE (\w+) \((.*?)^\);", re.MULTILINE | re.DOTALL)
+_PG_INDEX = re.compile(r"^CREATE (?:UNIQUE )?INDEX (\w+) ON (\w+)\b.*?;$", re.MULTILINE | re.DOTALL)
+# How a table's part that is not a column begins.
+_PG_CONSTRAINTS = ("CONSTRAINT", "PRIMARY", "UNIQUE", "CHECK", "FOREIGN", "EXCLUDE")
+# What a missing table or column of PostgreSQL's leaves to do: its rows (or the log's)
+# are gone, and only a backup holds them.
+_PG_RESTORE = (": a repair cannot make it again with its rows; restore the database from its last backup "
+               "(pg_restore, or `tracker copy --from` a `tracker backup` file into an empty database)")
+
+
+def _pg_schema_text() -> str:
+    from importlib import resources
+
+    return resources.files("tracker").joinpath("schema.pg.sql").read_text(encoding="utf-8")
+
+
+def pg_shape() -> tuple[dict[str, list[str]], dict[str, tuple[str, str]]]:
+    """schema.pg.sql's tables, in its order: name -> its columns; and its indexes:
+    name -> (table, the statement that makes it)."""
+    text = _pg_schema_text()
+    tables = {}
+    for match in _PG_TABLE.finditer(text):
+        parts = _top_level_parts(re.sub(r"--[^\n]*", " ", match.group(2)))
+        tables[match.group(1)] = [part.split()[0].strip('"') for part in parts
+                                  if part.strip() and part.split()[0].upper() not in _PG_CONSTRAINTS]
+    return tables, {match.group(1): (match.group(2), match.group(0)) for match in _PG_INDEX.finditer(text)}
+
+
 def pg_triggers() -> dict[str, tuple[str, str, str]]:
     """schema.pg.sql's triggers, in its order: name -> (table, the statement that makes
     its function, or makes it again, the statement that makes the trigger)."""
-    from importlib import resources
-
-    text = resources.files("tracker").joinpath("schema.pg.sql").read_text(encoding="utf-8")
+    text = _pg_schema_text()
     functions = {match.group(1): match.group(0).replace("CREATE FUNCTION", "CREATE OR REPLACE FUNCTION", 1)
                  for match in _PG_FUNCTION.finditer(text)}
     return {match.group(1): (match.group(2), functions[match.group(3)], match.group(0))
@@ -151,11 +182,47 @@ def pg_triggers() -> dict[str, tuple[str, str, str]]:
 
 
 def _pg_schema_findings(store: Store) -> list[Finding]:
-    """PostgreSQL: each trigger missing, disabled, altered or not tracker's (the record
-    tracker keeps of them, see PostgresDialect.safeguard_troubles)."""
-    return [Finding("schema", None, name or "tracker_schema", None, None, f"schema: {what}",
-                    object_type="trigger" if name else "record")
-            for name, what in store.safeguard_troubles()]
+    """PostgreSQL: each table, column and index of schema.pg.sql missing, each one not
+    tracker's (an index not made by a key or UNIQUE), and each trigger missing, disabled,
+    altered or not tracker's (the record tracker keeps of them, see
+    PostgresDialect.safeguard_troubles). A table missing, or missing a column, is for a
+    backup to mend, and so are its indexes and triggers."""
+    tables, indexes = pg_shape()
+    present, present_indexes = store.pg_shape()
+    findings, broken = [], set()
+    for table, columns in tables.items():
+        if table not in present:
+            broken.add(table)
+            findings.append(Finding("schema", None, table, None, None, f"schema: table {table} is missing{_PG_RESTORE}",
+                                    object_type="table", mendable=False))
+            continue
+        for column in columns:
+            if column not in present[table]:
+                broken.add(table)
+                findings.append(Finding("schema", None, f"{table}.{column}", None, None,
+                                        f"schema: column {table}.{column} is missing{_PG_RESTORE}",
+                                        object_type="column", mendable=False))
+        for column in sorted(present[table] - set(columns)):
+            findings.append(Finding("schema", None, f"{table}.{column}", column, None,
+                                    f"schema: column {table}.{column} is not tracker's (not in schema.pg.sql)",
+                                    object_type="column", mendable=False))
+    for table in sorted(set(present) - set(tables)):
+        findings.append(Finding("schema", None, table, table, None,
+                                f"schema: table {table} is not tracker's (not in schema.pg.sql)",
+                                object_type="table", mendable=False))
+    for name, (table, _) in indexes.items():
+        if name not in present_indexes and table in present:
+            findings.append(Finding("schema", None, name, None, None, f"schema: index {name} is missing",
+                                    object_type="index", mendable=table not in broken))
+    for name in sorted(set(present_indexes) - set(indexes)):
+        findings.append(Finding("schema", None, name, name, None,
+                                f"schema: index {name} is not tracker's (not in schema.pg.sql)", object_type="index"))
+    triggers = pg_triggers()
+    findings += [Finding("schema", None, name or "tracker_schema", None, None, f"schema: {what}",
+                         object_type="trigger" if name else "record",
+                         mendable=None if name not in triggers else triggers[name][0] not in broken)
+                 for name, what in store.safeguard_troubles()]
+    return findings
 
 
 def _pg_restore_safeguards(store: Store, findings: list[Finding]) -> list[str]:
@@ -165,6 +232,17 @@ def _pg_restore_safeguards(store: Store, findings: list[Finding]) -> list[str]:
     if not findings:
         return []
     expected, done = pg_triggers(), []
+    # Tables missing, or missing a column: nothing is made on them (a backup mends them).
+    broken = {finding.field.split(".")[0] for finding in findings
+              if finding.object_type in ("table", "column") and finding.found is None}
+    indexes = pg_shape()[1]
+    for finding in findings:
+        if finding.object_type == "index" and finding.found is not None:
+            store.drop_object("index", finding.field)
+            done.append(f"dropped index {finding.field}, not tracker's")
+        elif finding.object_type == "index" and finding.mendable:
+            store.run_schema(indexes[finding.field][1])
+            done.append(f"made index {finding.field} again from schema.pg.sql")
     remake = set(expected) if any(finding.object_type == "record" for finding in findings) else set()
     for finding in findings:
         name = finding.field
@@ -176,12 +254,14 @@ def _pg_restore_safeguards(store: Store, findings: list[Finding]) -> list[str]:
                 store.drop_trigger(name, table)
                 done.append(f"dropped trigger {name}, not tracker's")
     for name, (table, function, trigger) in expected.items():
-        if name in remake:
+        if name in remake and table not in broken:
             store.drop_trigger(name, table)
             store.run_schema(function)
             store.run_schema(trigger)
             done.append(f"made trigger {name} again from schema.pg.sql")
-    store.record_safeguards()
+    if not broken and any(finding.object_type in ("trigger", "record") for finding in findings):
+        # Not while a table is missing: the record would take its triggers' absence for tracker's.
+        store.record_safeguards()
     return done
 
 
@@ -378,7 +458,10 @@ def _check(store: Store, quick: bool, progress) -> list[Finding]:
     # Over tables that are missing or altered, a query may fail: it says so, and the
     # schema findings say why.
     names = {finding.field for finding in findings}
-    parts = ((_orphan_findings, ()), (_drift_findings, ("items", "changes", "item_parties", "item_tags")),
+    names |= {name.split(".")[0] for name in names if name}     # PostgreSQL's column: its table
+    # PostgreSQL's orphans are looked for key by key, table by table (SQLite's by a PRAGMA).
+    keyed = tuple({name for key in PG_KEYS for name in (key[0], key[2])}) if postgres else ()
+    parts = ((_orphan_findings, keyed), (_drift_findings, ("items", "changes", "item_parties", "item_tags")),
              (_junk_findings, ("items", "changes")), (_derived_findings, ("items", "agreement_counts", "item_search")),
              (_news_findings, ("items", "proposals")))
     for part, needs in parts:
@@ -403,6 +486,8 @@ JUNK_FIELD = {"starts": "start", "ends": "end", "due": "due", "tz": "tz"}
 
 def repairable(finding: Finding) -> bool:
     """Whether `repair` mends what this finding says, as repair() below decides it."""
+    if finding.mendable is not None:
+        return finding.mendable
     if finding.kind == "schema":
         return not (finding.object_type == "table" and finding.found is not None)   # a table holds data
     if finding.kind == "junk":
@@ -435,10 +520,15 @@ def repair(store: Store, quick: bool = False) -> list[str]:
                                          and (finding.item_id, finding.field) not in junk])
         done += _recompute_instants(store, [finding for finding in findings
                                             if finding.kind == "junk" and finding.field in UTC_COLUMNS])
-        dropped = store.drop_orphan_names()
+        # PostgreSQL's tables gone, which a repair leaves to a backup: nothing is read or made over them.
+        gone = {finding.field.split(".")[0] for finding in schema
+                if finding.object_type in ("table", "column") and finding.found is None and finding.mendable is False}
+        dropped = 0 if gone & {"items", "item_parties", "item_tags"} else store.drop_orphan_names()
         if dropped:
             done.append(f"dropped {dropped} parties and tags of items that do not exist")
-        if store.search_off():
+        if gone & {"items", "changes", "item_search", "agreement_counts"}:
+            pass
+        elif store.search_off():
             store.rebuild_search()
             done.append("rebuilt the search index and the agreement counts")
         elif store.counts_off():

@@ -23,7 +23,8 @@ def check(
     exit 1 if there is any.
 
     On PostgreSQL the server checks its own pages and keeps the keys: the check there
-    skips the file and the schema, and looks at tracker's triggers and at the rows.
+    skips the file, and looks at the schema's tables, columns, indexes and triggers
+    (against schema.pg.sql) and at the rows.
     """
     import sys
 

@@ -127,6 +127,22 @@ class Integrity(Connection):
         trigger not tracker's: (name, what)."""
         return self.dialect.safeguard_troubles(self.conn)
 
+    # PostgreSQL's side: the catalog.
+    def pg_shape(self) -> tuple[dict[str, set[str]], set[str]]:
+        """PostgreSQL: tracker's schema as it is: each table's columns, and the indexes
+        not made by a constraint (a primary key, UNIQUE)."""
+        tables: dict[str, set[str]] = {}
+        for table, column in self.conn.execute(
+                "SELECT c.relname, a.attname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+                "LEFT JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped "
+                "WHERE n.nspname = 'tracker' AND c.relkind IN ('r', 'p')").fetchall():
+            tables.setdefault(table, set()).update([column] if column else [])
+        indexes = {row[0] for row in self.conn.execute(
+            "SELECT i.relname FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid "
+            "JOIN pg_namespace n ON n.oid = i.relnamespace WHERE n.nspname = 'tracker' AND NOT EXISTS "
+            "(SELECT 1 FROM pg_constraint k WHERE k.conindid = x.indexrelid AND k.contype IN ('p', 'u', 'x'))")}
+        return tables, indexes
+
     def trigger_table(self, name: str) -> str | None:
         """PostgreSQL: the table a trigger of tracker's schema is on, if it is there."""
         row = self.conn.execute(
@@ -374,7 +390,7 @@ class Integrity(Connection):
         self.conn.execute(statement)
 
     def drop_object(self, kind: str, name: str) -> None:
-        # The name is read from sqlite_master (SQLite's side), quoted as an identifier.
+        # The name is read from sqlite_master (or PostgreSQL's catalog), quoted as an identifier.
         self.conn.execute(f"DROP {kind.upper()} IF EXISTS {_quoted(name)}")
 
     def recount_agreements(self) -> None:
