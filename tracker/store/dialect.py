@@ -24,9 +24,10 @@ class Dialect:
 
     #: "sqlite" or "postgres": for the few queries a concern must write twice.
     name: str
-    #: The driver's base error, and the error of a refused row (a UNIQUE, CHECK, FK).
+    #: The driver's base error, and the error(s) of a refused row (a UNIQUE, CHECK, FK, or
+    #: one of tracker's triggers): what `except` names, a class or a tuple of classes.
     Error: type[Exception]
-    IntegrityError: type[Exception]
+    IntegrityError: type[Exception] | tuple[type[Exception], ...]
     #: How messages name the database: a file's path, or a URL without its password.
     where: str
 

@@ -85,8 +85,12 @@ class PostgresDialect(Dialect):
         return _driver_error("Error")
 
     @property
-    def IntegrityError(self) -> type[Exception]:
-        return _driver_error("IntegrityError")
+    def IntegrityError(self) -> tuple[type[Exception], ...]:
+        # A row refused by a key, UNIQUE or CHECK, or by one of tracker's triggers (RAISE
+        # EXCEPTION: SQLSTATE P0001), which SQLite's RAISE(ABORT) reports as an integrity
+        # error too: every `except dialect.IntegrityError` meets both, on both engines.
+        refused = _driver_error("IntegrityError")
+        return (refused, _driver_error("errors").RaiseException) if refused is not _NoDriver else (_NoDriver,)
 
     def trouble(self, error: Exception, writing: bool = False) -> TrackerError:
         message = self._scrub(str(error))
@@ -133,6 +137,11 @@ class PostgresDialect(Dialect):
                                 f"{_busy_seconds()} s): {unchanged}try again")
         if state in ("40001", "40P01"):
             return TrackerError(f"the database {where} was busy with another write ({message}): {unchanged}try again")
+        if state == "P0001":
+            # One of tracker's triggers (schema.pg.sql): its own words, without PL/pgSQL's CONTEXT lines.
+            said = self._scrub(getattr(getattr(error, "diag", None), "message_primary", None) or message)
+            return TrackerError(f"{where} refused the change ({said}): nothing was changed; run `tracker check` "
+                                "to find what was written outside tracker")
         if state == "53100":
             return TrackerError(f"the disk holding the database {where} is full: {unchanged}"
                                 "ask the server's administrator to free some space, then try again")
@@ -391,7 +400,7 @@ class PostgresDialect(Dialect):
         return " ".join(words)
 
 
-def _driver_error(name: str) -> type[Exception]:
+def _driver_error(name: str) -> Any:
     try:
         import psycopg
     except ImportError:
