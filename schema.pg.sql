@@ -38,7 +38,7 @@ CREATE TABLE tracker_schema (
     version     integer NOT NULL,
     safeguards  text
 );
-INSERT INTO tracker_schema (version) VALUES (11);
+INSERT INTO tracker_schema (version) VALUES (12);
 
 -- SQLite's NOCASE: ASCII letters folded, nothing else.
 CREATE FUNCTION tracker_nocase(value text) RETURNS text
@@ -438,3 +438,68 @@ CREATE TABLE proposals (
 );
 CREATE INDEX proposals_by_command ON proposals (command_id) WHERE command_id IS NOT NULL;
 CREATE INDEX proposals_open ON proposals (state, confidence DESC, id);
+
+-- The views of schema.sql, the same names, columns and rows, for psql's users and any
+-- other SQL client (SQLite's serve them to Datasette): an agreement or event a row,
+-- parties and tags joined with "; ", and the log with each change's item and author.
+CREATE VIEW agreements AS
+SELECT 'A' || items.num AS ref,
+       items.title AS title,
+       items.kind AS kind,
+       items.status AS status,
+       (SELECT 'E' || num FROM items AS event WHERE event.id = items.event_id) AS event_ref,
+       (SELECT title FROM items AS event WHERE event.id = items.event_id) AS event_title,
+       (SELECT starts FROM items AS event WHERE event.id = items.event_id) AS event_starts,
+       items.sector AS sector,
+       items.due AS due,
+       (SELECT string_agg(party, '; ' ORDER BY position) FROM item_parties
+         WHERE item_id = items.id) AS parties,
+       (SELECT string_agg(tag, '; ' ORDER BY position) FROM item_tags
+         WHERE item_id = items.id) AS tags,
+       items.updated AS updated,
+       items.due_utc AS due_utc,
+       items.id AS id
+  FROM items
+ WHERE items.type = 'agreement' AND items.removed IS NULL;
+
+CREATE VIEW events AS
+SELECT 'E' || items.num AS ref,
+       items.title AS title,
+       items.kind AS kind,
+       items.status AS status,
+       (SELECT 'E' || num FROM items AS parent WHERE parent.id = items.event_id) AS event_ref,
+       (SELECT title FROM items AS parent WHERE parent.id = items.event_id) AS event_title,
+       items.series AS series,
+       items.series_number AS series_number,
+       items.starts AS starts,
+       items.ends AS ends,
+       items.tz AS tz,
+       items.location AS location,
+       (SELECT string_agg(party, '; ' ORDER BY position) FROM item_parties
+         WHERE item_id = items.id) AS parties,
+       (SELECT string_agg(tag, '; ' ORDER BY position) FROM item_tags
+         WHERE item_id = items.id) AS tags,
+       (SELECT count(*) FROM items AS expected
+         WHERE expected.event_id = items.id AND expected.type = 'agreement'
+           AND expected.removed IS NULL) AS agreements,
+       items.updated AS updated,
+       items.starts_utc AS starts_utc,
+       items.id AS id
+  FROM items
+ WHERE items.type = 'event' AND items.removed IS NULL;
+
+CREATE VIEW log AS
+SELECT (SELECT CASE type WHEN 'event' THEN 'E' ELSE 'A' END || num FROM items
+         WHERE items.id = changes.item_id) AS ref,
+       (SELECT title FROM items WHERE items.id = changes.item_id) AS title,
+       changes.field AS field,
+       changes.old AS old,
+       changes.new AS new,
+       changes.happened AS "on",
+       changes.source AS source,
+       changes.note AS note,
+       changes.recorded AS recorded,
+       changes.recorded_by AS "by",
+       changes.happened_utc AS on_utc,
+       changes.id AS id
+  FROM changes;

@@ -380,4 +380,4 @@ SELECT (SELECT CASE type WHEN 'event' THEN 'E' ELSE 'A' END || num FROM items
        changes.id AS id
   FROM changes;
 
-PRAGMA user_version = 11;
+PRAGMA user_version = 12;

@@ -291,6 +291,35 @@ def test_the_steps_folder_ships_with_tracker():
         PostgresDialect("postgresql:///x").migration(11)
 
 
+def test_a_version_11_database_gets_the_views_in_the_step_to_12(postgres_server):
+    """The step 0012-views.sql on a database as tracker 11 made it: afterwards its views
+    read as a database made at 12 has them."""
+    from tracker.store import open_store
+
+    text = (Path(__file__).resolve().parent.parent / "schema.pg.sql").read_text(encoding="utf-8")
+    at_11 = text[:text.index("-- The views of schema.sql")].replace("VALUES (12);", "VALUES (11);")
+    assert "VALUES (11);" in at_11 and "CREATE VIEW" not in at_11
+    views = ("SELECT c.relname, pg_get_viewdef(c.oid) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+             "WHERE n.nspname = 'tracker' AND c.relkind = 'v' ORDER BY 1")
+    older, fresh = new_url(postgres_server), new_url(postgres_server)
+    with superuser(older) as admin:
+        admin.execute(at_11)
+        admin.execute("UPDATE tracker.tracker_schema SET safeguards = " + _safeguards_sql())
+        assert admin.execute(views).fetchall() == []
+    open_store(older).close()
+    open_store(fresh).close()
+    with superuser(older) as migrated, superuser(fresh) as made_at_12:
+        assert migrated.execute("SELECT version FROM tracker.tracker_schema").fetchall() == [(12,)]
+        assert [name for name, _ in migrated.execute(views).fetchall()] == ["agreements", "events", "log"]
+        assert migrated.execute(views).fetchall() == made_at_12.execute(views).fetchall()
+
+
+def _safeguards_sql() -> str:
+    from tracker.store.postgres import _SAFEGUARDS
+
+    return _SAFEGUARDS
+
+
 # The first version a PostgreSQL database is made at (schema.pg.sql): every SQLite step
 # after it has a PostgreSQL twin of the same number and name ("numbered the same way").
 POSTGRES_BASE = 11

@@ -142,7 +142,7 @@ def test_even_the_owner_meets_the_triggers(desk, statement):
 def test_the_reader_reads(desk):
     viewer = desk("desk_viewer")
     for table in ("items", "changes", "commands", "item_parties", "item_tags", "agreement_counts",
-                  "feeds", "feed_entries", "proposals", "tracker_schema"):
+                  "feeds", "feed_entries", "proposals", "tracker_schema", "agreements", "events", "log"):
         viewer.execute(f"SELECT count(*) FROM {table}").fetchone()
 
 
