@@ -195,26 +195,30 @@ PG_HARM = {
                                     ("schema", None, "tracker_schema"),
                                     "schema: the record of tracker's triggers is missing"),
 }
-# PostgreSQL's indexes, against schema.pg.sql's: not safeguards (writes go on), but
-# found, and made again (or dropped) by a repair.
-PG_INDEX_HARM = {
+# PostgreSQL's indexes and views, against schema.pg.sql's: not safeguards (writes go
+# on), but found, and made again (or dropped) by a repair.
+PG_OBJECT_HARM = {
     "dropped index": (["DROP INDEX changes_by_item"], ("schema", None, "changes_by_item"),
                       "schema: index changes_by_item is missing"),
     "index not tracker's": (["CREATE INDEX items_by_title ON items (title)"], ("schema", None, "items_by_title"),
                             "schema: index items_by_title is not tracker's (not in schema.pg.sql)"),
+    "dropped view": (["DROP VIEW agreements"], ("schema", None, "agreements"), "schema: view agreements is missing"),
+    "view not tracker's": (["CREATE VIEW signed AS SELECT * FROM items WHERE status = 'signed'"],
+                           ("schema", None, "signed"), "schema: view signed is not tracker's (not in schema.pg.sql)"),
 }
 # What a repair cannot mend on PostgreSQL: a table or a column gone with its rows (the
 # log's, or what the triggers keep). The lines it gives, each with the way out.
 PG_RESTORE = (": a repair cannot make it again with its rows; restore the database from its last backup "
               "(pg_restore, or `tracker copy --from` a `tracker backup` file into an empty database)")
 PG_LOST = {
-    "dropped log": (["DROP TABLE changes"], [f"schema: table changes is missing{PG_RESTORE}"]),
+    "dropped log": (["DROP TABLE changes CASCADE"], [f"schema: table changes is missing{PG_RESTORE}",
+                                                     "schema: view log is missing"]),
     "dropped counts": (["DROP TABLE agreement_counts"], [f"schema: table agreement_counts is missing{PG_RESTORE}"]),
     "renamed table": (["ALTER TABLE feeds RENAME TO sources"],
                       [f"schema: table feeds is missing{PG_RESTORE}",
                        "schema: table sources is not tracker's (not in schema.pg.sql)"]),
-    "dropped column": (["ALTER TABLE items DROP COLUMN location"],
-                       [f"schema: column items.location is missing{PG_RESTORE}"]),
+    "dropped column": (["ALTER TABLE items DROP COLUMN location CASCADE"],
+                       [f"schema: column items.location is missing{PG_RESTORE}", "schema: view events is missing"]),
     "renamed column": (["ALTER TABLE items RENAME COLUMN location TO place"],
                        [f"schema: column items.location is missing{PG_RESTORE}",
                         "schema: column items.place is not tracker's (not in schema.pg.sql)"]),
@@ -249,11 +253,11 @@ def test_check_on_postgres_finds_each_changed_safeguard(followed, harm):
 
 
 @pytest.mark.parametrize("backend", ["postgres"], indirect=True)
-@pytest.mark.parametrize("harm", PG_INDEX_HARM)
-def test_check_on_postgres_finds_each_changed_index_and_a_repair_mends_it(followed, harm):
+@pytest.mark.parametrize("harm", PG_OBJECT_HARM)
+def test_check_on_postgres_finds_each_changed_index_or_view_and_a_repair_mends_it(followed, harm):
     before = followed.dump()
-    _check_finds(followed, harm, PG_INDEX_HARM)
-    _repair_mends(followed, harm, PG_INDEX_HARM)
+    _check_finds(followed, harm, PG_OBJECT_HARM)
+    _repair_mends(followed, harm, PG_OBJECT_HARM)
     assert [row for row in followed.dump() if row[0] == "-- object"] == [row for row in before if row[0] == "-- object"]
 
 
@@ -322,7 +326,7 @@ def test_a_repair_on_postgres_makes_the_other_tables_safeguards_again_beside_a_m
 
 
 def _repair_mends(followed, harm, harms):
-    if harms is not PG_INDEX_HARM:      # done, and found, already
+    if harms is not PG_OBJECT_HARM:      # done, and found, already
         harmed(followed, harm, harms)
     if harms is PG_HARM:
         # Every open finds it, as on SQLite: writes wait for the repair.

@@ -145,6 +145,7 @@ _PG_TRIGGER = re.compile(r"^CREATE TRIGGER (\w+)\s.*?\bON (\w+)\s.*?EXECUTE FUNC
 
 _PG_TABLE = re.compile(r"^CREATE TABLE (\w+) \((.*?)^\);", re.MULTILINE | re.DOTALL)
 _PG_INDEX = re.compile(r"^CREATE (?:UNIQUE )?INDEX (\w+) ON (\w+)\b.*?;$", re.MULTILINE | re.DOTALL)
+_PG_VIEW = re.compile(r"^CREATE VIEW (\w+) AS\b.*?;$", re.MULTILINE | re.DOTALL)
 # How a table's part that is not a column begins.
 _PG_CONSTRAINTS = ("CONSTRAINT", "PRIMARY", "UNIQUE", "CHECK", "FOREIGN", "EXCLUDE")
 # What a missing table or column of PostgreSQL's leaves to do: its rows (or the log's)
@@ -160,15 +161,17 @@ def _pg_schema_text() -> str:
 
 
 def pg_shape() -> tuple[dict[str, list[str]], dict[str, tuple[str, str]]]:
-    """schema.pg.sql's tables, in its order: name -> its columns; and its indexes:
-    name -> (table, the statement that makes it)."""
+    """schema.pg.sql's tables, in its order: name -> its columns; and its indexes and
+    views: name -> (its table, or "view"; the statement that makes it)."""
     text = _pg_schema_text()
     tables = {}
     for match in _PG_TABLE.finditer(text):
         parts = _top_level_parts(re.sub(r"--[^\n]*", " ", match.group(2)))
         tables[match.group(1)] = [part.split()[0].strip('"') for part in parts
                                   if part.strip() and part.split()[0].upper() not in _PG_CONSTRAINTS]
-    return tables, {match.group(1): (match.group(2), match.group(0)) for match in _PG_INDEX.finditer(text)}
+    made = {match.group(1): (match.group(2), match.group(0)) for match in _PG_INDEX.finditer(text)}
+    made.update((match.group(1), ("view", match.group(0))) for match in _PG_VIEW.finditer(text))
+    return tables, made
 
 
 def pg_triggers() -> dict[str, tuple[str, str, str]]:
@@ -211,12 +214,15 @@ def _pg_schema_findings(store: Store) -> list[Finding]:
                                 f"schema: table {table} is not tracker's (not in schema.pg.sql)",
                                 object_type="table", mendable=False))
     for name, (table, _) in indexes.items():
-        if name not in present_indexes and table in present:
-            findings.append(Finding("schema", None, name, None, None, f"schema: index {name} is missing",
-                                    object_type="index", mendable=table not in broken))
+        kind = "view" if table == "view" else "index"
+        if name not in present_indexes and (table in present or kind == "view"):
+            # A view reads the tables it names: made again once they are all there.
+            findings.append(Finding("schema", None, name, None, None, f"schema: {kind} {name} is missing",
+                                    object_type=kind, mendable=not broken if kind == "view" else table not in broken))
     for name in sorted(set(present_indexes) - set(indexes)):
+        kind = present_indexes[name]
         findings.append(Finding("schema", None, name, name, None,
-                                f"schema: index {name} is not tracker's (not in schema.pg.sql)", object_type="index"))
+                                f"schema: {kind} {name} is not tracker's (not in schema.pg.sql)", object_type=kind))
     triggers = pg_triggers()
     findings += [Finding("schema", None, name or "tracker_schema", None, None, f"schema: {what}",
                          object_type="trigger" if name else "record",
@@ -237,12 +243,13 @@ def _pg_restore_safeguards(store: Store, findings: list[Finding]) -> list[str]:
               if finding.object_type in ("table", "column") and finding.found is None}
     indexes = pg_shape()[1]
     for finding in findings:
-        if finding.object_type == "index" and finding.found is not None:
-            store.drop_object("index", finding.field)
-            done.append(f"dropped index {finding.field}, not tracker's")
-        elif finding.object_type == "index" and finding.mendable:
+        kind = finding.object_type
+        if kind in ("index", "view") and finding.found is not None:
+            store.drop_object(kind, finding.field)
+            done.append(f"dropped {kind} {finding.field}, not tracker's")
+        elif kind in ("index", "view") and finding.mendable:
             store.run_schema(indexes[finding.field][1])
-            done.append(f"made index {finding.field} again from schema.pg.sql")
+            done.append(f"made {kind} {finding.field} again from schema.pg.sql")
     remake = set(expected) if any(finding.object_type == "record" for finding in findings) else set()
     for finding in findings:
         name = finding.field

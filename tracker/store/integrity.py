@@ -128,20 +128,22 @@ class Integrity(Connection):
         return self.dialect.safeguard_troubles(self.conn)
 
     # PostgreSQL's side: the catalog.
-    def pg_shape(self) -> tuple[dict[str, set[str]], set[str]]:
-        """PostgreSQL: tracker's schema as it is: each table's columns, and the indexes
-        not made by a constraint (a primary key, UNIQUE)."""
+    def pg_shape(self) -> tuple[dict[str, set[str]], dict[str, str]]:
+        """PostgreSQL: tracker's schema as it is: each table's columns; the indexes not
+        made by a constraint (a primary key, UNIQUE) and the views: name -> "index" or "view"."""
         tables: dict[str, set[str]] = {}
         for table, column in self.conn.execute(
                 "SELECT c.relname, a.attname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
                 "LEFT JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped "
                 "WHERE n.nspname = 'tracker' AND c.relkind IN ('r', 'p')").fetchall():
             tables.setdefault(table, set()).update([column] if column else [])
-        indexes = {row[0] for row in self.conn.execute(
-            "SELECT i.relname FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid "
+        made = dict(self.conn.execute(
+            "SELECT i.relname, 'index' FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid "
             "JOIN pg_namespace n ON n.oid = i.relnamespace WHERE n.nspname = 'tracker' AND NOT EXISTS "
-            "(SELECT 1 FROM pg_constraint k WHERE k.conindid = x.indexrelid AND k.contype IN ('p', 'u', 'x'))")}
-        return tables, indexes
+            "(SELECT 1 FROM pg_constraint k WHERE k.conindid = x.indexrelid AND k.contype IN ('p', 'u', 'x')) "
+            "UNION ALL SELECT c.relname, 'view' FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+            "WHERE n.nspname = 'tracker' AND c.relkind = 'v'").fetchall())
+        return tables, made
 
     def trigger_table(self, name: str) -> str | None:
         """PostgreSQL: the table a trigger of tracker's schema is on, if it is there."""

@@ -213,7 +213,7 @@ class PostgresDialect(Dialect):
                     raise self.trouble(error) from None
                 # Half to all of the pause, so that many clients turned away at once do not
                 # come back at once; doubled each time, to a second at most.
-                time.sleep(min(left, pause * (0.5 + random_fraction())))
+                time.sleep(min(left, pause * (0.5 + _jitter())))
                 pause = min(2 * pause, 1.0)
 
     # -- the shape -----------------------------------------------------------------
@@ -566,7 +566,7 @@ def _url_user(url: str) -> str | None:
     return unquote(named.group(1)) if named else None
 
 
-def random_fraction() -> float:
+def _jitter() -> float:
     import random
 
     return random.random()
