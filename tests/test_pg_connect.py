@@ -62,7 +62,7 @@ def test_a_command_waits_for_a_connection_slot_to_free(crowded, postgres_server)
     holder = crowded()
     before = turned_away(postgres_server)
     # Released while the command is being turned away: it gets the slot on a later try.
-    threading.Timer(0.5, holder.close).start()
+    threading.Timer(1.0, holder.close).start()
     run = Tracker(url(postgres_server))("list")
     assert run.code == 0, run.stderr
     assert "Summit" in run.stdout and run.stderr == ""
