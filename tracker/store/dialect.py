@@ -13,7 +13,8 @@ engine, one behaviour suite run against each (tests/conftest.py `--backend`).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from tracker.errors import TrackerError
@@ -77,6 +78,17 @@ class Dialect:
         writer's (SQLite: BEGIN IMMEDIATE; PostgreSQL: BEGIN and an advisory lock),
         so that max(num) + 1 is the next ref, gap-free, whoever else is writing."""
         raise NotImplementedError
+
+    @contextmanager
+    def may_fail(self, conn) -> Iterator[None]:
+        """A part of a transaction that may fail without ending it: when a statement inside
+        raises the driver's error, what the part wrote is undone and the error goes on, the
+        transaction still usable for the caller (to ask which row of an import's batch was
+        refused, or to go on checking after a query over a dropped table). SQLite undoes a
+        failed statement alone and keeps its transaction: this default does nothing.
+        PostgreSQL would refuse every later statement of the transaction: a savepoint,
+        rolled back to on the error, released otherwise."""
+        yield
 
     # -- bulk loading --------------------------------------------------------------
 

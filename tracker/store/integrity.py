@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from contextlib import contextmanager
 
 from tracker.store.connection import Connection
 
@@ -186,21 +185,10 @@ class Integrity(Connection):
                         f"SELECT id, {column} FROM {table} WHERE {missing} ORDER BY id").fetchall():
                     yield table, rowid, parent, value
 
-    @contextmanager
-    def read_apart(self) -> Iterator[None]:
-        """One part of the check, whose failure (a table dropped) leaves the rest to run:
-        on PostgreSQL, inside a repair's transaction, behind a savepoint (a failed
-        statement there would end the whole transaction)."""
-        if self.dialect.name != "postgres" or not self.conn.in_transaction:
-            yield
-            return
-        self.conn.execute("SAVEPOINT tracker_check")
-        try:
-            yield
-        except self.dialect.Error:
-            self.conn.execute("ROLLBACK TO SAVEPOINT tracker_check")
-            raise
-        self.conn.execute("RELEASE SAVEPOINT tracker_check")
+    def read_apart(self):
+        """One part of the check, whose failure (a table dropped) leaves the rest to run,
+        inside a repair's transaction too (Dialect.may_fail)."""
+        return self.dialect.may_fail(self.conn)
 
     def item_ref(self, item_id: int) -> str | None:
         row = self.conn.execute("SELECT type, num FROM items WHERE id = ?", (item_id,)).fetchone()

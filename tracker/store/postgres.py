@@ -16,7 +16,8 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from functools import lru_cache
 from typing import Any
 from urllib.parse import unquote
@@ -252,6 +253,19 @@ class PostgresDialect(Dialect):
             if isinstance(error, self.Error):
                 raise self.trouble(error, writing=True) from None
             raise
+
+    @contextmanager
+    def may_fail(self, conn) -> Iterator[None]:
+        if not conn.in_transaction:       # autocommit: a failed statement ends nothing
+            yield
+            return
+        conn.execute("SAVEPOINT tracker_part")
+        try:
+            yield
+        except self.Error:
+            conn.execute("ROLLBACK TO SAVEPOINT tracker_part")
+            raise
+        conn.execute("RELEASE SAVEPOINT tracker_part")
 
     # -- fragments of SQL ----------------------------------------------------------
 

@@ -21,6 +21,11 @@ _CHANGE_COLUMNS = ("item_id", "field", "old", "new", "happened", "happened_utc",
 _UNDECIDED = object()
 
 
+def quoted(name: str) -> str:
+    """A table's or column's name as SQL names it, whatever it is (a keyword: "set")."""
+    return '"' + name.replace('"', '""') + '"'
+
+
 def current_by() -> str | None:
     """Who this run's changes are recorded by: TRACKER_USER if set and not blank (refused
     if it is no name: a control character, overlong), else the OS user (cleaned, not
@@ -81,19 +86,10 @@ class Writes(Connection):
 
     def insert_rows(self, table: str, columns: list[str], rows: list[tuple]) -> None:
         """Rows of tracker's own making (an import's, their ids given), in as few statements as may be.
-        A refused batch leaves the transaction usable, for the caller to ask which row it was:
-        SQLite undoes the statement alone; PostgreSQL would refuse every later statement of
-        the transaction, but for the savepoint rolled back to."""
-        if self.dialect.name != "postgres":
+        A refused batch leaves the transaction usable (Dialect.may_fail), for the caller to
+        ask which row it was."""
+        with self.dialect.may_fail(self.conn):
             self._insert_many(table, columns, rows)
-            return
-        self.conn.execute("SAVEPOINT batch")
-        try:
-            self._insert_many(table, columns, rows)
-        except self.dialect.IntegrityError:
-            self.conn.execute("ROLLBACK TO SAVEPOINT batch")
-            raise
-        self.conn.execute("RELEASE SAVEPOINT batch")
 
     def loaded(self, item_type: ItemType, num: int, item_id: int, zone: str | None, event_id: int | None) -> None:
         """Tell the lookups of this load (item_id, zone_facts) of an event given its id
@@ -114,11 +110,12 @@ class Writes(Connection):
         with an IN list builds its lookup table at each run, so once per row there,
         once per few dozen rows here. 999 parameters at most, SQLite's oldest limit.
         """
-        if columns[0] == "id":
+        if "id" in columns:
             self.ids_written.add(table)
         per = max(1, 999 // len(columns))
         one = f"({', '.join('?' * len(columns))})"
-        head = f"INSERT INTO {table} ({', '.join(columns)}) VALUES "
+        # Quoted: a copy writes every column a table has, "set" and "on" among them.
+        head = f"INSERT INTO {quoted(table)} ({', '.join(map(quoted, columns))}) VALUES "
         for first in range(0, len(rows), per):
             chunk = rows[first:first + per]
             self.conn.execute(head + ", ".join([one] * len(chunk)), list(chain.from_iterable(chunk)))
