@@ -18,7 +18,7 @@ from typing import Self
 
 from tracker.errors import TrackerError
 
-SCHEMA_VERSION = 11
+SCHEMA_VERSION = 12
 # How long a writer waits for another's transaction to end (SQLite's busy timeout).
 BUSY_TIMEOUT_MS = 10_000
 

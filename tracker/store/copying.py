@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from tracker.store.connection import Connection
-from tracker.store.writes import quoted
+from tracker.store.dialect import quoted
 
 # The tables of the log and the inbox, in the order their foreign keys need: a row is
 # written after the rows it refers to. The derived tables (item_search,

@@ -375,20 +375,9 @@ class Integrity(Connection):
 
     def rebuild_search(self) -> None:
         """The search index made again from the items and their log (the counts with it:
-        the bulk loader's filling does both). SQLite's side: FTS5, and its bulk loader's filling."""
+        the bulk loader's filling, Dialect.fill_derived, does both)."""
         self.conn.execute("DELETE FROM item_search")
         self.conn.execute("DELETE FROM agreement_counts")
-        if self.dialect.name == "postgres":
-            # PostgreSQL's side: what its triggers write (schema.pg.sql), in one statement:
-            # a newline and the value (or nothing) per change that has a note or a source.
-            logged = "FROM changes WHERE changes.item_id = items.id AND (note IS NOT NULL OR source IS NOT NULL)"
-            self.conn.execute(
-                "INSERT INTO item_search (item_id, title, notes, sources) SELECT id, title, "
-                f"coalesce((SELECT string_agg(chr(10) || coalesce(note, ''), '' ORDER BY id) {logged}), ''), "
-                f"coalesce((SELECT string_agg(chr(10) || coalesce(source, ''), '' ORDER BY id) {logged}), '') "
-                "FROM items")
-            self.recount_agreements()
-            return
         after_last = self.conn.execute("SELECT coalesce(max(id), 0) + 1 FROM changes").fetchone()[0]
         self.dialect.fill_derived(self.conn, 1, after_last)
 

@@ -6,8 +6,6 @@ Every method here runs inside `Connection.writing()` (and an import's inside
 
 from __future__ import annotations
 
-from itertools import chain
-
 from tracker.model import ItemType
 from tracker.store.connection import Connection
 from tracker.store.log import to_log
@@ -19,11 +17,6 @@ _CHANGE_COLUMNS = ("item_id", "field", "old", "new", "happened", "happened_utc",
                    "recorded_by", "command_id")
 # Not decided yet: who writes is read from the environment on the run's first write.
 _UNDECIDED = object()
-
-
-def quoted(name: str) -> str:
-    """A table's or column's name as SQL names it, whatever it is (a keyword: "set")."""
-    return '"' + name.replace('"', '""') + '"'
 
 
 def current_by() -> str | None:
@@ -104,21 +97,12 @@ class Writes(Connection):
         return self.conn.execute("SELECT coalesce(max(id), 0) + 1 FROM items").fetchone()[0]
 
     def _insert_many(self, table: str, columns: list[str], rows: list[tuple]) -> None:
-        """Rows in statements of many rows each (INSERT ... VALUES (...), (...), ...).
-
-        Faster than executemany, which runs the statement once per row: a CHECK
-        with an IN list builds its lookup table at each run, so once per row there,
-        once per few dozen rows here. 999 parameters at most, SQLite's oldest limit.
-        """
+        """Rows in as few statements as the engine may (Dialect.insert_many), the tables
+        given their own ids noted for Dialect.ids_given."""
         if "id" in columns:
             self.ids_written.add(table)
-        per = max(1, 999 // len(columns))
-        one = f"({', '.join('?' * len(columns))})"
-        # Quoted: a copy writes every column a table has, "set" and "on" among them.
-        head = f"INSERT INTO {quoted(table)} ({', '.join(map(quoted, columns))}) VALUES "
-        for first in range(0, len(rows), per):
-            chunk = rows[first:first + per]
-            self.conn.execute(head + ", ".join([one] * len(chunk)), list(chain.from_iterable(chunk)))
+        if rows:
+            self.dialect.insert_many(self.conn, table, columns, rows)
 
     def insert_item(self, row: dict, parties: list[str], tags: list[str]) -> int:
         # Column names come from tracker's own code, never from input.
