@@ -5,7 +5,8 @@
 -- (0002-series.sql takes version 1 to 2, 0003-counts.sql 2 to 3, 0004-indexes.sql
 -- 3 to 4, 0005-commands.sql 4 to 5, 0006-history.sql 5 to 6, 0007-feeds.sql 6 to 7,
 -- 0008-entries-per-feed.sql 7 to 8, 0009-views.sql 8 to 9,
--- 0010-view-columns.sql 9 to 10, 0011-by.sql 10 to 11), and PRAGMA user_version (last line) says which
+-- 0010-view-columns.sql 9 to 10, 0011-by.sql 10 to 11, 0012-views-and-bulk-loads.sql 11 to 12), and PRAGMA
+-- user_version (last line) says which
 -- shape a file has. A change here needs its step there too.
 --
 -- Dates are kept twice: as written for people (`starts`, `due`, `happened`:

@@ -292,7 +292,7 @@ def test_the_steps_folder_ships_with_tracker():
 
 
 def test_a_version_11_database_gets_the_views_in_the_step_to_12(postgres_server):
-    """The step 0012-views.sql on a database as tracker 11 made it: afterwards its views
+    """The step 0012-views-and-bulk-loads.sql on a database as tracker 11 made it: afterwards its views
     read as a database made at 12 has them."""
     from tracker.store import open_store
 

@@ -175,8 +175,6 @@ def _copy(source: Store, target: Store, source_name: str, target_name: str) -> d
                         raise TrackerError(f"{target_name} refused a row of {table} from {source_name} ({said}): "
                                            f"nothing was copied; run `tracker check` on {source_name}") from None
                     progress.advance(len(batch))
-                if "id" in columns[table]:      # parties and tags are keyed by their item
-                    target.ids_given(table)
         # After the load: the triggers that keep the agreement counts are back, and move
         # each agreement to its event.
         target.link_late(late)

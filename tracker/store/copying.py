@@ -3,8 +3,9 @@
 Written for either engine: `?` placeholders only, identifiers quoted, no rowid, PRAGMA
 or json_each, and a table's columns read from a query's description, so that a
 column added by a migration (changes.recorded_by) is carried without being named here.
-The one step an engine adds, its identity sequences set past the ids given, is
-`ids_given()`.
+Rows are written by Writes._insert_many, many to a statement, which also notes the
+tables given their own ids, for the engine to set its identity sequences past them
+before the commit (Dialect.ids_given).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from tracker.store.connection import Connection
+from tracker.store.dialect import quoted
 
 # The tables of the log and the inbox, in the order their foreign keys need: a row is
 # written after the rows it refers to. The derived tables (item_search,
@@ -20,10 +22,6 @@ COPIED = ("commands", "items", "item_parties", "item_tags", "changes", "feeds", 
 # Each table's primary key: read in its order (the order rows were written in), a batch
 # at a time from where the last one ended.
 _KEY = {"item_parties": ("item_id", "position"), "item_tags": ("item_id", "position")}
-
-
-def _quoted(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
 
 
 class CopyReads(Connection):
@@ -41,7 +39,7 @@ class CopyReads(Connection):
 
     def copied_columns(self, table: str) -> list[str]:
         """The table's columns, in their order, as this database has them."""
-        cursor = self.conn.execute(f"SELECT * FROM {_quoted(table)} LIMIT 0")
+        cursor = self.conn.execute(f"SELECT * FROM {quoted(table)} LIMIT 0")
         return [column[0] for column in cursor.description]
 
     def row_batches(self, table: str, columns: list[str], size: int) -> Iterator[list[tuple]]:
@@ -50,9 +48,9 @@ class CopyReads(Connection):
         batch with any driver: PostgreSQL's would fetch a single query's result whole."""
         key = _KEY.get(table, ("id",))
         at = [columns.index(name) for name in key]
-        listed, keyed = ", ".join(map(_quoted, columns)), ", ".join(map(_quoted, key))
-        first = f"SELECT {listed} FROM {_quoted(table)} ORDER BY {keyed} LIMIT ?"
-        after = (f"SELECT {listed} FROM {_quoted(table)} WHERE ({keyed}) > ({', '.join('?' for _ in key)}) "
+        listed, keyed = ", ".join(map(quoted, columns)), ", ".join(map(quoted, key))
+        first = f"SELECT {listed} FROM {quoted(table)} ORDER BY {keyed} LIMIT ?"
+        after = (f"SELECT {listed} FROM {quoted(table)} WHERE ({keyed}) > ({', '.join('?' for _ in key)}) "
                  f"ORDER BY {keyed} LIMIT ?")
         batch = self.conn.execute(first, (size,)).fetchall()
         while batch:
@@ -65,7 +63,7 @@ class CopyReads(Connection):
     def copied_counts(self) -> dict[str, int]:
         """How many rows each copied table holds."""
         row = self.conn.execute(
-            "SELECT " + ", ".join(f"(SELECT count(*) FROM {_quoted(table)})" for table in COPIED)).fetchone()
+            "SELECT " + ", ".join(f"(SELECT count(*) FROM {quoted(table)})" for table in COPIED)).fetchone()
         return dict(zip(COPIED, row))
 
     def late_links(self) -> int:
@@ -79,16 +77,9 @@ class CopyWrites(Connection):
         """Rows written as they are, ids and authors included. Inside writing()."""
         if table == "changes":
             self.dialect.keep_authors(self.conn)
-        self.conn.executemany(
-            f"INSERT INTO {_quoted(table)} ({', '.join(map(_quoted, columns))}) "
-            f"VALUES ({', '.join('?' for _ in columns)})", rows)
+        self._insert_many(table, columns, rows)
 
     def link_late(self, links: list[tuple[int, int]]) -> None:
         """Items written without their event, which came after them: (event id, item id).
         An update, so that the triggers keeping the agreement counts move them there."""
         self.conn.executemany("UPDATE items SET event_id = ? WHERE id = ?", links)
-
-    def ids_given(self, table: str) -> None:
-        """After rows were written with their own ids: the next id the database gives is
-        past them, settled before the commit (Dialect.ids_given)."""
-        self.ids_written.add(table)

@@ -13,10 +13,27 @@ engine, one behaviour suite run against each (tests/conftest.py `--backend`).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from itertools import chain
 from typing import Any
 
 from tracker.errors import TrackerError
+
+
+def quoted(name: str) -> str:
+    """A table's or column's name as SQL names it, whatever it is (a keyword: "set")."""
+    return '"' + name.replace('"', '""') + '"'
+
+
+def count_agreements(conn, first_item: int) -> None:
+    """The agreement counts of the items from `first_item` on, added to those kept (a bulk
+    load's end, on either engine): what the insert trigger adds row by row."""
+    for owner in ("coalesce(event_id, 0)", "-1"):
+        conn.execute(
+            f"INSERT INTO agreement_counts (event_id, status, n) SELECT {owner}, status, count(*) FROM items "
+            "WHERE id >= ? AND type = 'agreement' AND removed IS NULL GROUP BY 1, 2 "
+            "ON CONFLICT (event_id, status) DO UPDATE SET n = agreement_counts.n + excluded.n", (first_item,))
 
 
 class Dialect:
@@ -79,21 +96,58 @@ class Dialect:
         so that max(num) + 1 is the next ref, gap-free, whoever else is writing."""
         raise NotImplementedError
 
+    @contextmanager
+    def may_fail(self, conn) -> Iterator[None]:
+        """A part of a transaction that may fail without ending it: when a statement inside
+        raises the driver's error, what the part wrote is undone and the error goes on, the
+        transaction still usable for the caller (to ask which row of an import's batch was
+        refused, or to go on checking after a query over a dropped table). SQLite undoes a
+        failed statement alone and keeps its transaction: this default does nothing.
+        PostgreSQL would refuse every later statement of the transaction: a savepoint,
+        rolled back to on the error, released otherwise."""
+        yield
+
+    def insert_many(self, conn, table: str, columns: list[str], rows: list[tuple]) -> None:
+        """Rows into a table, in as few statements as may be (names from tracker's code).
+
+        This default: statements of many rows each (INSERT ... VALUES (...), (...), ...),
+        999 parameters at most, SQLite's oldest limit. Faster than executemany, which runs
+        the statement once per row: a CHECK with an IN list builds its lookup table at
+        each run, so once per row there, once per few dozen rows here."""
+        per = max(1, 999 // len(columns))
+        one = f"({', '.join('?' * len(columns))})"
+        head = f"INSERT INTO {quoted(table)} ({', '.join(map(quoted, columns))}) VALUES "
+        for first in range(0, len(rows), per):
+            chunk = rows[first:first + per]
+            conn.execute(head + ", ".join([one] * len(chunk)), list(chain.from_iterable(chunk)))
+
     # -- bulk loading --------------------------------------------------------------
 
     def bulk_begin(self, conn, rows: int) -> Any:
         """Inside a write transaction, before about `rows` items are inserted at once (an
-        import): make ready for many inserts, and return what bulk_end() needs. SQLite
-        drops the row triggers that keep the derived tables (and, for a load larger than
-        the database, most indexes) and sizes its page cache. An engine whose triggers
-        work per statement keeps them on and does nothing: this default."""
+        import, a copy): make ready for many inserts, and return what bulk_end() needs.
+        SQLite drops the row triggers that keep the derived tables (and, for a load larger
+        than the database, most indexes) and sizes its page cache; PostgreSQL says
+        tracker.bulk_load for the transaction, which those triggers read and stand aside
+        for (no ownership needed: an editor loads as fast). The log's safeguards hold row
+        by row on both, and so, on PostgreSQL, do who made a change and that an item's
+        event is an event (which SQLite's bulk_end checks for the whole load at once).
+        An engine with nothing to set aside keeps this default: nothing."""
         return None
 
     def bulk_end(self, conn, begun: Any) -> None:
         """After the inserts, still inside the transaction: what bulk_begin() set aside
-        done at once (SQLite: the indexes built again, the derived rows written in
-        set-based SQL, the triggers made again), refusing (TrackerError) an item put in
-        one that is not an event. If the load fails, the rollback undoes bulk_begin()."""
+        done at once (SQLite: the indexes built again, the derived rows written by
+        fill_derived(), the triggers made again, refusing (TrackerError) an item put in
+        one that is not an event; PostgreSQL: the triggers at work again, fill_derived()).
+        If the load fails, the rollback undoes bulk_begin()."""
+
+    def fill_derived(self, conn, first_item: int, first_change: int) -> None:
+        """The derived tables (the search index, the agreement counts) written set-based for
+        items from `first_item` and changes from `first_change` on, as their triggers
+        would have row by row: a bulk load's end, and `tracker check --repair` (from 1,
+        the tables emptied first)."""
+        raise NotImplementedError
 
     def ids_given(self, conn, tables: set[str]) -> None:
         """Before the commit of a transaction that wrote rows with their own ids (an

@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from contextlib import contextmanager
 
 from tracker.store.connection import Connection
 
@@ -204,21 +203,10 @@ class Integrity(Connection):
                         f"SELECT id, {column} FROM {table} WHERE {missing} ORDER BY id").fetchall():
                     yield table, rowid, parent, value
 
-    @contextmanager
-    def read_apart(self) -> Iterator[None]:
-        """One part of the check, whose failure (a table dropped) leaves the rest to run:
-        on PostgreSQL, inside a repair's transaction, behind a savepoint (a failed
-        statement there would end the whole transaction)."""
-        if self.dialect.name != "postgres" or not self.conn.in_transaction:
-            yield
-            return
-        self.conn.execute("SAVEPOINT tracker_check")
-        try:
-            yield
-        except self.dialect.Error:
-            self.conn.execute("ROLLBACK TO SAVEPOINT tracker_check")
-            raise
-        self.conn.execute("RELEASE SAVEPOINT tracker_check")
+    def read_apart(self):
+        """One part of the check, whose failure (a table dropped) leaves the rest to run,
+        inside a repair's transaction too (Dialect.may_fail)."""
+        return self.dialect.may_fail(self.conn)
 
     def item_ref(self, item_id: int) -> str | None:
         row = self.conn.execute("SELECT type, num FROM items WHERE id = ?", (item_id,)).fetchone()
@@ -405,20 +393,9 @@ class Integrity(Connection):
 
     def rebuild_search(self) -> None:
         """The search index made again from the items and their log (the counts with it:
-        the bulk loader's filling does both). SQLite's side: FTS5, and its bulk loader's filling."""
+        the bulk loader's filling, Dialect.fill_derived, does both)."""
         self.conn.execute("DELETE FROM item_search")
         self.conn.execute("DELETE FROM agreement_counts")
-        if self.dialect.name == "postgres":
-            # PostgreSQL's side: what its triggers write (schema.pg.sql), in one statement:
-            # a newline and the value (or nothing) per change that has a note or a source.
-            logged = "FROM changes WHERE changes.item_id = items.id AND (note IS NOT NULL OR source IS NOT NULL)"
-            self.conn.execute(
-                "INSERT INTO item_search (item_id, title, notes, sources) SELECT id, title, "
-                f"coalesce((SELECT string_agg(chr(10) || coalesce(note, ''), '' ORDER BY id) {logged}), ''), "
-                f"coalesce((SELECT string_agg(chr(10) || coalesce(source, ''), '' ORDER BY id) {logged}), '') "
-                "FROM items")
-            self.recount_agreements()
-            return
         after_last = self.conn.execute("SELECT coalesce(max(id), 0) + 1 FROM changes").fetchone()[0]
         self.dialect.fill_derived(self.conn, 1, after_last)
 

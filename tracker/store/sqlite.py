@@ -19,7 +19,7 @@ from pathlib import Path
 from tracker.errors import TrackerError
 from tracker.model import Ref
 from tracker.store.connection import BUSY_TIMEOUT_MS
-from tracker.store.dialect import Dialect
+from tracker.store.dialect import Dialect, count_agreements
 
 
 class SQLiteDialect(Dialect):
@@ -167,11 +167,7 @@ class SQLiteDialect(Dialect):
             f"sources = sources || {joined('source', 'item_search.rowid', ':change')} "
             f"WHERE rowid IN (SELECT item_id FROM changes WHERE id >= :change AND item_id < :item AND {logged})",
             {"change": first_change, "item": first_item})
-        for owner in ("coalesce(event_id, 0)", "-1"):
-            conn.execute(
-                f"INSERT INTO agreement_counts (event_id, status, n) SELECT {owner}, status, count(*) FROM items "
-                "WHERE id >= ? AND type = 'agreement' AND removed IS NULL GROUP BY 1, 2 "
-                "ON CONFLICT (event_id, status) DO UPDATE SET n = n + excluded.n", (first_item,))
+        count_agreements(conn, first_item)
 
     # -- fragments of SQL --------------------------------------------------------------
 

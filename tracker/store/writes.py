@@ -6,8 +6,6 @@ Every method here runs inside `Connection.writing()` (and an import's inside
 
 from __future__ import annotations
 
-from itertools import chain
-
 from tracker.model import ItemType
 from tracker.store.connection import Connection
 from tracker.store.log import to_log
@@ -81,19 +79,10 @@ class Writes(Connection):
 
     def insert_rows(self, table: str, columns: list[str], rows: list[tuple]) -> None:
         """Rows of tracker's own making (an import's, their ids given), in as few statements as may be.
-        A refused batch leaves the transaction usable, for the caller to ask which row it was:
-        SQLite undoes the statement alone; PostgreSQL would refuse every later statement of
-        the transaction, but for the savepoint rolled back to."""
-        if self.dialect.name != "postgres":
+        A refused batch leaves the transaction usable (Dialect.may_fail), for the caller to
+        ask which row it was."""
+        with self.dialect.may_fail(self.conn):
             self._insert_many(table, columns, rows)
-            return
-        self.conn.execute("SAVEPOINT batch")
-        try:
-            self._insert_many(table, columns, rows)
-        except self.dialect.IntegrityError:
-            self.conn.execute("ROLLBACK TO SAVEPOINT batch")
-            raise
-        self.conn.execute("RELEASE SAVEPOINT batch")
 
     def loaded(self, item_type: ItemType, num: int, item_id: int, zone: str | None, event_id: int | None) -> None:
         """Tell the lookups of this load (item_id, zone_facts) of an event given its id
@@ -108,20 +97,12 @@ class Writes(Connection):
         return self.conn.execute("SELECT coalesce(max(id), 0) + 1 FROM items").fetchone()[0]
 
     def _insert_many(self, table: str, columns: list[str], rows: list[tuple]) -> None:
-        """Rows in statements of many rows each (INSERT ... VALUES (...), (...), ...).
-
-        Faster than executemany, which runs the statement once per row: a CHECK
-        with an IN list builds its lookup table at each run, so once per row there,
-        once per few dozen rows here. 999 parameters at most, SQLite's oldest limit.
-        """
-        if columns[0] == "id":
+        """Rows in as few statements as the engine may (Dialect.insert_many), the tables
+        given their own ids noted for Dialect.ids_given."""
+        if "id" in columns:
             self.ids_written.add(table)
-        per = max(1, 999 // len(columns))
-        one = f"({', '.join('?' * len(columns))})"
-        head = f"INSERT INTO {table} ({', '.join(columns)}) VALUES "
-        for first in range(0, len(rows), per):
-            chunk = rows[first:first + per]
-            self.conn.execute(head + ", ".join([one] * len(chunk)), list(chain.from_iterable(chunk)))
+        if rows:
+            self.dialect.insert_many(self.conn, table, columns, rows)
 
     def insert_item(self, row: dict, parties: list[str], tags: list[str]) -> int:
         # Column names come from tracker's own code, never from input.
