@@ -188,7 +188,7 @@ LARGE_READS = (("history", "--json"), ("list", "--json"), ("export",))
 def test_large_reads_on_postgresql_hold_as_much_at_four_times_the_size(postgres_database, tmp_path):
     """The whole log, every item, the export: from N to 4N items the process grows by
     far less than what the 3N more rows weigh. Measured at these sizes: a result held
-    whole (psycopg's client cursor keeps every row of it) grew it by 90-270% of what the
+    whole (psycopg's client cursor keeps every row of it) grew it by 60-270% of what the
     rows add to the output, a stream by 0-7% (export's batches of text reach their size
     only from a few thousand items: below that it grows to a plateau)."""
     url, count = postgres_database, 1200
