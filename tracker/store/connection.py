@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from typing import Self
 
 from tracker.errors import TrackerError
@@ -54,6 +54,12 @@ class Connection:
         cursor = self.conn.execute(sql, params)
         names = [column[0] for column in cursor.description]
         return [dict(zip(names, row)) for row in cursor]
+
+    def rows(self, sql: str, params=(), large: bool = False) -> AbstractContextManager:
+        """A cursor over a read's rows, as a context manager: streamed where the read may
+        be `large` (a whole table, the whole log: conn.stream, see Dialect.connect), else
+        execute()'s, in one round trip."""
+        return self.conn.stream(sql, params) if large else nullcontext(self.conn.execute(sql, params))
 
     # -- opening ---------------------------------------------------------------
 
@@ -98,6 +104,10 @@ class Connection:
         """One write transaction (the dialect's begin_write: one writer at a time): all of
         it lands, or none of it. Refused while the safeguards are changed, unless
         `repairing` (tracker check --repair)."""
+        if getattr(self.conn, "reading", False):
+            # On PostgreSQL the write would run inside the stream's read-only transaction.
+            raise RuntimeError("a write begun while a stream read outside a transaction is open (conn.stream): "
+                               "read what the write needs first, then write")
         if self.conn.in_transaction:
             yield self
             return

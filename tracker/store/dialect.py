@@ -55,7 +55,18 @@ class Dialect:
         `execute(sql, params)` and `executemany(sql, rows)` returning a cursor
         (`fetchone`, `fetchmany`, `fetchall`, iteration, `description`, `rowcount`),
         `in_transaction`, `close()`. Transactions are begun and ended by executing
-        "BEGIN"/"COMMIT"/"ROLLBACK" (the connection never opens one on its own)."""
+        "BEGIN"/"COMMIT"/"ROLLBACK" (the connection never opens one on its own).
+
+        Also `stream(sql, params)`: a context manager whose value is a cursor (as
+        execute's) for a read that may be large, a whole table or the whole log: the
+        client holds a batch of its rows at a time, not the result, so that memory stays
+        flat with the size of the database. Other statements may run on the connection
+        between its batches. Outside a transaction it may open one of its own (read-only:
+        PostgreSQL's named cursors live in one), ended when the block ends however it ends
+        (exhausted, left early, failed); `reading` is true meanwhile, and
+        Connection.writing() refuses to begin a write then. Inside a write it reads there.
+        Short everyday reads use execute(): one round trip. SQLite's cursor steps through
+        its rows as they are used already: its stream is execute()'s cursor."""
         raise NotImplementedError
 
     def trouble(self, error: Exception, writing: bool = False) -> TrackerError:

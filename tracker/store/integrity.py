@@ -314,7 +314,8 @@ class Integrity(Connection):
     def _pg_proposal_troubles(self) -> list[tuple[int, str, str | None, object, str]]:
         day, stamp = PG_FORMS["day or time"]('"on"'), PG_FORMS["timestamp"]("decided")
         found = []
-        for row in self.conn.execute(f"""
+        # Every proposal goes by (their JSON is tested here): streamed.
+        with self.conn.stream(f"""
                 SELECT id, ref, state, "set", evidence, "on", coalesce(decided, 'by command ' || command_id), decided,
                        CASE WHEN ref IS NOT NULL AND ref !~ '^[AE][0-9]{{1,18}}$' THEN 'ref'
                             WHEN ref IS NOT NULL AND substr(ref, 1, 1) <> CASE item_type WHEN 'event' THEN 'E' ELSE 'A' END
@@ -325,16 +326,17 @@ class Integrity(Connection):
                        CASE WHEN "on" IS NOT NULL AND NOT {day} THEN 'on'
                             WHEN state = 'open' AND (decided IS NOT NULL OR command_id IS NOT NULL) THEN 'open'
                             WHEN state <> 'open' AND (decided IS NULL OR NOT {stamp}) THEN 'decided' END
-                FROM proposals ORDER BY id"""):
-            proposal_id, ref, state, fields, evidence, on, decision, decided, before, after = row
-            fields, evidence = _json(fields), _json(evidence)
-            trouble = before or ("set" if not isinstance(fields, dict) else
-                                 "evidence" if not isinstance(evidence, dict) else
-                                 "title" if ref is None and not isinstance(fields.get("title"), str) else after)
-            if trouble:
-                value = {"ref": ref, "set": row[3], "evidence": row[4], "title": row[3], "on": on,
-                         "open": decision}.get(trouble, decided)
-                found.append((proposal_id, trouble, ref, value, state))
+                FROM proposals ORDER BY id""") as cursor:
+            for row in cursor:
+                proposal_id, ref, state, fields, evidence, on, decision, decided, before, after = row
+                fields, evidence = _json(fields), _json(evidence)
+                trouble = before or ("set" if not isinstance(fields, dict) else
+                                     "evidence" if not isinstance(evidence, dict) else
+                                     "title" if ref is None and not isinstance(fields.get("title"), str) else after)
+                if trouble:
+                    value = {"ref": ref, "set": row[3], "evidence": row[4], "title": row[3], "on": on,
+                             "open": decision}.get(trouble, decided)
+                    found.append((proposal_id, trouble, ref, value, state))
         return found
 
     def proposal_open(self, proposal_id: int) -> bool:

@@ -110,7 +110,7 @@ class ItemReads(Connection):
         # found by their own index (items_by_event, the search index) and sorted: "+"
         # keeps the planner off the (type, ...) indexes, which would walk every item of
         # the type to find them.
-        few = query.within is not None or (query.search and self._few_match(query.search))
+        few = self._few(query)
         where.append(f"{self.dialect.unindexed('items.type')} = ?" if few else "items.type = ?")
         params.append(item_type)
         for column, values in (("status", query.statuses), ("kind", query.kinds), ("sector", query.sectors)):
@@ -147,6 +147,11 @@ class ItemReads(Connection):
     # matches are close together.
     FEW_MATCHES = 5000
 
+    def _few(self, query: ItemQuery) -> bool:
+        """Whether a list query finds a handful of rows by their own index: what belongs
+        to one event, or a search with few matches."""
+        return query.within is not None or bool(query.search and self._few_match(query.search))
+
     def _few_match(self, search: str) -> bool:
         # Asked for each type and each count of what a list left out: counted once a
         # run (a run that lists does not write).
@@ -162,27 +167,30 @@ class ItemReads(Connection):
         where, params = self._filters(item_type, query)
         select = f"SELECT {ITEM_COLUMNS} FROM {ITEM_FROM} WHERE {where} "
         left = int(query.limit) + 1 if query.limit else None
+        # Without a limit, a list may be every item (`list --json`, an export to a
+        # calendar): streamed. A limited one, or a handful, is read in one round trip.
+        large = left is None and not self._few(query)
         with self._searching(query):
             for condition, more, order in self._parts(item_type, query):
                 if left is not None and left <= 0:
                     break
-                cursor = self.conn.execute(select + condition + f" ORDER BY {order}"
-                                           + (f" LIMIT {left}" if left is not None else ""), (*params, *more))
-                names = [column[0] for column in cursor.description]
-                while rows := cursor.fetchmany(batch):
-                    if left is not None:
-                        left -= len(rows)
-                    yield from self._items([dict(zip(names, row)) for row in rows])
+                sql = select + condition + f" ORDER BY {order}" + (f" LIMIT {left}" if left is not None else "")
+                with self.rows(sql, (*params, *more), large) as cursor:
+                    names = [column[0] for column in cursor.description]
+                    while rows := cursor.fetchmany(batch):
+                        if left is not None:
+                            left -= len(rows)
+                        yield from self._items([dict(zip(names, row)) for row in rows])
 
     def items_by_number(self, batch: int = 500) -> Iterator[Item]:
         """Every item, removed ones too: events, then agreements, each by number (an
         export), read a batch at a time from the (type, num) index."""
         for item_type in ("event", "agreement"):
-            cursor = self.conn.execute(f"SELECT {ITEM_COLUMNS} FROM {ITEM_FROM} WHERE items.type = ? "
-                                       "ORDER BY items.num", (item_type,))
-            names = [column[0] for column in cursor.description]
-            while rows := cursor.fetchmany(batch):
-                yield from self._items([dict(zip(names, row)) for row in rows])
+            with self.conn.stream(f"SELECT {ITEM_COLUMNS} FROM {ITEM_FROM} WHERE items.type = ? "
+                                  "ORDER BY items.num", (item_type,)) as cursor:
+                names = [column[0] for column in cursor.description]
+                while rows := cursor.fetchmany(batch):
+                    yield from self._items([dict(zip(names, row)) for row in rows])
 
     def count_items(self, query: ItemQuery, item_type: str, cap: int) -> int:
         """How many items of a type a list query finds, counted up to `cap`: the same

@@ -137,7 +137,9 @@ class LogReads(Connection):
             "LEFT JOIN items AS parent ON parent.id = items.event_id "
             f"WHERE {condition} AND {{span}} AND {{place}} ORDER BY changes.happened_utc, changes.id"
         )
-        for row in self._in_order(sql, params, span, start, True, limit):
+        # The whole log, or a stretch of it, may be large: streamed. A page, or an item's
+        # own log, is read in one round trip.
+        for row in self._in_order(sql, params, span, start, True, limit, large=limit is None and item_id is None):
             if _sound_change(row):
                 yield Change(
                     ref=Ref(row["type"], row["num"]), field=row["field"],
@@ -192,13 +194,14 @@ class LogReads(Connection):
         return self.dialect.indexed_by("changes_by_item_happened") if item_id is not None else ""
 
     def _in_order(self, sql: str, params: dict, span: Span, place: Place | None, forwards: bool,
-                  limit: int | None) -> Iterator[dict]:
+                  limit: int | None, large: bool = False) -> Iterator[dict]:
         """The rows of `sql` in `span` (its `{span}`) from `place` on (`forwards`, the
         place included) or back from it (excluded; its `{place}`: where they are in the
         log), at most `limit`. In two reads, each from an index: the changes of the place's
         instant on one side of its id, then those past that instant. A row value
         (happened_utc, id) would seek the instant alone and step through all of its changes
-        on the wrong side of the id, and an import can date any number at one instant."""
+        on the wrong side of the id, and an import can date any number at one instant.
+        Streamed where it may be `large` (see Connection.rows)."""
         if place is None:
             parts = [("1 = 1", {}, True, True)]
         else:
@@ -212,16 +215,16 @@ class LogReads(Connection):
         for condition, more, index_since, index_until in parts:
             within, bounds = span.where(index_since=index_since, index_until=index_until,
                                         unindexed=self.dialect.unindexed)
-            cursor = self.conn.execute(
-                sql.replace("{span}", within).replace("{place}", condition) + (f" LIMIT {int(left)}" if left else ""),
-                {**params, **bounds, **more})
-            names = [column[0] for column in cursor.description]
-            for values in cursor:
-                yield dict(zip(names, values))
-                if left:
-                    left -= 1
-                    if not left:
-                        return
+            with self.rows(
+                    sql.replace("{span}", within).replace("{place}", condition) + (f" LIMIT {int(left)}" if left else ""),
+                    {**params, **bounds, **more}, large) as cursor:
+                names = [column[0] for column in cursor.description]
+                for values in cursor:
+                    yield dict(zip(names, values))
+                    if left:
+                        left -= 1
+                        if not left:
+                            return
 
     def entry_count(self) -> int:
         """Items and changes: the entries of an export."""
@@ -236,10 +239,11 @@ class LogReads(Connection):
     def places(self, ids: set[str]) -> dict[str, int]:
         """Where each of these changes comes in the log's order (from 1)."""
         found = {}
-        for place, (change_id,) in enumerate(self.conn.execute(
-                "SELECT id FROM changes ORDER BY happened_utc, id"), start=1):
-            if str(change_id) in ids:
-                found[str(change_id)] = place
+        # Every change's id: streamed.
+        with self.conn.stream("SELECT id FROM changes ORDER BY happened_utc, id") as cursor:
+            for place, (change_id,) in enumerate(cursor, start=1):
+                if str(change_id) in ids:
+                    found[str(change_id)] = place
         return found
 
     def has_retractions(self) -> bool:

@@ -14,6 +14,7 @@ import os
 import re
 import sqlite3
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from tracker.errors import TrackerError
@@ -408,11 +409,32 @@ def _undecodable(error: sqlite3.OperationalError, cursor: _MendingCursor) -> boo
 
 
 class _MendingConnection(sqlite3.Connection):
+    # Whether a stream begun outside a transaction is open (see stream()).
+    reading = False
+
     def cursor(self, factory=_MendingCursor):
         return super().cursor(factory)
 
     def execute(self, sql, parameters=()):
         return self.cursor().execute(sql, parameters)
+
+    @contextmanager
+    def stream(self, sql, parameters=()) -> Iterator[_MendingCursor]:
+        """A read that may be large: SQLite's cursor steps through the rows as they are
+        used already, so it is execute()'s. Marked `reading`, as PostgreSQL's stream is
+        (where it holds a read-only transaction), so that a write begun in the middle
+        of it is refused on both engines alike (Connection.writing)."""
+        cursor = self.execute(sql, parameters)
+        owned = not self.reading and not self.in_transaction
+        if owned:
+            self.reading = True
+        try:
+            yield cursor
+        finally:
+            # The cursor is left to go as it did before streams (a generator left early
+            # may be collected after the connection is closed, where close() would fail).
+            if owned:
+                self.reading = False
 
 
 # -- whose file it is, and what an error means --------------------------------------------
