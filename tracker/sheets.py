@@ -24,7 +24,7 @@ import io
 import re
 import uuid
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Iterable, Iterator
 
 from tracker import core
 from tracker.errors import BadArgument, Interrupted, TrackerError, closest, did_you_mean, excerpt
@@ -97,26 +97,16 @@ def import_sheet(store: Store, path: Path, dry_run: bool = False, show: Shown | 
     """Add a sheet's rows as new items; `show` is told of each as it is added (or would
     be, in a dry run). Returns the summary."""
     from tracker.progress import Progress
-    from tracker.streams import open_input
 
     name = str(path)
-    try:
-        source = open_input(path, WHOLE_BELOW)
-    except FileNotFoundError:
-        raise BadArgument(f"no file {name}: check the path") from None
-    except IsADirectoryError:
-        raise BadArgument(f"{name} is a folder: give a file") from None
-    except OSError as error:
-        raise BadArgument(f"cannot read {name}: {error}") from None
-    if isinstance(source, (bytes, bytearray)):
-        size = len(source)
-        source = io.BytesIO(source)
-    else:
-        size = _size(source)
-    load = _Load(store, name, show)
+    source, size = _open_sheet(path)
     try:
         with source, Progress(f"importing {name}", total=size, every=1 << 16) as progress, store.writing():
-            load.rows(_Lines(source, progress), SUFFIXES[path.suffix.lower()])
+            load = _Load(store, show, progress)
+            try:
+                load.rows(_read_rows(_Lines(source, progress), SUFFIXES[path.suffix.lower()]))
+            except _SheetError as error:
+                raise error.said(name) from None
             if not load.seen:
                 raise _Empty
             if dry_run:
@@ -137,6 +127,25 @@ def import_sheet(store: Store, path: Path, dry_run: bool = False, show: Shown | 
         if count:
             said += f"; {count} row{'s' * (count != 1)} {what}"
     return said
+
+
+def _open_sheet(path: Path):
+    """The sheet's bytes as a binary stream (a small file read whole), and its size in
+    bytes when it is known (for the progress bar)."""
+    from tracker.streams import open_input
+
+    name = str(path)
+    try:
+        source = open_input(path, WHOLE_BELOW)
+    except FileNotFoundError:
+        raise BadArgument(f"no file {name}: check the path") from None
+    except IsADirectoryError:
+        raise BadArgument(f"{name} is a folder: give a file") from None
+    except OSError as error:
+        raise BadArgument(f"cannot read {name}: {error}") from None
+    if isinstance(source, (bytes, bytearray)):
+        return io.BytesIO(source), len(source)
+    return source, _size(source)
 
 
 def _size(stream) -> int | None:
@@ -214,9 +223,151 @@ class _Lines(io.BufferedIOBase):
 
 
 class _SheetError(Exception):
+    """A row or line that cannot be taken: the line it is on and, when one is to blame, the column."""
+
     def __init__(self, message: str, line: int | None = None, column: str | None = None) -> None:
         super().__init__(message)
         self.line, self.column = line, column
+
+    def said(self, name: str) -> BadArgument:
+        """The error as the user reads it: the file, the line, the column, then the message."""
+        where = f"{name}: line {self.line}" if self.line else name
+        if self.column is not None:
+            where += f", column {self.column}"
+        # "line 3 is not UTF-8", "line 3, column title holds ...": one sentence.
+        message = str(self)
+        joined = " " if message.startswith(("is ", "has ", "holds ", "opens ", "ends ", "names ", "looks ")) else ": "
+        return BadArgument(f"{where}{joined}{message}")
+
+
+def _not_json(error: ValueError, line: int) -> _SheetError:
+    return _SheetError(f"is not JSON ({error}): give one object per line", line)
+
+
+def _column_name(column: str | None) -> str:
+    """A column as tracker names it (`tracker add`'s option name, party for parties...):
+    empty when the sheet gives it no name."""
+    if not column or not column.strip():
+        return ""
+    name = column.strip().lower()
+    return ALIASES.get(name, name)
+
+
+def _read_rows(lines: _Lines, kind: str) -> Iterator[tuple[int, dict[str, Any]]]:
+    """The sheet's rows, as read: each with the line it starts on (for messages) and its
+    cells by column name (`_column_name`), unnamed columns left out. The columns are
+    checked on the first row (on each row of newline-delimited JSON, whose keys may
+    differ); the cells are not: loading checks them."""
+    from sqlite_utils.utils import Format, RowError, rows_from_file
+
+    try:
+        if kind == "nl":
+            rows, _ = rows_from_file(lines, format=Format.NL)
+        else:
+            dialect = _header(lines, kind)
+            # Read as CSV in the dialect chosen: sqlite-utils' TSV takes no dialect of ours.
+            rows, _ = rows_from_file(lines, format=Format.CSV, dialect=dialect)
+        iterator = iter(rows)
+        header_checked = False
+        while True:
+            lines.row_start = None
+            try:
+                row = next(iterator)
+            except StopIteration:
+                break
+            line = lines.row_start or lines.lines
+            if not isinstance(row, dict):
+                raise _SheetError(f"holds {_kind_of(row)}, not an object: give one object per line, "
+                                  "its keys `tracker add`'s option names", line)
+            if not header_checked or kind == "nl":
+                _check_columns(row, 1 if kind != "nl" else line)
+                header_checked = True
+            cells = {}
+            for column, value in row.items():
+                name = _column_name(column)
+                if name:
+                    cells[name] = value
+            yield line, cells
+    except UnicodeDecodeError as error:
+        raise _SheetError(f"is not UTF-8 text (byte {error.object[error.start:error.start + 1]!r}): "
+                          "save the sheet as UTF-8 (in Excel, \"CSV UTF-8\")", lines.lines) from None
+    except RowError:
+        raise _SheetError("has more cells than the header has columns: "
+                          "name each column in the first line, or remove the extra cells",
+                          lines.row_start or lines.lines) from None
+    except csv.Error as error:
+        said = str(error)
+        if "field larger than field limit" in said:
+            raise _SheetError(f"holds a cell of more than {MAX_NOTE:,} characters: shorten it",
+                              lines.row_start or lines.lines) from None
+        if "unexpected end of data" in said:
+            raise _SheetError("opens a quote that is never closed: close it, or double each quote "
+                              "inside a quoted cell (\"\")", lines.opened_at or lines.row_start) from None
+        if "expected after" in said:
+            raise _SheetError("has a quote inside a cell that is not quoted whole: quote the whole cell "
+                              "and double each quote in it (\"\"), or remove the quote", lines.lines) from None
+        raise _SheetError(f"cannot be read as {kind.upper()} ({said})", lines.lines) from None
+    except ValueError as error:
+        # A line of newline-delimited JSON that is not JSON.
+        raise _not_json(error, lines.lines) from None
+
+
+def _header(lines: _Lines, kind: str) -> type[csv.Dialect]:
+    """Checks the first line, and says how the sheet's cells are separated."""
+    raw = lines.peek_header()
+    text = raw.decode("utf-8-sig")
+    if not raw:
+        return _StrictTab if kind == "tsv" else _Strict       # an empty file: said later
+    if not text.strip():
+        raise _SheetError("is empty: put the column names on the first line", 1)
+    if text.lstrip().startswith(("{", "[")):
+        raise _SheetError("looks like JSON: a file written by `tracker export` is imported as one when "
+                          "it is named .json; a sheet of JSON objects, one a line, is named .ndjson", 1)
+    dialect: type[csv.Dialect] = _StrictTab if kind == "tsv" else _Strict
+    names = _names_in(text, dialect)
+    named = [name for name in names if name]
+    if kind == "csv" and len(named) == 1 and ";" in named[0]:
+        # Excel in much of Europe saves "CSV" with semicolons: read it so, if they are our columns.
+        split = _names_in(text, _StrictSemicolon)
+        unknown = [name for name in split if name and ALIASES.get(name, name) not in COLUMNS]
+        if unknown:
+            raise _SheetError(f"this sheet is separated by semicolons, and {excerpt(unknown[0])} is not a "
+                              f"column: save it as CSV with commas, or name the columns as `tracker add`'s "
+                              f"options ({', '.join(COLUMNS)})", 1)
+        names, dialect = split, _StrictSemicolon
+    if not any(names):
+        raise _SheetError("names no columns: the first line must hold the column names "
+                          f"(`tracker add`'s option names: {', '.join(COLUMNS)})", 1)
+    seen: set[str] = set()
+    for name in (ALIASES.get(name, name) for name in names):
+        if name and name in seen:
+            raise _SheetError(f"column {excerpt(name)} is named twice: keep one", 1)
+        seen.add(name)
+    return dialect
+
+
+def _check_columns(row: dict, line: int) -> None:
+    extra = row.get(None)
+    if extra:
+        raise _SheetError("has more cells than the header has columns: "
+                          "name each column in the first line, or remove the extra cells", line)
+    keys: set[str] = set()
+    for column, value in row.items():
+        if column is None:
+            continue
+        if not isinstance(column, str):
+            raise _SheetError(f"a column is named {_kind_of(column)}: name each column", line)
+        name = _column_name(column)
+        if not name:
+            if value not in (None, ""):
+                raise _SheetError("a column has no name: name it, or empty it", line)
+            continue
+        if name in keys:
+            raise _SheetError(f"column {excerpt(name)} is named twice: keep one", line)
+        keys.add(name)
+        if name not in COLUMNS:
+            raise _SheetError(f"unknown column {excerpt(column)}{did_you_mean(closest(name, list(COLUMNS)))} "
+                              f"(the columns are `tracker add`'s option names: {', '.join(COLUMNS)})", line)
 
 
 class _Waiting:
@@ -229,8 +380,11 @@ class _Waiting:
 
 
 class _Load:
-    def __init__(self, store: Store, name: str, show: Shown | None) -> None:
-        self.store, self.name, self.show = store, name, show
+    """A sheet's rows made items, in one pass: a row whose event is a later row of the
+    sheet waits for it."""
+
+    def __init__(self, store: Store, show: Shown | None, progress=None) -> None:
+        self.store, self.show, self.progress = store, show, progress
         self.count = self.already = self.seen = self.repeated = self.removed = 0
         self.has_refs = False
         # The sheet's refs: the line each is on, and the item (here) each row became.
@@ -239,140 +393,27 @@ class _Load:
         self.sheet_uids: dict[str, tuple[int, int, str]] = {}  # uid -> (line, the row's fingerprint, ref here)
         self.waiting: dict[tuple[str, str], list[_Waiting]] = {}
 
-    # -- reading ------------------------------------------------------------------
-
-    def rows(self, lines: _Lines, kind: str) -> None:
-        from sqlite_utils.utils import Format, RowError, rows_from_file
-
-        self.source = lines
-        self.progress_rows = lines.progress
-        try:
-            if kind == "nl":
-                rows, _ = rows_from_file(lines, format=Format.NL)
-            else:
-                dialect = self._header(lines, kind)
-                # Read as CSV in the dialect chosen: sqlite-utils' TSV takes no dialect of ours.
-                rows, _ = rows_from_file(lines, format=Format.CSV, dialect=dialect)
-            iterator = iter(rows)
-            header_checked = False
-            while True:
-                lines.row_start = None
-                try:
-                    row = next(iterator)
-                except StopIteration:
-                    break
-                line = lines.row_start or lines.lines
-                if not isinstance(row, dict):
-                    raise _SheetError(f"holds {_kind_of(row)}, not an object: give one object per line, "
-                                      "its keys `tracker add`'s option names", line)
-                if not header_checked or kind == "nl":
-                    self._check_columns(row, 1 if kind != "nl" else line)
-                    header_checked = True
-                self.row(row, line, kind)
-            self._finish()
-        except _SheetError as error:
-            raise self._error(str(error), error.line if error.line is not None else lines.lines, error.column) from None
-        except UnicodeDecodeError as error:
-            raise self._error(f"is not UTF-8 text (byte {error.object[error.start:error.start + 1]!r}): "
-                              "save the sheet as UTF-8 (in Excel, \"CSV UTF-8\")", lines.lines) from None
-        except RowError:
-            raise self._error("has more cells than the header has columns: "
-                              "name each column in the first line, or remove the extra cells",
-                              lines.row_start or lines.lines) from None
-        except csv.Error as error:
-            said = str(error)
-            if "field larger than field limit" in said:
-                raise self._error(f"holds a cell of more than {MAX_NOTE:,} characters: shorten it",
-                                  lines.row_start or lines.lines) from None
-            if "unexpected end of data" in said:
-                raise self._error("opens a quote that is never closed: close it, or double each quote "
-                                  "inside a quoted cell (\"\")", lines.opened_at or lines.row_start) from None
-            if "expected after" in said:
-                raise self._error("has a quote inside a cell that is not quoted whole: quote the whole cell "
-                                  "and double each quote in it (\"\"), or remove the quote", lines.lines) from None
-            raise self._error(f"cannot be read as {kind.upper()} ({said})", lines.lines) from None
-        except ValueError as error:
-            # A line of newline-delimited JSON that is not JSON.
-            raise self._error(f"is not JSON ({error}): give one object per line", lines.lines) from None
-
-    def _header(self, lines: _Lines, kind: str) -> type[csv.Dialect]:
-        """Checks the first line, and says how the sheet's cells are separated."""
-        raw = lines.peek_header()
-        text = raw.decode("utf-8-sig")
-        if not raw:
-            return _StrictTab if kind == "tsv" else _Strict       # an empty file: said later
-        if not text.strip():
-            raise _SheetError("is empty: put the column names on the first line", 1)
-        if text.lstrip().startswith(("{", "[")):
-            raise _SheetError("looks like JSON: a file written by `tracker export` is imported as one when "
-                              "it is named .json; a sheet of JSON objects, one a line, is named .ndjson", 1)
-        dialect: type[csv.Dialect] = _StrictTab if kind == "tsv" else _Strict
-        names = _names_in(text, dialect)
-        named = [name for name in names if name]
-        if kind == "csv" and len(named) == 1 and ";" in named[0]:
-            # Excel in much of Europe saves "CSV" with semicolons: read it so, if they are our columns.
-            split = _names_in(text, _StrictSemicolon)
-            unknown = [name for name in split if name and ALIASES.get(name, name) not in COLUMNS]
-            if unknown:
-                raise _SheetError(f"this sheet is separated by semicolons, and {excerpt(unknown[0])} is not a "
-                                  f"column: save it as CSV with commas, or name the columns as `tracker add`'s "
-                                  f"options ({', '.join(COLUMNS)})", 1)
-            names, dialect = split, _StrictSemicolon
-        if not any(names):
-            raise _SheetError("names no columns: the first line must hold the column names "
-                              f"(`tracker add`'s option names: {', '.join(COLUMNS)})", 1)
-        seen: set[str] = set()
-        for name in (ALIASES.get(name, name) for name in names):
-            if name and name in seen:
-                raise _SheetError(f"column {excerpt(name)} is named twice: keep one", 1)
-            seen.add(name)
-        self.has_refs = "ref" in seen
-        return dialect
-
-    def _error(self, message: str, line: int | None, column: str | None = None) -> BadArgument:
-        where = f"{self.name}: line {line}" if line else self.name
-        if column is not None:
-            where += f", column {column}"
-        # "line 3 is not UTF-8", "line 3, column title holds ...": one sentence.
-        joined = " " if message.startswith(("is ", "has ", "holds ", "opens ", "ends ", "names ", "looks ")) else ": "
-        return BadArgument(f"{where}{joined}{message}")
-
-    def _check_columns(self, row: dict, line: int) -> None:
-        extra = row.get(None)
-        if extra:
-            raise _SheetError("has more cells than the header has columns: "
-                              "name each column in the first line, or remove the extra cells", line)
-        keys: set[str] = set()
-        for column, value in row.items():
-            if column is None:
-                continue
-            if not isinstance(column, str):
-                raise _SheetError(f"a column is named {_kind_of(column)}: name each column", line)
-            name = column.strip().lower()
-            if not name:
-                if value not in (None, ""):
-                    raise _SheetError("a column has no name: name it, or empty it", line)
-                continue
-            name = ALIASES.get(name, name)
-            if name in keys:
-                raise _SheetError(f"column {excerpt(name)} is named twice: keep one", line)
-            keys.add(name)
-            if name not in COLUMNS:
-                raise _SheetError(f"unknown column {excerpt(column)}{did_you_mean(closest(name, list(COLUMNS)))} "
-                                  f"(the columns are `tracker add`'s option names: {', '.join(COLUMNS)})", line)
-        if "ref" in keys:
-            self.has_refs = True
+    def rows(self, rows: Iterable[tuple[int, dict[str, Any]]]) -> None:
+        """Adds the rows `_read_rows` yields: (the line a row starts on, its cells by column)."""
+        for line, row in rows:
+            try:
+                self.row(row, line)
+            except ValueError as error:
+                # Text no encoder takes (a lone surrogate, written \ud800 in JSON): said as the
+                # reader says a line it cannot read, as it was before reading and loading were apart.
+                raise _not_json(error, line) from None
+        self._finish()
 
     # -- a row ----------------------------------------------------------------------
 
-    def row(self, row: dict[str | None, Any], line: int, kind: str) -> None:
+    def row(self, row: dict[str, Any], line: int) -> None:
+        if "ref" in row:
+            # The sheet has a ref column (newline-delimited JSON: from the first row naming
+            # one on): its refs name its rows, not this database's items.
+            self.has_refs = True
         cells = {}
-        for column, value in row.items():
-            if not column or not column.strip():
-                continue
-            name = column.strip().lower()
-            name = ALIASES.get(name, name)
-            value = _cell(value, name, line, kind)
+        for name, value in row.items():
+            value = _cell(value, name, line)
             if value not in (None, "", []):
                 cells[name] = value
         cells.pop("created", None)
@@ -380,8 +421,8 @@ class _Load:
         if not cells:
             return      # an empty row, as spreadsheets leave at the end
         self.seen += 1
-        if self.progress_rows is not None:
-            self.progress_rows.rows += 1
+        if self.progress is not None:
+            self.progress.rows += 1
         item_type = cells.pop("type", None)
         if item_type is None:
             raise _SheetError("the type is empty: give event or agreement", line, "type")
@@ -573,8 +614,6 @@ class _Load:
                 return column
         return "on" if cells.get("on") else None
 
-    progress_rows = None
-
 
 def _names_in(text: str, dialect: type[csv.Dialect]) -> list[str]:
     try:
@@ -622,14 +661,14 @@ _CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
 _CONTROL_IN_NOTE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 
-def _cell(value: Any, column: str, line: int, kind: str) -> Any:
+def _cell(value: Any, column: str, line: int) -> Any:
     """One cell, checked: text (or, in JSON, a list of text for parties and tags, or a
-    number for number); no control characters, not huge."""
+    number for number: a CSV cell is always text); no control characters, not huge."""
     if value is None:
         return None
-    if isinstance(value, list) and kind == "nl" and column in ("parties", "tags"):
+    if isinstance(value, list) and column in ("parties", "tags"):
         return [_text(part, column, line) for part in value]
-    if isinstance(value, int) and not isinstance(value, bool) and kind == "nl" and column == "number":
+    if isinstance(value, int) and not isinstance(value, bool) and column == "number":
         return str(value)
     if column == "number" and isinstance(value, float):
         raise _SheetError(f"holds {_kind_of(value)}: give a whole number", line, column)
