@@ -205,6 +205,7 @@ def read_rows(source, path: Path, progress=None) -> Iterator[tuple[int, dict[str
             rows, _ = rows_from_file(lines, format=Format.CSV, dialect=dialect)
         iterator = iter(rows)
         header_checked = False
+        names: dict[str | None, str] = {}   # each column as the sheet names it -> as tracker does
         while True:
             lines.row_start = None
             try:
@@ -218,12 +219,9 @@ def read_rows(source, path: Path, progress=None) -> Iterator[tuple[int, dict[str
             if not header_checked or kind == "nl":
                 _check_columns(row, 1 if kind != "nl" else line)
                 header_checked = True
-            cells = {}
-            for column, value in row.items():
-                name = _column_name(column)
-                if name:
-                    cells[name] = value
-            yield line, cells
+                # Every row of a CSV holds the header's columns: named once.
+                names = {column: _column_name(column) for column in row}
+            yield line, {names[column]: value for column, value in row.items() if names[column]}
     except UnicodeDecodeError as error:
         raise SheetError(f"is not UTF-8 text (byte {error.object[error.start:error.start + 1]!r}): "
                          "save the sheet as UTF-8 (in Excel, \"CSV UTF-8\")", lines.lines) from None
