@@ -22,6 +22,7 @@ from conftest import NEWS, TRACKER_BIN
 from test_bulk_import import document
 from tracker import core, sheets, transfer
 from tracker.render import sheet
+from tracker.sheets import load as sheet_load
 from tracker.store import Store
 
 LATER = {"TRACKER_NOW": "2025-12-12T09:00:00Z"}
@@ -338,9 +339,9 @@ def test_tsv_and_newline_delimited_json_sheets(summit, tmp_path):
 
 
 def test_row_uids_are_stable_and_ignore_spacing_and_case():
-    one = sheets._row_uid("agreement", {"title": "Critical  Minerals pact", "event": "e1", "due": "2026-01-15"})
-    two = sheets._row_uid("agreement", {"title": "critical minerals pact", "event": "E1 ", "due": "2026-01-15"})
-    assert one == two != sheets._row_uid("event", {"title": "critical minerals pact"})
+    one = sheet_load._row_uid("agreement", {"title": "Critical  Minerals pact", "event": "e1", "due": "2026-01-15"})
+    two = sheet_load._row_uid("agreement", {"title": "critical minerals pact", "event": "E1 ", "due": "2026-01-15"})
+    assert one == two != sheet_load._row_uid("event", {"title": "critical minerals pact"})
 
 
 def test_a_real_process_imports_a_sheet_and_lists_it_as_csv(tmp_path):
