@@ -25,6 +25,7 @@ import json
 from collections.abc import Iterator
 
 from tracker.store.connection import Connection
+from tracker.store.dialect import quoted as _quoted
 
 # The log's names for fields (see core.plan_fields) and the item's value each one is
 # compared with, as the log writes it: a reference for the event an item belongs to,
@@ -407,10 +408,6 @@ class Integrity(Connection):
         for table in ("item_parties", "item_tags"):
             dropped += self.conn.execute(f"DELETE FROM {table} WHERE item_id NOT IN (SELECT id FROM items)").rowcount
         return dropped
-
-
-def _quoted(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
 
 
 def _json(text):
